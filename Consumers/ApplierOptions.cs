@@ -1,0 +1,30 @@
+namespace Lifecycle.Consumers;
+
+/// <summary>Bound from <c>Lifecycle:Consumer</c>.</summary>
+public sealed class ApplierOptions
+{
+    public const string Section = "Lifecycle:Consumer";
+
+    /// <summary>
+    /// This process's consumer name in the group. Default: host name and process id. Keep it stable
+    /// across restarts of one process slot, so a restarted process re-reads its own pending entries.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>Most entries read and applied in one transaction.</summary>
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>Longest an idle consumer waits before reading again when no wake-up arrives.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Wait after a failed iteration (Redis or Postgres unavailable), doubled up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>On shutdown, how long the batch in hand may take to commit and acknowledge.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    public string ResolveName() =>
+        string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name;
+}

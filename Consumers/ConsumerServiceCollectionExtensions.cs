@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lifecycle.Consumers;
+
+/// <summary>Registers this process's member of the applier consumer group.</summary>
+public static class ConsumerServiceCollectionExtensions
+{
+    public static IServiceCollection AddEventAppliers(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ApplierOptions>(configuration.GetSection(ApplierOptions.Section));
+        services.AddSingleton<ApplyCounters>();
+        services.AddSingleton<DeadLetterWriter>();
+        services.AddSingleton<BatchApplier>();
+        services.AddSingleton<EventApplier>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventApplier>());
+        return services;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>The body of <c>POST /v1/sandboxes</c>; every field has a default, so <c>{}</c> is valid.</summary>
+public sealed record CreateSandboxRequest(
+    string Template = "base",
+    int Vcpus = 1,
+    int MemoryMb = 512,
+    int TimeoutSec = 300,
+    Dictionary<string, string>? Metadata = null)
+{
+    public const int MaxVcpus = 64;
+    public const int MinMemoryMb = 128;
+    public const int MaxMemoryMb = 262_144;
+    public const int MaxTimeoutSec = 86_400;
+    public const int MaxMetadataEntries = 32;
+    public const int MaxMetadataKeyLength = 64;
+    public const int MaxMetadataValueLength = 512;
+    public const int MaxTemplateLength = 64;
+
+    /// <summary>The first problem with this request, or null when it is valid.</summary>
+    public string? Validate()
+    {
+        if (Template is not { Length: > 0 and <= MaxTemplateLength } || !Template.All(IsTemplateChar))
+        {
+            return $"template must be 1 to {MaxTemplateLength} characters of a-z, 0-9, '.', '_' or '-'.";
+        }
+        if (Vcpus is < 1 or > MaxVcpus)
+        {
+            return $"vcpus must be between 1 and {MaxVcpus}.";
+        }
+        if (MemoryMb is < MinMemoryMb or > MaxMemoryMb)
+        {
+            return $"memory_mb must be between {MinMemoryMb} and {MaxMemoryMb}.";
+        }
+        if (TimeoutSec is < 1 or > MaxTimeoutSec)
+        {
+            return $"timeout_sec must be between 1 and {MaxTimeoutSec}.";
+        }
+        if (Metadata is null)
+        {
+            return null;
+        }
+        if (Metadata.Count > MaxMetadataEntries)
+        {
+            return $"metadata may have at most {MaxMetadataEntries} entries.";
+        }
+        foreach (var (key, value) in Metadata)
+        {
+            if (key.Length is 0 or > MaxMetadataKeyLength || key.Any(char.IsControl))
+            {
+                return $"metadata keys must be 1 to {MaxMetadataKeyLength} characters without control characters.";
+            }
+            if (value is null || value.Length > MaxMetadataValueLength)
+            {
+                return $"metadata values must be strings of at most {MaxMetadataValueLength} characters.";
+            }
+        }
+        return null;
+    }
+
+    public string MetadataJson() => JsonSerializer.Serialize(Metadata ?? []);
+
+    private static bool IsTemplateChar(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-';
+}

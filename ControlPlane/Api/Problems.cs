@@ -1,0 +1,33 @@
+using Lifecycle.Core.Sandboxes;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>The problem+json bodies the API answers with.</summary>
+public static class Problems
+{
+    public static ProblemDetails BadRequest(string detail) => Make(StatusCodes.Status400BadRequest, "Invalid request", detail);
+
+    public static ProblemDetails NotFound(Guid id) =>
+        Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {id} exists for this team.");
+
+    /// <summary>An impossible transition, naming the current status (also as the <c>status_now</c> extension).</summary>
+    public static ProblemDetails Conflict(string operation, SandboxStatus current)
+    {
+        var problem = Make(StatusCodes.Status409Conflict, "Operation not possible in the current status",
+            $"Cannot {operation} a sandbox that is {current.ToWire()}.");
+        problem.Extensions["current_status"] = current.ToWire();
+        return problem;
+    }
+
+    public static ProblemDetails NoCapacity() =>
+        Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");
+
+    public static ProblemDetails Make(int status, string title, string detail) => new()
+    {
+        Status = status,
+        Title = title,
+        Detail = detail,
+        Type = $"https://httpstatuses.io/{status}",
+    };
+}

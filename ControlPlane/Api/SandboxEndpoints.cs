@@ -1,0 +1,134 @@
+using System.Security.Claims;
+using Lifecycle.ControlPlane.Operations;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary><c>/v1/sandboxes</c>: every lifecycle call answers 202 with the sandbox already in its transient state.</summary>
+public static class SandboxEndpoints
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+    public const int MaxIdempotencyKeyLength = 200;
+
+    public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(TeamKeyAuthentication.SchemeName);
+        group.MapPost("/", Create);
+        group.MapGet("/", List);
+        group.MapGet("/{id}", Get);
+        group.MapPost("/{id}/pause", Pause);
+        group.MapPost("/{id}/resume", Resume);
+        group.MapDelete("/{id}", Destroy);
+        return app;
+    }
+
+    public static async Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, JsonHttpResult<ProblemDetails>>> Create(
+        HttpRequest request, ClaimsPrincipal user, StrictJson json, OperationRequests operations, CancellationToken ct)
+    {
+        var body = await json.ReadAsync(request, new CreateSandboxRequest(), ct);
+        if (body.Value is null)
+        {
+            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+        }
+        if (body.Value.Validate() is { } invalid)
+        {
+            return TypedResults.BadRequest(Problems.BadRequest(invalid));
+        }
+        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
+        if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < ' ' or > '~'))
+        {
+            return TypedResults.BadRequest(Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} printable ASCII characters."));
+        }
+        var create = body.Value;
+        var sandbox = new NewSandbox(Guid.CreateVersion7(), user.TeamId(), create.Template, create.Vcpus, create.MemoryMb,
+            create.TimeoutSec, create.MetadataJson(), idempotencyKey.Length == 0 ? null : idempotencyKey);
+        return await operations.CreateAsync(sandbox, ct) switch
+        {
+            RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
+            _ => Problem(Problems.NoCapacity()),
+        };
+    }
+
+    public static async Task<Results<Ok<SandboxPage>, BadRequest<ProblemDetails>>> List(
+        ClaimsPrincipal user, SandboxStore store, CancellationToken ct, string? status = null, string? limit = null, string? cursor = null)
+    {
+        SandboxStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!SandboxStatuses.TryParse(status, out var parsed))
+            {
+                return TypedResults.BadRequest(Problems.BadRequest($"status must be one of: {string.Join(", ", SandboxStatuses.WireNames)}."));
+            }
+            statusFilter = parsed;
+        }
+        var pageSize = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            return TypedResults.BadRequest(Problems.BadRequest($"limit must be a whole number from 1 to {MaxPageSize}."));
+        }
+        Guid? before = null;
+        if (cursor is not null)
+        {
+            if (!Guid.TryParse(cursor, out var parsedCursor))
+            {
+                return TypedResults.BadRequest(Problems.BadRequest("cursor must be a next_cursor value from a previous page."));
+            }
+            before = parsedCursor;
+        }
+        var rows = await store.ListAsync(user.TeamId(), statusFilter, before, pageSize, ct);
+        var next = rows.Count == pageSize ? rows[^1].Id.ToString() : null;
+        return TypedResults.Ok(new SandboxPage([.. rows.Select(SandboxResponse.From)], next));
+    }
+
+    public static async Task<Results<Ok<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>>> Get(
+        string id, ClaimsPrincipal user, SandboxStore store, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var sandboxId))
+        {
+            return TypedResults.BadRequest(BadId(id));
+        }
+        var row = await store.GetAsync(user.TeamId(), sandboxId, ct);
+        return row is null ? TypedResults.NotFound(Problems.NotFound(sandboxId)) : TypedResults.Ok(SandboxResponse.From(row));
+    }
+
+    public static Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Pause(
+        string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
+        RequestAsync(SandboxOperation.Pause, id, user, operations, ct);
+
+    public static Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Resume(
+        string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
+        RequestAsync(SandboxOperation.Resume, id, user, operations, ct);
+
+    public static Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Destroy(
+        string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
+        RequestAsync(SandboxOperation.Destroy, id, user, operations, ct);
+
+    private static async Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> RequestAsync(
+        SandboxOperation operation, string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var sandboxId))
+        {
+            return TypedResults.BadRequest(BadId(id));
+        }
+        return await operations.RequestAsync(operation, user.TeamId(), sandboxId, ct) switch
+        {
+            RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
+            RequestOutcome.Conflict conflict => TypedResults.Conflict(Problems.Conflict(operation.Name, conflict.Current)),
+            _ => TypedResults.NotFound(Problems.NotFound(sandboxId)),
+        };
+    }
+
+    private static Accepted<SandboxResponse> Accepted(SandboxRow row) =>
+        TypedResults.Accepted(SandboxResponse.Location(row.Id), SandboxResponse.From(row));
+
+    private static JsonHttpResult<ProblemDetails> Problem(ProblemDetails problem) =>
+        TypedResults.Json(problem, statusCode: problem.Status, contentType: "application/problem+json");
+
+    private static ProblemDetails BadId(string id) =>
+        Problems.BadRequest($"'{(id.Length > 64 ? id[..64] + "…" : id)}' is not a sandbox id (a UUID).");
+}

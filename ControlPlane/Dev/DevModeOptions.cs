@@ -1,0 +1,22 @@
+namespace Lifecycle.ControlPlane.Dev;
+
+/// <summary>Bound from <c>Lifecycle:Dev</c>: what <c>make run</c> seeds so plain curl works at once.</summary>
+public sealed class DevModeOptions
+{
+    public const string Section = "Lifecycle:Dev";
+
+    public bool Enabled { get; set; }
+
+    public string TeamName { get; set; } = "dev";
+
+    public string ApiKey { get; set; } = "dev-key";
+
+    public List<DevHost> Hosts { get; set; } = [];
+
+    public sealed class DevHost
+    {
+        public string Name { get; set; } = "";
+
+        public string Address { get; set; } = "";
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Lifecycle.Consumers;
+using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.Dev;
+using Lifecycle.ControlPlane.Operations;
+using Lifecycle.ControlPlane.Startup;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Lifecycle.ControlPlane;
+
+/// <summary>Registers the control plane's parts and maps its endpoints.</summary>
+public static class Extensions
+{
+    /// <summary>Largest request body accepted; sandbox requests are small.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.Configure<PostgresOptions>(configuration.GetSection(PostgresOptions.Section));
+        services.Configure<RedisOptions>(configuration.GetSection(RedisOptions.Section));
+        services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
+        services.Configure<OperationOptions>(configuration.GetSection(OperationOptions.Section));
+        services.Configure<DevModeOptions>(configuration.GetSection(DevModeOptions.Section));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var redis = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration);
+            // Start even while Redis is down, and reconnect by itself when it returns.
+            redis.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(redis);
+        });
+        services.AddSingleton<StreamKeys>();
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<SandboxStore>();
+        services.AddSingleton<TransitionHistoryStore>();
+        services.AddSingleton<TeamStore>();
+        services.AddSingleton<HostStore>();
+        services.AddSingleton<HostAgentClients>();
+        services.AddSingleton<OperationRunner>();
+        services.AddSingleton<OperationRequests>();
+        services.AddSingleton<BackgroundOperations>();
+        services.AddSingleton<StrictJson>();
+
+        // Hosted services start in this order and stop in reverse: the schema first; operations
+        // drain before the consumer stops, so their last events are still applied.
+        services.AddHostedService<DatabaseMigrationService>();
+        services.AddHostedService<DevModeSeeder>();
+        services.AddEventAppliers(configuration);
+        services.AddHostedService(sp => sp.GetRequiredService<BackgroundOperations>());
+
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddProblemDetails();
+        services.AddAuthentication(TeamKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TeamKeyAuthentication>(TeamKeyAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(TeamKeyAuthentication.SchemeName, policy => policy
+                .AddAuthenticationSchemes(TeamKeyAuthentication.SchemeName)
+                .RequireClaim(TeamKeyAuthentication.TeamIdClaim));
+        return builder;
+    }
+
+    public static WebApplication MapControlPlane(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }));
+        app.MapSandboxes();
+        return app;
+    }
+}

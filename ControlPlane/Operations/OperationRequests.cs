@@ -1,0 +1,92 @@
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.ControlPlane.Operations;
+
+/// <summary>
+/// The API side of every operation: apply the <c>requested</c> transition as a compare-and-set
+/// (with its history row), publish it, and hand the host RPC to a tracked background task.
+/// </summary>
+public sealed partial class OperationRequests(
+    SandboxStore store,
+    EventPublisher publisher,
+    BackgroundOperations background,
+    OperationRunner runner,
+    TimeProvider clock,
+    IOptions<OperationOptions> options,
+    ILogger<OperationRequests> logger)
+{
+    // Losing a compare-and-set means another request moved the row first; re-deciding on the fresh
+    // row settles it, and after a few rounds of contention the caller is told the current status.
+    private const int MaxAttempts = 3;
+
+    public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, CancellationToken ct)
+    {
+        var requested = SandboxOperation.Create.Requested;
+        var created = new StateEvent(Guid.CreateVersion7(), requested.EventType, sandbox.Id, sandbox.TeamId, null,
+            null, SandboxOperation.Create.InProgress, 0, Actors.Team(sandbox.TeamId), null, null, clock.GetUtcNow());
+        var row = await store.CreateOnLeastLoadedHostAsync(sandbox, created, Deadline(), ct).ConfigureAwait(false);
+        if (row is null)
+        {
+            var earlier = sandbox.IdempotencyKey is null
+                ? null
+                : await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct).ConfigureAwait(false);
+            return earlier is null ? new RequestOutcome.NoCapacity() : new RequestOutcome.Accepted(earlier);
+        }
+        await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row).ConfigureAwait(false);
+        return new RequestOutcome.Accepted(row);
+    }
+
+    /// <summary>Pause, resume or destroy a team's sandbox.</summary>
+    public async Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var row = await store.GetAsync(teamId, sandboxId, ct).ConfigureAwait(false);
+            if (row is null)
+            {
+                return new RequestOutcome.NotFound();
+            }
+            var current = row.StatusValue;
+            if (current == operation.InProgress)
+            {
+                // The same operation is already under way: repeating it is not an error.
+                return new RequestOutcome.Accepted(row);
+            }
+            if (!operation.Requested.From.Contains(current) || attempt > MaxAttempts)
+            {
+                return new RequestOutcome.Conflict(current);
+            }
+            var requested = new StateEvent(Guid.CreateVersion7(), operation.Requested.EventType, row.Id, row.TeamId, row.HostId,
+                current, operation.InProgress, row.Version, Actors.Team(teamId), null, null, clock.GetUtcNow());
+            var moved = await store.TryTransitionAsync(requested, Deadline(), ct).ConfigureAwait(false);
+            if (moved is not null)
+            {
+                await StartAsync(operation, requested, moved).ConfigureAwait(false);
+                return new RequestOutcome.Accepted(moved);
+            }
+        }
+    }
+
+    private async Task StartAsync(SandboxOperation operation, StateEvent requested, SandboxRow row)
+    {
+        try
+        {
+            await publisher.PublishAsync(requested).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // The transition is committed with its history row; the stream copy is for watchers only.
+            LogPublishFailed(ex, requested.EventId, row.Id);
+        }
+        background.Start(row.Id, ct => runner.RunAsync(operation, row, ct));
+    }
+
+    private DateTimeOffset Deadline() => clock.GetUtcNow() + options.Value.Deadline;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing requested event {EventId} of sandbox {SandboxId} failed")]
+    private partial void LogPublishFailed(Exception ex, Guid eventId, Guid sandboxId);
+}

@@ -1,0 +1,141 @@
+using Grpc.Core;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+using Lifecycle.HostAgent.V1;
+using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.ControlPlane.Operations;
+
+/// <summary>
+/// Carries out one operation on the sandbox's host and publishes its outcome as a state event.
+/// It never writes Postgres: the consumer group applies the event with the version fence.
+/// </summary>
+public sealed partial class OperationRunner(
+    HostAgentClients clients,
+    EventPublisher publisher,
+    TimeProvider clock,
+    IOptions<OperationOptions> options,
+    ILogger<OperationRunner> logger)
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary><paramref name="sandbox"/> is the row as the API left it: in the operation's transient state.</summary>
+    public async Task RunAsync(SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
+    {
+        var client = clients.For(sandbox.HostAddress!);
+        string? error = null;
+        try
+        {
+            await CallAsync(client, operation, sandbox, ct).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (!ct.IsCancellationRequested)
+        {
+            error = $"{ex.StatusCode}: {ex.Status.Detail}";
+            // A timeout or a dropped connection says nothing of what the host did: ask it before declaring failure.
+            if (IsAmbiguous(ex.StatusCode) && await HostShowsDoneAsync(client, operation, sandbox.Id, ct).ConfigureAwait(false))
+            {
+                error = null;
+            }
+        }
+
+        var transition = error is null ? operation.Succeeded : operation.Failed;
+        var outcome = new StateEvent(
+            Guid.CreateVersion7(), transition.EventType, sandbox.Id, sandbox.TeamId, sandbox.HostId,
+            operation.InProgress, transition.To.Single(), sandbox.Version, Actors.Operation,
+            Reason: error is null ? null : "host_rpc_failed", error, clock.GetUtcNow());
+        await PublishWithRetryAsync(outcome, ct).ConfigureAwait(false);
+        if (error is null)
+        {
+            LogSucceeded(operation.Name, sandbox.Id);
+        }
+        else
+        {
+            LogFailed(operation.Name, sandbox.Id, error);
+        }
+    }
+
+    private Task CallAsync(HostAgentClient client, SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow().UtcDateTime + options.Value.RpcTimeout;
+        var target = new SandboxRef { SandboxId = sandbox.Id.ToString() };
+        if (operation == SandboxOperation.Create)
+        {
+            var request = new CreateSandboxRequest
+            {
+                SandboxId = target.SandboxId,
+                Template = sandbox.Template,
+                Vcpus = sandbox.Vcpus,
+                MemoryMb = sandbox.MemoryMb,
+                TimeoutSec = sandbox.TimeoutSec,
+            };
+            var metadata = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(sandbox.Metadata);
+            request.Metadata.Add(metadata ?? []);
+            return client.CreateSandboxAsync(request, deadline: deadline, cancellationToken: ct).ResponseAsync;
+        }
+        if (operation == SandboxOperation.Pause)
+        {
+            return client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
+        }
+        if (operation == SandboxOperation.Resume)
+        {
+            return client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
+        }
+        return client.DestroySandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
+    }
+
+    private static bool IsAmbiguous(StatusCode code) =>
+        code is StatusCode.DeadlineExceeded or StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.Unknown;
+
+    /// <summary>True when ListSandboxes shows the state the operation aimed for.</summary>
+    private async Task<bool> HostShowsDoneAsync(HostAgentClient client, SandboxOperation operation, Guid sandboxId, CancellationToken ct)
+    {
+        try
+        {
+            var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
+                deadline: clock.GetUtcNow().UtcDateTime + ProbeTimeout, cancellationToken: ct).ConfigureAwait(false);
+            var onHost = reply.Sandboxes.FirstOrDefault(s => s.SandboxId == sandboxId.ToString());
+            return operation == SandboxOperation.Destroy
+                ? onHost is null
+                : onHost?.State == (operation == SandboxOperation.Pause ? SandboxState.Paused : SandboxState.Running);
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Redis may blink; retry a few times. If it stays down the event is lost, but the sandbox is not:
+    /// it stays transient and the HostMonitor settles it after its deadline.
+    /// </summary>
+    private async Task PublishWithRetryAsync(StateEvent stateEvent, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await publisher.PublishAsync(stateEvent).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException && attempt < 5)
+            {
+                LogPublishRetry(ex, stateEvent.EventId, attempt);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay *= 2;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} of sandbox {SandboxId} succeeded on its host")]
+    private partial void LogSucceeded(string operation, Guid sandboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} failed on its host: {Error}")]
+    private partial void LogFailed(string operation, Guid sandboxId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} failed (attempt {Attempt}); retrying")]
+    private partial void LogPublishRetry(Exception ex, Guid eventId, int attempt);
+}

@@ -1,0 +1,3 @@
+using Lifecycle.ControlPlane;
+
+await ControlPlaneApp.Build(args).RunAsync();

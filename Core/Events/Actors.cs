@@ -1,0 +1,16 @@
+namespace Lifecycle.Core.Events;
+
+/// <summary>Who caused a transition, as written in the <c>actor</c> field.</summary>
+public static class Actors
+{
+    /// <summary>An API client of a team.</summary>
+    public static string Team(Guid teamId) => $"team:{teamId}";
+
+    /// <summary>The control plane's own background operation on a host.</summary>
+    public const string Operation = "operation";
+
+    /// <summary>A host agent's callback.</summary>
+    public static string Host(Guid hostId) => $"host:{hostId}";
+
+    public const string Reconciler = "reconciler";
+}

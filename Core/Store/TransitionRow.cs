@@ -1,0 +1,15 @@
+namespace Lifecycle.Core.Store;
+
+/// <summary>A row of <c>sandbox_transitions</c>: one applied status change.</summary>
+public sealed record TransitionRow(
+    Guid EventId,
+    Guid SandboxId,
+    string Type,
+    string? FromStatus,
+    string ToStatus,
+    long Version,
+    string Actor,
+    string? Reason,
+    string? Error,
+    DateTime At,
+    DateTime AppliedAt);

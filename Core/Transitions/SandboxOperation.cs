@@ -1,0 +1,40 @@
+using Lifecycle.Core.Sandboxes;
+
+namespace Lifecycle.Core.Transitions;
+
+/// <summary>
+/// A client-requested operation: the API applies its <c>requested</c> row, a background host
+/// RPC then ends it with its <c>succeeded</c> or <c>failed</c> row. All statuses come from the table.
+/// </summary>
+public sealed class SandboxOperation
+{
+    public static readonly SandboxOperation Create = new("create");
+    public static readonly SandboxOperation Pause = new("pause");
+    public static readonly SandboxOperation Resume = new("resume");
+    public static readonly SandboxOperation Destroy = new("destroy");
+
+    private SandboxOperation(string name)
+    {
+        Name = name;
+        Requested = TransitionTable.Get($"sandbox.{name}.requested");
+        Succeeded = TransitionTable.Get($"sandbox.{name}.succeeded");
+        Failed = TransitionTable.Get($"sandbox.{name}.failed");
+    }
+
+    public string Name { get; }
+
+    public Transition Requested { get; }
+
+    public Transition Succeeded { get; }
+
+    public Transition Failed { get; }
+
+    /// <summary>The status the sandbox holds while the operation is under way.</summary>
+    public SandboxStatus InProgress => Requested.To.Single();
+
+    public SandboxStatus OnSuccess => Succeeded.To.Single();
+
+    public SandboxStatus OnFailure => Failed.To.Single();
+
+    public override string ToString() => Name;
+}

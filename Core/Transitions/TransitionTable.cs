@@ -1,0 +1,55 @@
+using System.Collections.Frozen;
+using Lifecycle.Core.Sandboxes;
+using static Lifecycle.Core.Sandboxes.SandboxStatus;
+
+namespace Lifecycle.Core.Transitions;
+
+/// <summary>
+/// The one transition table (docs: shared design, "The transition table"). Every status change in
+/// the system is one of these rows, applied as a compare-and-set on status and version.
+/// </summary>
+public static class TransitionTable
+{
+    public static readonly IReadOnlyList<Transition> Rows =
+    [
+        Row(EventTypes.CreateRequested, [], [Starting], Emitter.Api),
+        Row(EventTypes.CreateSucceeded, [Starting], [Running], Emitter.BackgroundOperation),
+        Row(EventTypes.CreateFailed, [Starting], [Error], Emitter.BackgroundOperation),
+        Row(EventTypes.PauseRequested, [Running], [Pausing], Emitter.Api),
+        Row(EventTypes.PauseSucceeded, [Pausing], [Paused], Emitter.BackgroundOperation),
+        Row(EventTypes.PauseFailed, [Pausing], [Running], Emitter.BackgroundOperation),
+        Row(EventTypes.ResumeRequested, [Paused], [Resuming], Emitter.Api),
+        Row(EventTypes.ResumeSucceeded, [Resuming], [Running], Emitter.BackgroundOperation),
+        // The snapshot is kept, so a failed resume leaves the sandbox paused (with last_error set).
+        Row(EventTypes.ResumeFailed, [Resuming], [Paused], Emitter.BackgroundOperation),
+        // Destroy is accepted from every non-terminal state, error and missing included, so
+        // nothing can get stuck where it cannot be destroyed. Stopping is excluded: a destroy
+        // is already under way there.
+        Row(EventTypes.DestroyRequested, [Starting, Running, Pausing, Paused, Resuming, Error, Missing], [Stopping], Emitter.Api),
+        Row(EventTypes.DestroySucceeded, [Stopping], [Stopped], Emitter.BackgroundOperation),
+        Row(EventTypes.DestroyFailed, [Stopping], [Error], Emitter.BackgroundOperation),
+        Row(EventTypes.AutoPaused, [Running, Pausing], [Paused], Emitter.HostOrReconciler),
+        Row(EventTypes.Exited, [Running, Pausing, Resuming], [Stopped], Emitter.HostOrReconciler),
+        Row(EventTypes.Lost, [Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing], Emitter.Reconciler),
+        Row(EventTypes.Found, [Missing], [Running, Paused], Emitter.Reconciler),
+        Row(EventTypes.Vanished, [Missing], [Stopped], Emitter.Reconciler),
+        Row(EventTypes.Settled, [Starting, Pausing, Resuming, Stopping], [Running, Paused, Stopped, Error], Emitter.Reconciler),
+        Row(EventTypes.TimedOut, [Starting, Pausing, Resuming, Stopping], [Error], Emitter.Reconciler),
+    ];
+
+    private static readonly FrozenDictionary<string, Transition> ByType =
+        Rows.ToFrozenDictionary(row => row.EventType, StringComparer.Ordinal);
+
+    public static bool TryGet(string? eventType, out Transition transition) =>
+        ByType.TryGetValue(eventType ?? "", out transition!);
+
+    public static Transition Get(string eventType) =>
+        TryGet(eventType, out var row) ? row : throw new ArgumentException($"unknown event type '{eventType}'", nameof(eventType));
+
+    /// <summary>True when an event of this type may move a sandbox from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public static bool Allows(string eventType, SandboxStatus? from, SandboxStatus to) =>
+        TryGet(eventType, out var row) && row.Allows(from, to);
+
+    private static Transition Row(string type, SandboxStatus[] from, SandboxStatus[] to, Emitter emitter) =>
+        new(type, from.ToFrozenSet(), to.ToFrozenSet(), emitter);
+}
