@@ -1,0 +1,104 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Lifecycle.HostAgentSim.Fleet;
+
+/// <summary>One simulated host agent: its sandboxes, and knobs that tests turn at run time.</summary>
+public sealed class SimulatedHost
+{
+    private int _latencyMs;
+    private double _failureRate;
+    private long _callsReceived;
+
+    // Non-null while frozen; completing it releases the calls held meanwhile.
+    private TaskCompletionSource? _frozen;
+
+    internal SimulatedHost(string name, int port, SimulatorOptions options, TimeProvider time)
+    {
+        Name = name;
+        Port = port;
+        Address = $"http://127.0.0.1:{port}";
+        LatencyMs = options.LatencyMs;
+        FailureRate = options.FailureRate;
+        Sandboxes = new SandboxTable(options.TombstoneCapacity, time);
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    /// <summary>Plaintext HTTP/2 address for GrpcChannel.ForAddress.</summary>
+    public string Address { get; }
+
+    /// <summary>Delay added to every call before it is answered.</summary>
+    public int LatencyMs
+    {
+        get => Volatile.Read(ref _latencyMs);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref _latencyMs, value);
+        }
+    }
+
+    /// <summary>Chance in [0, 1] that a call answers UNAVAILABLE "injected failure" and changes nothing.</summary>
+    public double FailureRate
+    {
+        get => Volatile.Read(ref _failureRate);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1.0);
+            Volatile.Write(ref _failureRate, value);
+        }
+    }
+
+    public bool IsFrozen => Volatile.Read(ref _frozen) is not null;
+
+    /// <summary>Every call received, answered or not; lets benchmarks count retries.</summary>
+    public long CallsReceived => Interlocked.Read(ref _callsReceived);
+
+    internal SandboxTable Sandboxes { get; }
+
+    /// <summary>From now on calls are held unanswered until the caller's deadline or <see cref="Unfreeze"/>.</summary>
+    public void Freeze() =>
+        Interlocked.CompareExchange(ref _frozen, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    /// <summary>Answers new calls again; calls still held (their caller still waiting) go on as if just received.</summary>
+    public void Unfreeze() => Interlocked.Exchange(ref _frozen, null)?.TrySetResult();
+
+    public IReadOnlyDictionary<string, SimulatedSandbox> Snapshot() => Sandboxes.Snapshot();
+
+    public bool TryGet(string sandboxId, [NotNullWhen(true)] out SimulatedSandbox? sandbox) =>
+        Sandboxes.TryGet(sandboxId, out sandbox);
+
+    /// <summary>Whether the host still remembers destroying this id.</summary>
+    public bool IsDestroyed(string sandboxId) => Sandboxes.IsDestroyed(sandboxId);
+
+    /// <summary>Ids the host paused by itself since it started, as ListSandboxes reports them.</summary>
+    public IReadOnlyList<string> AutoPausedIds() => Sandboxes.AutoPausedIds();
+
+    /// <summary>Pauses a running sandbox as if its idle timeout had passed; false when unknown or not running.</summary>
+    public bool AutoPause(string sandboxId) => Sandboxes.AutoPause(sandboxId);
+
+    /// <summary>Holds the call while frozen, then applies the latency.</summary>
+    internal async Task DelayCallAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _callsReceived);
+        if (Volatile.Read(ref _frozen) is { } frozen)
+        {
+            await frozen.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var latency = LatencyMs;
+        if (latency > 0)
+        {
+            await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal bool RollInjectedFailure()
+    {
+        var rate = FailureRate;
+        return rate > 0 && Random.Shared.NextDouble() < rate;
+    }
+}

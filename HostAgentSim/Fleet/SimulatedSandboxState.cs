@@ -1,0 +1,7 @@
+namespace Lifecycle.HostAgentSim.Fleet;
+
+public enum SimulatedSandboxState
+{
+    Running,
+    Paused,
+}

@@ -1,0 +1,107 @@
+using Grpc.Core;
+using Lifecycle.HostAgent.V1;
+using Lifecycle.HostAgentSim.Fleet;
+// Inside Lifecycle.*, a bare HostAgent names the Lifecycle.HostAgent namespace, not the generated class.
+using HostAgentBase = Lifecycle.HostAgent.V1.HostAgent.HostAgentBase;
+
+namespace Lifecycle.HostAgentSim.Grpc;
+
+/// <summary>One service instance answers for every simulated host; the local port says which.</summary>
+internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgentService> logger) : HostAgentBase
+{
+    public override async Task<SandboxReply> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
+    {
+        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var id = RequireId(request.SandboxId);
+        if (!host.Sandboxes.TryCreate(request.ToSpec(), out var sandbox))
+        {
+            logger.LogInformation("host {Host} refused to recreate destroyed sandbox {SandboxId}", host.Name, id);
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {id} was destroyed"));
+        }
+
+        logger.LogDebug("host {Host} created sandbox {SandboxId}", host.Name, id);
+        return new SandboxReply { Sandbox = sandbox.ToProto() };
+    }
+
+    public override async Task<SandboxReply> PauseSandbox(SandboxRef request, ServerCallContext context)
+    {
+        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var id = RequireId(request.SandboxId);
+        if (!host.Sandboxes.TryPause(id, out var sandbox))
+        {
+            throw NotFound(id);
+        }
+
+        logger.LogDebug("host {Host} paused sandbox {SandboxId}", host.Name, id);
+        return new SandboxReply { Sandbox = sandbox.ToProto() };
+    }
+
+    public override async Task<SandboxReply> ResumeSandbox(SandboxRef request, ServerCallContext context)
+    {
+        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var id = RequireId(request.SandboxId);
+        if (!host.Sandboxes.TryResume(id, out var sandbox))
+        {
+            throw NotFound(id);
+        }
+
+        logger.LogDebug("host {Host} resumed sandbox {SandboxId}", host.Name, id);
+        return new SandboxReply { Sandbox = sandbox.ToProto() };
+    }
+
+    public override async Task<DestroySandboxReply> DestroySandbox(SandboxRef request, ServerCallContext context)
+    {
+        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var id = RequireId(request.SandboxId);
+        var existed = host.Sandboxes.Destroy(id);
+        logger.LogDebug("host {Host} destroyed sandbox {SandboxId} (existed: {Existed})", host.Name, id, existed);
+        return new DestroySandboxReply { Existed = existed };
+    }
+
+    public override async Task<ListSandboxesReply> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
+    {
+        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var (sandboxes, autoPausedIds) = host.Sandboxes.List();
+        var reply = new ListSandboxesReply();
+        reply.Sandboxes.AddRange(sandboxes.Select(sandbox => sandbox.ToProto()));
+        reply.AutoPausedIds.AddRange(autoPausedIds);
+        return reply;
+    }
+
+    /// <summary>Finds the host the call was made to and plays its latency, freeze and injected failure.</summary>
+    private async Task<SimulatedHost> AdmitAsync(ServerCallContext context)
+    {
+        var port = context.GetHttpContext().Connection.LocalPort;
+        if (!directory.TryGet(port, out var host))
+        {
+            // Only possible between Kestrel binding and the fleet publishing its hosts.
+            throw new RpcException(new Status(StatusCode.Unavailable, "simulated host not started"));
+        }
+
+        try
+        {
+            await host.DelayCallAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The caller already has its DEADLINE_EXCEEDED or CANCELLED; an RpcException keeps this out of error logs.
+            throw new RpcException(new Status(StatusCode.Cancelled, "call ended before the host answered"));
+        }
+
+        if (host.RollInjectedFailure())
+        {
+            logger.LogDebug("host {Host} injected a failure into {Method}", host.Name, context.Method);
+            throw new RpcException(new Status(StatusCode.Unavailable, "injected failure"));
+        }
+
+        return host;
+    }
+
+    private static string RequireId(string sandboxId) =>
+        string.IsNullOrEmpty(sandboxId)
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, "sandbox_id is required"))
+            : sandboxId;
+
+    private static RpcException NotFound(string sandboxId) =>
+        new(new Status(StatusCode.NotFound, $"sandbox {sandboxId} not found"));
+}

@@ -1,0 +1,28 @@
+using Lifecycle.HostAgent.V1;
+using Lifecycle.HostAgentSim.Fleet;
+
+namespace Lifecycle.HostAgentSim.Grpc;
+
+internal static class SandboxInfoMapping
+{
+    public static SandboxInfo ToProto(this SimulatedSandbox sandbox) => new()
+    {
+        SandboxId = sandbox.Id,
+        State = sandbox.State switch
+        {
+            SimulatedSandboxState.Running => SandboxState.Running,
+            SimulatedSandboxState.Paused => SandboxState.Paused,
+            _ => SandboxState.Unspecified,
+        },
+        AutoPaused = sandbox.AutoPaused,
+        StartedAtUnixMs = sandbox.StartedAt.ToUnixTimeMilliseconds(),
+    };
+
+    public static SandboxSpec ToSpec(this CreateSandboxRequest request) => new(
+        request.SandboxId,
+        request.Template,
+        request.Vcpus,
+        request.MemoryMb,
+        request.TimeoutSec,
+        request.Metadata.ToDictionary(StringComparer.Ordinal));
+}

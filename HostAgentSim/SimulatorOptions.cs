@@ -1,0 +1,39 @@
+namespace Lifecycle.HostAgentSim;
+
+/// <summary>How many simulated hosts to run and how they behave at start.</summary>
+/// <remarks>Bound from the "Simulator" configuration section, e.g. --Simulator:HostCount=3.</remarks>
+public sealed record SimulatorOptions
+{
+    public const string SectionName = "Simulator";
+
+    public int HostCount { get; init; } = 1;
+
+    /// <summary>Host i listens on BasePort + i; 0 lets the OS pick a free port for each host.</summary>
+    public int BasePort { get; init; }
+
+    public int LatencyMs { get; init; } = 20;
+
+    /// <summary>Chance in [0, 1] that a call answers UNAVAILABLE without touching state.</summary>
+    public double FailureRate { get; init; }
+
+    public string NamePrefix { get; init; } = "sim";
+
+    /// <summary>How many destroyed ids each host remembers, so late creates cannot resurrect them.</summary>
+    public int TombstoneCapacity { get; init; } = 100_000;
+
+    /// <summary>How often hosts look for sandboxes idle past their timeout_sec to pause them.</summary>
+    public int IdleSweepMs { get; init; } = 1_000;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(HostCount, 1, nameof(HostCount));
+        ArgumentOutOfRangeException.ThrowIfNegative(BasePort, nameof(BasePort));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BasePort + HostCount - 1, 65_535, nameof(BasePort));
+        ArgumentOutOfRangeException.ThrowIfNegative(LatencyMs, nameof(LatencyMs));
+        ArgumentOutOfRangeException.ThrowIfNegative(FailureRate, nameof(FailureRate));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(FailureRate, 1.0, nameof(FailureRate));
+        ArgumentException.ThrowIfNullOrWhiteSpace(NamePrefix, nameof(NamePrefix));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TombstoneCapacity, 1, nameof(TombstoneCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(IdleSweepMs, 1, nameof(IdleSweepMs));
+    }
+}

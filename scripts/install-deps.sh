@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the native tools that dev mode and the tests need (Redis, PostgreSQL)
+# when they are missing, so CI and new machines can start bare.
+# Idempotent and quick: when everything is present it prints one line and exits 0.
+# dotnet is only checked, never installed (its version comes from global.json).
+set -euo pipefail
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+# Debian keeps initdb/pg_ctl off PATH, in /usr/lib/postgresql/<version>/bin.
+if ! command -v initdb >/dev/null && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    missing+=(postgresql)
+fi
+command -v psql >/dev/null || missing+=(postgresql-client)
+
+status=0
+if ! command -v dotnet >/dev/null; then
+    # Not installed here on purpose: see https://dot.net and the SDK pinned in global.json.
+    echo "install-deps: dotnet SDK not found on PATH; install the .NET SDK named in global.json" >&2
+    status=1
+fi
+
+if ((${#missing[@]})); then
+    install=(apt-get install -y --no-install-recommends "${missing[@]}")
+    if ((EUID != 0)); then
+        echo "install-deps: missing ${missing[*]}; run:" >&2
+        echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${install[*]}" >&2
+        exit 1
+    fi
+    echo "install-deps: installing ${missing[*]}" >&2
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive "${install[@]}"
+fi
+
+((status == 0)) && echo "install-deps: redis, postgres and dotnet present" >&2
+exit "$status"

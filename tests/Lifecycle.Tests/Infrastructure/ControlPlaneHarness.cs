@@ -1,0 +1,149 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lifecycle.ControlPlane;
+using Lifecycle.Core.Streams;
+using Lifecycle.HostAgentSim;
+using Lifecycle.HostAgentSim.Fleet;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using IDatabase = StackExchange.Redis.IDatabase;
+using IConnectionMultiplexer = StackExchange.Redis.IConnectionMultiplexer;
+
+namespace Lifecycle.Tests;
+
+/// <summary>
+/// The real control plane on a free port (real HTTP), with simulated hosts on real gRPC ports, its
+/// own database and its own Redis key prefix. The dev team's key is <see cref="ApiKey"/>.
+/// </summary>
+public sealed class ControlPlaneHarness : IAsyncDisposable
+{
+    public const string ApiKey = "test-team-key";
+
+    private readonly WebApplication _app;
+
+    private ControlPlaneHarness(WebApplication app, SimulatedFleet fleet, TestDatabase database, string keyPrefix, Uri baseAddress)
+    {
+        _app = app;
+        Fleet = fleet;
+        Database = database;
+        KeyPrefix = keyPrefix;
+        BaseAddress = baseAddress;
+        Client = ClientWithKey(ApiKey);
+    }
+
+    public SimulatedFleet Fleet { get; }
+
+    public TestDatabase Database { get; }
+
+    public string KeyPrefix { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>An HTTP client with the dev team's key.</summary>
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public StreamKeys Keys => Services.GetRequiredService<StreamKeys>();
+
+    public IDatabase Redis => Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+
+    public static async Task<ControlPlaneHarness> StartAsync(
+        int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null)
+    {
+        var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = latencyMs }, CancellationToken.None);
+        var database = await TestDatabase.CreateAsync();
+        var keyPrefix = $"test:{Guid.NewGuid():N}:";
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Lifecycle:Postgres:ConnectionString"] = database.ConnectionString,
+            ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
+            ["Lifecycle:Streams:KeyPrefix"] = keyPrefix,
+            ["Lifecycle:Consumer:PollInterval"] = "00:00:00.100",
+            ["Lifecycle:Dev:Enabled"] = "true",
+            ["Lifecycle:Dev:TeamName"] = "test-team",
+            ["Lifecycle:Dev:ApiKey"] = ApiKey,
+        };
+        for (var i = 0; i < fleet.Hosts.Count; i++)
+        {
+            configuration[$"Lifecycle:Dev:Hosts:{i}:Name"] = fleet.Hosts[i].Name;
+            configuration[$"Lifecycle:Dev:Hosts:{i}:Address"] = fleet.Hosts[i].Address;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+        var app = ControlPlaneApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ControlPlaneHarness(app, fleet, database, keyPrefix, new Uri(address));
+    }
+
+    public HttpClient ClientWithKey(string? apiKey)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+        return client;
+    }
+
+    /// <summary>Polls GET until the sandbox has <paramref name="status"/>; fails with the last status seen.</summary>
+    public async Task<JsonElement> WaitForStatusAsync(string sandboxId, string status, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        JsonElement last;
+        do
+        {
+            last = await Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{sandboxId}");
+            if (last.GetProperty("status").GetString() == status)
+            {
+                return last;
+            }
+            await Task.Delay(20);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"sandbox {sandboxId} did not become {status}; it is {last.GetProperty("status")}");
+        return last;
+    }
+
+    /// <summary>Polls until the applier group has nothing pending and nothing unread.</summary>
+    public async Task WaitForConsumerIdleAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var group = (await Redis.StreamGroupInfoAsync(Keys.Events)).Single(g => g.Name == StreamKeys.ApplierGroup);
+            if (group.PendingMessageCount == 0 && group.Lag is 0)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"consumer group still has {group.PendingMessageCount} pending and lag {group.Lag}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Fleet.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
