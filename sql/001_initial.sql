@@ -75,4 +75,5 @@ CREATE TABLE sandbox_transitions (
     applied_at   timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE INDEX sandbox_transitions_sandbox_version ON sandbox_transitions (sandbox_id, version);
+-- One transition per version: two writers can never both win the same compare-and-set.
+CREATE UNIQUE INDEX sandbox_transitions_sandbox_version ON sandbox_transitions (sandbox_id, version);

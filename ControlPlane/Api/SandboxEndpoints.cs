@@ -27,7 +27,7 @@ public static class SandboxEndpoints
         return app;
     }
 
-    public static async Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, JsonHttpResult<ProblemDetails>>> Create(
+    public static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, StrictJson json, OperationRequests operations, CancellationToken ct)
     {
         var body = await json.ReadAsync(request, new CreateSandboxRequest(), ct);
@@ -37,12 +37,12 @@ public static class SandboxEndpoints
         }
         if (body.Value.Validate() is { } invalid)
         {
-            return TypedResults.BadRequest(Problems.BadRequest(invalid));
+            return Problem(Problems.BadRequest(invalid));
         }
         var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
         if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < ' ' or > '~'))
         {
-            return TypedResults.BadRequest(Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} printable ASCII characters."));
+            return Problem(Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} printable ASCII characters."));
         }
         var create = body.Value;
         var sandbox = new NewSandbox(Guid.CreateVersion7(), user.TeamId(), create.Template, create.Vcpus, create.MemoryMb,
@@ -54,7 +54,7 @@ public static class SandboxEndpoints
         };
     }
 
-    public static async Task<Results<Ok<SandboxPage>, BadRequest<ProblemDetails>>> List(
+    public static async Task<Results<Ok<SandboxPage>, ProblemHttpResult>> List(
         ClaimsPrincipal user, SandboxStore store, CancellationToken ct, string? status = null, string? limit = null, string? cursor = null)
     {
         SandboxStatus? statusFilter = null;
@@ -62,21 +62,21 @@ public static class SandboxEndpoints
         {
             if (!SandboxStatuses.TryParse(status, out var parsed))
             {
-                return TypedResults.BadRequest(Problems.BadRequest($"status must be one of: {string.Join(", ", SandboxStatuses.WireNames)}."));
+                return Problem(Problems.BadRequest($"status must be one of: {string.Join(", ", SandboxStatuses.WireNames)}."));
             }
             statusFilter = parsed;
         }
         var pageSize = DefaultPageSize;
         if (limit is not null && (!int.TryParse(limit, out pageSize) || pageSize is < 1 or > MaxPageSize))
         {
-            return TypedResults.BadRequest(Problems.BadRequest($"limit must be a whole number from 1 to {MaxPageSize}."));
+            return Problem(Problems.BadRequest($"limit must be a whole number from 1 to {MaxPageSize}."));
         }
         Guid? before = null;
         if (cursor is not null)
         {
             if (!Guid.TryParse(cursor, out var parsedCursor))
             {
-                return TypedResults.BadRequest(Problems.BadRequest("cursor must be a next_cursor value from a previous page."));
+                return Problem(Problems.BadRequest("cursor must be a next_cursor value from a previous page."));
             }
             before = parsedCursor;
         }
@@ -85,49 +85,52 @@ public static class SandboxEndpoints
         return TypedResults.Ok(new SandboxPage([.. rows.Select(SandboxResponse.From)], next));
     }
 
-    public static async Task<Results<Ok<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>>> Get(
+    public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> Get(
         string id, ClaimsPrincipal user, SandboxStore store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var sandboxId))
         {
-            return TypedResults.BadRequest(BadId(id));
+            return Problem(BadId(id));
         }
         var row = await store.GetAsync(user.TeamId(), sandboxId, ct);
-        return row is null ? TypedResults.NotFound(Problems.NotFound(sandboxId)) : TypedResults.Ok(SandboxResponse.From(row));
+        if (row is null)
+        {
+            return Problem(Problems.NotFound(sandboxId));
+        }
+        return TypedResults.Ok(SandboxResponse.From(row));
     }
 
-    public static Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Pause(
+    public static Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Pause(
         string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
         RequestAsync(SandboxOperation.Pause, id, user, operations, ct);
 
-    public static Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Resume(
+    public static Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Resume(
         string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
         RequestAsync(SandboxOperation.Resume, id, user, operations, ct);
 
-    public static Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Destroy(
+    public static Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Destroy(
         string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
         RequestAsync(SandboxOperation.Destroy, id, user, operations, ct);
 
-    private static async Task<Results<Accepted<SandboxResponse>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> RequestAsync(
+    private static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> RequestAsync(
         SandboxOperation operation, string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var sandboxId))
         {
-            return TypedResults.BadRequest(BadId(id));
+            return Problem(BadId(id));
         }
         return await operations.RequestAsync(operation, user.TeamId(), sandboxId, ct) switch
         {
             RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
-            RequestOutcome.Conflict conflict => TypedResults.Conflict(Problems.Conflict(operation.Name, conflict.Current)),
-            _ => TypedResults.NotFound(Problems.NotFound(sandboxId)),
+            RequestOutcome.Conflict conflict => Problem(Problems.Conflict(operation.Name, conflict.Current)),
+            _ => Problem(Problems.NotFound(sandboxId)),
         };
     }
 
     private static Accepted<SandboxResponse> Accepted(SandboxRow row) =>
         TypedResults.Accepted(SandboxResponse.Location(row.Id), SandboxResponse.From(row));
 
-    private static JsonHttpResult<ProblemDetails> Problem(ProblemDetails problem) =>
-        TypedResults.Json(problem, statusCode: problem.Status, contentType: "application/problem+json");
+    private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
 
     private static ProblemDetails BadId(string id) =>
         Problems.BadRequest($"'{(id.Length > 64 ? id[..64] + "…" : id)}' is not a sandbox id (a UUID).");

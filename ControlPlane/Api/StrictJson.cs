@@ -19,6 +19,21 @@ public sealed class StrictJson(IOptions<JsonOptions> jsonOptions)
         NumberHandling = JsonNumberHandling.Strict,
     };
 
+    /// <summary>Says what is wrong and where, without the serializer's .NET type names.</summary>
+    private static string Describe(JsonException ex)
+    {
+        var path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
+        if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return $"Unknown field at {path}.";
+        }
+        if (ex.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return $"The value at {path} has the wrong type or is out of range.";
+        }
+        return $"Malformed JSON at {path} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+    }
+
     public sealed record Result<T>(T? Value, string? Error, int Status = StatusCodes.Status400BadRequest);
 
     /// <summary>An empty body reads as <paramref name="whenEmpty"/>.</summary>
@@ -39,7 +54,7 @@ public sealed class StrictJson(IOptions<JsonOptions> jsonOptions)
         }
         catch (JsonException ex)
         {
-            return new Result<T>(default, $"Malformed JSON: {ex.Message}");
+            return new Result<T>(default, Describe(ex));
         }
         catch (BadHttpRequestException ex)
         {

@@ -1,0 +1,106 @@
+using Dapper;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lifecycle.Tests.Integration;
+
+/// <summary>The compare-and-set against a real Postgres.</summary>
+public sealed class SandboxStoreTests
+{
+    private TestDatabase _database = null!;
+    private SandboxStore _store = null!;
+    private Guid _teamId;
+
+    [OneTimeSetUp]
+    public async Task CreateDatabaseAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _store = new SandboxStore(_database.DataSource);
+        _teamId = await new TeamStore(_database.DataSource).EnsureTeamWithKeyAsync("store-tests", "store-key", CancellationToken.None);
+        await new HostStore(_database.DataSource).RegisterAsync("store-host", "http://127.0.0.1:1", "token", CancellationToken.None);
+    }
+
+    [OneTimeTearDown]
+    public async Task DropDatabaseAsync() => await _database.DisposeAsync();
+
+    [Test]
+    public async Task A_transition_moves_the_row_and_records_history()
+    {
+        var row = await CreateAsync();
+        var moved = await _store.TryTransitionAsync(Event(row, EventTypes.CreateSucceeded, SandboxStatus.Running), null, CancellationToken.None);
+        Assert.That(moved, Is.Not.Null);
+        Assert.That(moved!.Status, Is.EqualTo("running"));
+        Assert.That(moved.Version, Is.EqualTo(row.Version + 1));
+        Assert.That(moved.StartedAt, Is.Not.Null);
+        Assert.That(moved.OperationDeadline, Is.Null);
+        Assert.That(await HistoryCountAsync(row.Id), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Stale_event_changes_nothing()
+    {
+        var row = await CreateAsync();
+        var succeeded = Event(row, EventTypes.CreateSucceeded, SandboxStatus.Running);
+        await _store.TryTransitionAsync(succeeded, null, CancellationToken.None);
+
+        // An answer to the same operation, fenced on the version it started from: the row has moved on.
+        var late = Event(row, EventTypes.CreateFailed, SandboxStatus.Error) with { Error = "too late" };
+        Assert.That(await _store.TryTransitionAsync(late, null, CancellationToken.None), Is.Null);
+        var now = await _store.GetAsync(_teamId, row.Id, CancellationToken.None);
+        Assert.That(now!.Status, Is.EqualTo("running"));
+        Assert.That(now.LastError, Is.Null);
+        Assert.That(await HistoryCountAsync(row.Id), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Duplicate_event_changes_nothing()
+    {
+        var row = await CreateAsync();
+        var succeeded = Event(row, EventTypes.CreateSucceeded, SandboxStatus.Running);
+        await _store.TryTransitionAsync(succeeded, null, CancellationToken.None);
+        Assert.That(await _store.TryTransitionAsync(succeeded, null, CancellationToken.None), Is.Null);
+        Assert.That((await _store.GetAsync(_teamId, row.Id, CancellationToken.None))!.Version, Is.EqualTo(row.Version + 1));
+        Assert.That(await HistoryCountAsync(row.Id), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Another_teams_sandbox_is_not_found()
+    {
+        var row = await CreateAsync();
+        Assert.That(await _store.GetAsync(Guid.NewGuid(), row.Id, CancellationToken.None), Is.Null);
+    }
+
+    [Test]
+    public async Task Applying_migrations_again_changes_nothing()
+    {
+        await new Migrator(_database.DataSource, NullLogger<Migrator>.Instance).ApplyAsync(CancellationToken.None);
+        await using var conn = _database.DataSource.CreateConnection();
+        var versions = await conn.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version");
+        Assert.That(versions, Is.EqualTo(Migrator.Embedded.Select(m => m.Version)));
+    }
+
+    private async Task<SandboxRow> CreateAsync()
+    {
+        var id = Guid.CreateVersion7();
+        var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, _teamId, null, null,
+            SandboxStatus.Starting, 0, Actors.Team(_teamId), null, null, DateTimeOffset.UtcNow);
+        var row = await _store.CreateOnLeastLoadedHostAsync(
+            new NewSandbox(id, _teamId, "base", 1, 512, 300, "{}", null), created, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.That(row, Is.Not.Null);
+        Assert.That(row!.Status, Is.EqualTo("starting"));
+        return row;
+    }
+
+    private static StateEvent Event(SandboxRow row, string type, SandboxStatus to) =>
+        new(Guid.CreateVersion7(), type, row.Id, row.TeamId, row.HostId, row.StatusValue, to, row.Version,
+            Actors.Operation, null, null, DateTimeOffset.UtcNow);
+
+    private async Task<long> HistoryCountAsync(Guid sandboxId)
+    {
+        await using var conn = _database.DataSource.CreateConnection();
+        return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM sandbox_transitions WHERE sandbox_id = @sandboxId", new { sandboxId });
+    }
+}
