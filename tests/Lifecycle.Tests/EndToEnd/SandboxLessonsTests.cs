@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lifecycle.HostAgentSim.Fleet;
+
+namespace Lifecycle.Tests.EndToEnd;
+
+/// <summary>Failures other sandbox platforms' users hit (shared/design/lessons.md), which ours must not have.</summary>
+public sealed class SandboxLessonsTests
+{
+    private ControlPlaneHarness _harness = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(hosts: 1, latencyMs: 2);
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _harness.DisposeAsync();
+
+    [TearDown]
+    public void RestoreHost()
+    {
+        _harness.Fleet.Hosts[0].FailureRate = 0;
+        _harness.Fleet.Hosts[0].Unfreeze();
+    }
+
+    [Test]
+    public async Task Pause_and_resume_cycle_many_times_on_one_sandbox()
+    {
+        var id = await CreateAsync();
+        await _harness.WaitForStatusAsync(id, "running");
+        for (var cycle = 0; cycle < 25; cycle++)
+        {
+            await ExpectAsync(_harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null), HttpStatusCode.Accepted);
+            await _harness.WaitForStatusAsync(id, "paused");
+            await ExpectAsync(_harness.Client.PostAsync($"/v1/sandboxes/{id}/resume", null), HttpStatusCode.Accepted);
+            await _harness.WaitForStatusAsync(id, "running");
+        }
+        var row = await _harness.Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}");
+        Assert.That(row.GetProperty("version").GetInt64(), Is.EqualTo(2 + 25 * 4));
+        Assert.That(_harness.Fleet.Hosts[0].TryGet(id, out var onHost) && onHost.State == SimulatedSandboxState.Running, Is.True);
+    }
+
+    [Test]
+    public async Task A_sandbox_stuck_starting_can_be_destroyed()
+    {
+        _harness.Fleet.Hosts[0].Freeze();
+        var id = await CreateAsync();
+        var destroy = await ExpectAsync(_harness.Client.DeleteAsync($"/v1/sandboxes/{id}"), HttpStatusCode.Accepted);
+        Assert.That(destroy.GetProperty("status").GetString(), Is.EqualTo("stopping"));
+
+        _harness.Fleet.Hosts[0].Unfreeze();
+        await _harness.WaitForStatusAsync(id, "stopped");
+        await _harness.WaitForConsumerIdleAsync();
+        Assert.That(_harness.Fleet.Hosts[0].TryGet(id, out _), Is.False, "no VM is left for a stopped sandbox");
+    }
+
+    [Test]
+    public async Task A_failed_create_records_the_error_and_can_still_be_destroyed()
+    {
+        _harness.Fleet.Hosts[0].FailureRate = 1;
+        var id = await CreateAsync();
+        var failed = await _harness.WaitForStatusAsync(id, "error");
+        Assert.That(failed.GetProperty("last_error").GetString(), Does.Contain("injected failure"));
+
+        _harness.Fleet.Hosts[0].FailureRate = 0;
+        await ExpectAsync(_harness.Client.DeleteAsync($"/v1/sandboxes/{id}"), HttpStatusCode.Accepted);
+        await _harness.WaitForStatusAsync(id, "stopped");
+    }
+
+    [Test]
+    public async Task A_failed_resume_keeps_the_sandbox_paused_with_the_error()
+    {
+        var id = await CreateAsync();
+        await _harness.WaitForStatusAsync(id, "running");
+        await ExpectAsync(_harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null), HttpStatusCode.Accepted);
+        await _harness.WaitForStatusAsync(id, "paused");
+
+        _harness.Fleet.Hosts[0].FailureRate = 1;
+        await ExpectAsync(_harness.Client.PostAsync($"/v1/sandboxes/{id}/resume", null), HttpStatusCode.Accepted);
+        var paused = await WaitForVersionAsync(id, 6);
+        Assert.That(paused.GetProperty("status").GetString(), Is.EqualTo("paused"));
+        Assert.That(paused.GetProperty("last_error").GetString(), Does.Contain("injected failure"));
+
+        _harness.Fleet.Hosts[0].FailureRate = 0;
+        await ExpectAsync(_harness.Client.PostAsync($"/v1/sandboxes/{id}/resume", null), HttpStatusCode.Accepted);
+        await _harness.WaitForStatusAsync(id, "running");
+    }
+
+    private async Task<string> CreateAsync()
+    {
+        var created = await ExpectAsync(_harness.Client.PostAsJsonAsync("/v1/sandboxes", new { }), HttpStatusCode.Accepted);
+        return created.GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonElement> WaitForVersionAsync(string id, long version)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var row = await _harness.Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}");
+            if (row.GetProperty("version").GetInt64() >= version || DateTime.UtcNow > deadline)
+            {
+                return row;
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<JsonElement> ExpectAsync(Task<HttpResponseMessage> request, HttpStatusCode status)
+    {
+        var response = await request;
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(status), text);
+        return JsonDocument.Parse(text).RootElement;
+    }
+}
