@@ -63,6 +63,11 @@ public sealed class BatchApplier(
         return outcomes;
     }
 
+    /// <summary>
+    /// One set-based statement per round, all in one transaction: round k holds the k-th event of
+    /// each sandbox in the batch, so one sandbox's events apply in stream order, and a burst over
+    /// many sandboxes (the usual case) takes a single round trip.
+    /// </summary>
     private async Task ApplyInOneTransactionAsync(
         ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, CancellationToken ct)
     {
@@ -70,16 +75,21 @@ public sealed class BatchApplier(
         await using (var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false))
         await using (var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false))
         {
-            foreach (var (index, stateEvent) in events.Span.ToArray())
+            foreach (var round in Rounds(events))
             {
-                var moved = await sandboxes.TryTransitionAsync(stateEvent, deadline: null, ct, conn, tx).ConfigureAwait(false);
-                if (moved is null)
+                var batch = round.Select(r => r.Event).ToList();
+                var moved = await sandboxes.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Count], conn, tx, ct).ConfigureAwait(false);
+                var movedSandboxes = moved.Select(row => row.Id).ToHashSet();
+                foreach (var (index, stateEvent) in round)
                 {
-                    skipped.Add((index, stateEvent.EventId));
-                }
-                else
-                {
-                    outcomes[index] = ApplyOutcome.Applied;
+                    if (movedSandboxes.Contains(stateEvent.SandboxId))
+                    {
+                        outcomes[index] = ApplyOutcome.Applied;
+                    }
+                    else
+                    {
+                        skipped.Add((index, stateEvent.EventId));
+                    }
                 }
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
@@ -94,6 +104,23 @@ public sealed class BatchApplier(
                 outcomes[index] = recorded.Contains(eventId) ? ApplyOutcome.Duplicate : ApplyOutcome.Stale;
             }
         }
+    }
+
+    private static List<List<(int Index, StateEvent Event)>> Rounds(ReadOnlyMemory<(int Index, StateEvent Event)> events)
+    {
+        var rounds = new List<List<(int Index, StateEvent Event)>>();
+        var seen = new Dictionary<Guid, int>();
+        foreach (var item in events.Span)
+        {
+            seen.TryGetValue(item.Event.SandboxId, out var round);
+            seen[item.Event.SandboxId] = round + 1;
+            if (round == rounds.Count)
+            {
+                rounds.Add([]);
+            }
+            rounds[round].Add(item);
+        }
+        return rounds;
     }
 
     private void Count(StreamEntry[] entries, ApplyOutcome[] outcomes)
