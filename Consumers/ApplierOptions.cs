@@ -25,6 +25,24 @@ public sealed class ApplierOptions
     /// <summary>On shutdown, how long the batch in hand may take to commit and acknowledge.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>An entry delivered more often than this goes to the dead-letter stream.</summary>
+    public int MaxDeliveries { get; set; } = 5;
+
+    /// <summary>Entries pending this long on any consumer (a dead one, most likely) are claimed by this one.</summary>
+    public TimeSpan ClaimMinIdle { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often this consumer reclaims, trims and removes idle consumers.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Entries younger than this are never trimmed (pending and unread ones never are).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Consumers with nothing pending and idle this long are removed from the group.</summary>
+    public TimeSpan RemoveIdleConsumersAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>While Redis or Postgres stays down, the outage is logged at most once per this interval.</summary>
+    public TimeSpan OutageLogInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     public string ResolveName() =>
         string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name;
 }

@@ -1,6 +1,8 @@
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -15,24 +17,36 @@ public sealed class BatchApplier(
     NpgsqlDataSource dataSource,
     SandboxStore sandboxes,
     TransitionHistoryStore history,
-    DeadLetterWriter deadLetters,
+    DeadLetters deadLetters,
+    IOptions<ApplierOptions> options,
     IConnectionMultiplexer redis,
-    Core.Streams.StreamKeys keys,
+    StreamKeys keys,
     ApplyCounters counters)
 {
-    /// <summary>Entries' outcomes, in the order given.</summary>
-    public async Task<IReadOnlyList<ApplyOutcome>> ApplyAsync(StreamEntry[] entries, string consumer, CancellationToken ct)
+    /// <summary>
+    /// Entries' outcomes, in the order given. <paramref name="deliveries"/> holds the delivery counts
+    /// of re-delivered entries (own pending, or claimed); an entry missing from it was delivered once.
+    /// </summary>
+    public async Task<IReadOnlyList<ApplyOutcome>> ApplyAsync(
+        StreamEntry[] entries, IReadOnlyDictionary<string, long>? deliveries, string consumer, CancellationToken ct)
     {
         var outcomes = new ApplyOutcome[entries.Length];
         var events = new (int Index, StateEvent Event)[entries.Length];
         var eventCount = 0;
-        var dead = new List<(StreamEntry Entry, string Reason)>();
+        var dead = new List<(StreamEntry Entry, string Reason, long Deliveries)>();
+        var maxDeliveries = options.Value.MaxDeliveries;
         for (var i = 0; i < entries.Length; i++)
         {
-            if (!StreamFields.TryDecode(entries[i].Values, out var stateEvent, out var error))
+            var delivered = deliveries?.GetValueOrDefault(entries[i].Id.ToString(), 1) ?? 1;
+            if (!StreamFields.TryDecode(entries[i].Values ?? [], out var stateEvent, out var error))
             {
                 outcomes[i] = ApplyOutcome.DeadLettered;
-                dead.Add((entries[i], error));
+                dead.Add((entries[i], entries[i].Values is null or [] ? "trimmed while pending" : error, delivered));
+            }
+            else if (delivered > maxDeliveries)
+            {
+                outcomes[i] = ApplyOutcome.DeadLettered;
+                dead.Add((entries[i], $"delivered {delivered} times (more than {maxDeliveries})", delivered));
             }
             else if (TransitionTable.Get(stateEvent.Type).EmittedBy == Emitter.Api)
             {
@@ -46,18 +60,27 @@ public sealed class BatchApplier(
 
         if (eventCount > 0)
         {
-            await ApplyInOneTransactionAsync(events.AsMemory(0, eventCount), outcomes, ct).ConfigureAwait(false);
+            try
+            {
+                await ApplyInOneTransactionAsync(events.AsMemory(0, eventCount), outcomes, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (!ex.IsTransient)
+            {
+                // Postgres refuses something in the batch itself (a NUL byte in a text field, say):
+                // apply one event at a time, so only the offender is set aside and the rest apply.
+                await ApplyOneByOneAsync(events.AsMemory(0, eventCount), outcomes, dead, entries, deliveries, ct).ConfigureAwait(false);
+            }
         }
         if (dead.Count > 0)
         {
             var batch = deadLetters.CreateBatch();
-            var writes = dead.Select(d => deadLetters.WriteAsync(batch, d.Entry, d.Reason, consumer)).ToList();
+            var writes = dead.Select(d => deadLetters.WriteAsync(batch, d.Entry.Id, d.Entry.Values ?? [], d.Reason, consumer, d.Deliveries)).ToList();
             batch.Execute();
             await Task.WhenAll(writes).ConfigureAwait(false);
         }
 
         await redis.GetDatabase()
-            .StreamAcknowledgeAsync(keys.Events, Core.Streams.StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
+            .StreamAcknowledgeAsync(keys.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
             .ConfigureAwait(false);
         Count(entries, outcomes);
         return outcomes;
@@ -102,6 +125,40 @@ public sealed class BatchApplier(
             foreach (var (index, eventId) in skipped)
             {
                 outcomes[index] = recorded.Contains(eventId) ? ApplyOutcome.Duplicate : ApplyOutcome.Stale;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Entries XAUTOCLAIM reported as deleted: trimmed while pending, so no fields survive. Redis has
+    /// already dropped them from the pending list; the dead letter keeps the id and the reason.
+    /// </summary>
+    public async Task DeadLetterTrimmedAsync(RedisValue[] ids, string consumer)
+    {
+        var batch = deadLetters.CreateBatch();
+        var writes = ids.Select(id => deadLetters.WriteAsync(batch, id, [], "trimmed while pending", consumer, 0)).ToList();
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
+        counters.Add(ApplyOutcome.DeadLettered, "unknown", ids.Length);
+    }
+
+    private async Task ApplyOneByOneAsync(
+        ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes,
+        List<(StreamEntry Entry, string Reason, long Deliveries)> dead, StreamEntry[] entries,
+        IReadOnlyDictionary<string, long>? deliveries, CancellationToken ct)
+    {
+        for (var i = 0; i < events.Length; i++)
+        {
+            try
+            {
+                await ApplyInOneTransactionAsync(events.Slice(i, 1), outcomes, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (!ex.IsTransient)
+            {
+                var index = events.Span[i].Index;
+                outcomes[index] = ApplyOutcome.DeadLettered;
+                dead.Add((entries[index], $"rejected by Postgres: {ex.SqlState} {ex.MessageText}",
+                    deliveries?.GetValueOrDefault(entries[index].Id.ToString(), 1) ?? 1));
             }
         }
     }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Lifecycle.Core.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Lifecycle.Consumers;
 
@@ -10,7 +12,9 @@ public static class ConsumerServiceCollectionExtensions
     {
         services.Configure<ApplierOptions>(configuration.GetSection(ApplierOptions.Section));
         services.AddSingleton<ApplyCounters>();
-        services.AddSingleton<DeadLetterWriter>();
+        services.AddSingleton<DeadLetters>();
+        services.AddSingleton<StreamMaintenance>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BatchApplier>();
         services.AddSingleton<EventApplier>();
         services.AddHostedService(sp => sp.GetRequiredService<EventApplier>());

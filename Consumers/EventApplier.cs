@@ -15,12 +15,18 @@ public sealed partial class EventApplier(
     IConnectionMultiplexer redis,
     StreamKeys keys,
     BatchApplier applier,
+    StreamMaintenance maintenance,
+    TimeProvider clock,
     IOptions<ApplierOptions> options,
     ILogger<EventApplier> logger) : BackgroundService
 {
     private readonly ApplierOptions _options = options.Value;
     private readonly WakeSignal _wake = new();
     private readonly string _consumer = options.Value.ResolveName();
+    private DateTimeOffset _nextMaintenance;
+    private DateTimeOffset _lastOutageLog = DateTimeOffset.MinValue;
+    private int _failuresSinceLog;
+    private (StreamEntry[] Entries, IReadOnlyDictionary<string, long>? Deliveries)? _inHand;
 
     public string ConsumerName => _consumer;
 
@@ -43,6 +49,17 @@ public sealed partial class EventApplier(
         {
             try
             {
+                if (_inHand is { } retry)
+                {
+                    await ApplyInHandAsync(retry.Entries, retry.Deliveries).ConfigureAwait(false);
+                }
+                if (clock.GetUtcNow() >= _nextMaintenance)
+                {
+                    await ReclaimAsync(stoppingToken).ConfigureAwait(false);
+                    await maintenance.TrimAsync().ConfigureAwait(false);
+                    await maintenance.RemoveIdleConsumersAsync(_consumer).ConfigureAwait(false);
+                    _nextMaintenance = clock.GetUtcNow() + _options.MaintenanceInterval;
+                }
                 var entries = await redis.GetDatabase().StreamReadGroupAsync(
                     keys.Events, StreamKeys.ApplierGroup, _consumer, readOwnPending ? "0" : ">", _options.BatchSize).ConfigureAwait(false);
                 if (entries.Length == 0)
@@ -54,10 +71,10 @@ public sealed partial class EventApplier(
                     readOwnPending = false;
                     continue;
                 }
-                // The batch in hand is finished even when shutdown begins: it is committed and acknowledged, or neither.
-                using var grace = new CancellationTokenSource(_options.ShutdownGrace);
-                await applier.ApplyAsync(entries, _consumer, grace.Token).ConfigureAwait(false);
+                var deliveries = readOwnPending ? await DeliveriesAsync(entries).ConfigureAwait(false) : null;
+                await ApplyInHandAsync(entries, deliveries).ConfigureAwait(false);
                 backoff = _options.InitialBackoff;
+                RecoveredFromOutage();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -65,14 +82,14 @@ public sealed partial class EventApplier(
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
             {
-                // The stream or group was deleted under us (an operator's reset): make it again.
+                // The stream or group was deleted under us (an operator's reset, a Redis restart without persistence).
                 LogGroupRecreated(ex.Message);
+                _inHand = null;
                 await EnsureGroupAsync().ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                LogIterationFailed(ex, backoff);
-                readOwnPending = true;
+                LogOutage(ex, backoff);
                 await Task.Delay(Jitter(backoff), stoppingToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
             }
@@ -83,6 +100,53 @@ public sealed partial class EventApplier(
     {
         _wake.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>
+    /// Claims entries idle past <see cref="ApplierOptions.ClaimMinIdle"/> on any consumer (one that
+    /// died mid-batch, most likely) and applies them; XAUTOCLAIM is followed until its cursor is 0-0.
+    /// </summary>
+    private async Task ReclaimAsync(CancellationToken stoppingToken)
+    {
+        var db = redis.GetDatabase();
+        RedisValue cursor = "0-0";
+        do
+        {
+            var claim = await db.StreamAutoClaimAsync(keys.Events, StreamKeys.ApplierGroup, _consumer,
+                (long)_options.ClaimMinIdle.TotalMilliseconds, cursor, _options.BatchSize).ConfigureAwait(false);
+            if (claim.DeletedIds.Length > 0)
+            {
+                await applier.DeadLetterTrimmedAsync(claim.DeletedIds, _consumer).ConfigureAwait(false);
+            }
+            if (claim.ClaimedEntries.Length > 0)
+            {
+                LogClaimed(claim.ClaimedEntries.Length);
+                await ApplyInHandAsync(claim.ClaimedEntries, await DeliveriesAsync(claim.ClaimedEntries).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+            cursor = claim.NextStartId;
+        }
+        while (cursor != "0-0" && !stoppingToken.IsCancellationRequested);
+    }
+
+    /// <summary>Delivery counts of entries this consumer holds, in one XPENDING call.</summary>
+    private async Task<Dictionary<string, long>> DeliveriesAsync(StreamEntry[] entries)
+    {
+        var pending = await redis.GetDatabase().StreamPendingMessagesAsync(keys.Events, StreamKeys.ApplierGroup,
+            entries.Length, _consumer, entries[0].Id, entries[^1].Id).ConfigureAwait(false);
+        return pending.ToDictionary(p => p.MessageId.ToString(), p => (long)p.DeliveryCount);
+    }
+
+    /// <summary>
+    /// The batch in hand is finished even when shutdown begins: committed and acknowledged, or
+    /// neither. One whose apply fails stays in hand and is retried as it is, not read again:
+    /// re-reading counts as another delivery, and an outage must never push entries into the dead letters.
+    /// </summary>
+    private async Task ApplyInHandAsync(StreamEntry[] entries, IReadOnlyDictionary<string, long>? deliveries)
+    {
+        _inHand = (entries, deliveries);
+        using var grace = new CancellationTokenSource(_options.ShutdownGrace);
+        await applier.ApplyAsync(entries, deliveries, _consumer, grace.Token).ConfigureAwait(false);
+        _inHand = null;
     }
 
     private async Task EnsureGroupAsync()
@@ -100,6 +164,29 @@ public sealed partial class EventApplier(
         }
     }
 
+    /// <summary>An outage is logged once per interval, with how many attempts failed since, not once per attempt.</summary>
+    private void LogOutage(Exception ex, TimeSpan backoff)
+    {
+        _failuresSinceLog++;
+        var now = clock.GetUtcNow();
+        if (now - _lastOutageLog >= _options.OutageLogInterval)
+        {
+            LogIterationFailed(ex, _failuresSinceLog, backoff);
+            _lastOutageLog = now;
+            _failuresSinceLog = 0;
+        }
+    }
+
+    private void RecoveredFromOutage()
+    {
+        if (_lastOutageLog != DateTimeOffset.MinValue)
+        {
+            LogRecovered(_failuresSinceLog);
+            _lastOutageLog = DateTimeOffset.MinValue;
+            _failuresSinceLog = 0;
+        }
+    }
+
     private static TimeSpan Jitter(TimeSpan delay) => delay * (0.5 + Random.Shared.NextDouble() / 2);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} applying {Stream}")]
@@ -108,6 +195,12 @@ public sealed partial class EventApplier(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer group missing ({Error}); recreating it")]
     private partial void LogGroupRecreated(string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Applying events failed; retrying in {Backoff}")]
-    private partial void LogIterationFailed(Exception ex, TimeSpan backoff);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} entries idle on other consumers")]
+    private partial void LogClaimed(int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying events failed ({Failures} attempts since the last report); retrying in {Backoff}")]
+    private partial void LogIterationFailed(Exception ex, int failures, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applying events again after {Failures} more failed attempts")]
+    private partial void LogRecovered(int failures);
 }

@@ -57,8 +57,8 @@ public sealed class ConsumerTests
         await _harness.WaitForConsumerIdleAsync();
 
         var dead = await _harness.Redis.StreamRangeAsync(_harness.Keys.DeadLetters);
-        var letter = dead.Single(d => d[DeadLetterWriter.SourceIdField] == poison);
-        Assert.That(letter[DeadLetterWriter.ReasonField].ToString(), Does.Contain("event_id"));
+        var letter = dead.Single(d => d[DeadLetters.SourceIdField] == poison);
+        Assert.That(letter[DeadLetters.ReasonField].ToString(), Does.Contain("event_id"));
         Assert.That(letter["type"].ToString(), Is.EqualTo("garbage"));
         Assert.That(id, Is.Not.Empty);
     }
