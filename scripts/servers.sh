@@ -2,7 +2,7 @@
 # Throwaway Redis + PostgreSQL for dev mode (`make run`) and the test fixture.
 #
 #   scripts/servers.sh start DIR REDIS_PORT PG_PORT
-#   scripts/servers.sh stop  DIR
+#   scripts/servers.sh stop  DIR [redis|postgres]    (both by default)
 #
 # Everything lives under DIR (redis/, postgres/), so several instances can run at
 # once on different dirs and ports. `start` prints, on stdout only:
@@ -12,8 +12,9 @@
 #
 # Re-running `start`: servers already running from the same DIR on the same ports
 # are reused; a port taken by anything else is a clear error (never a silent
-# connection to somebody else's server). Postgres data survives stop/start, Redis
-# data does not (no persistence). `stop` never fails when things are already down.
+# connection to somebody else's server). Data survives stop/start: Postgres's, and
+# Redis's through its append-only file. `stop` never fails when things are already down.
+# Stopping one server and starting again brings back just that one (tests of outages).
 #
 # Dev/test only: Postgres uses --auth=trust (no password) and fsync=off, and both
 # servers listen on 127.0.0.1 only.
@@ -21,7 +22,7 @@ set -euo pipefail
 
 log() { echo "servers: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { die "usage: $0 start DIR REDIS_PORT PG_PORT | stop DIR"; }
+usage() { die "usage: $0 start DIR REDIS_PORT PG_PORT | stop DIR [redis|postgres]"; }
 
 # PATH first, then the newest /usr/lib/postgresql/<version>/bin (Debian keeps pg_ctl off PATH).
 pg_bin_dir() {
@@ -77,7 +78,9 @@ start_redis() {
     fi
     redis_up "$port" && die "port $port already has a redis that is not ours ($DIR)"
     : >"$REDIS_DIR/redis.log" # fresh log, so the failure check below only sees this run
-    redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+    # The events stream must survive a Redis restart, as in production: append-only file, fsync
+    # once a second (a clean shutdown loses nothing). No RDB snapshots.
+    redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly yes --appendfsync everysec \
         --dir "$REDIS_DIR" --logfile "$REDIS_DIR/redis.log" --pidfile "$pidfile" --daemonize yes
 }
 
@@ -176,11 +179,13 @@ cmd_start() {
 }
 
 cmd_stop() {
-    (($# == 1)) || usage
+    (($# == 1 || $# == 2)) || usage
+    local which=${2:-both}
+    [[ $which == both || $which == redis || $which == postgres ]] || usage
     [[ -d $1 ]] || { log "nothing to stop in $1"; return 0; }
     set_paths "$1"
 
-    if [[ -f $PG_DATA/postmaster.pid ]]; then
+    if [[ $which != redis && -f $PG_DATA/postmaster.pid ]]; then
         PG_BIN=$(pg_bin_dir)
         # fast = roll back open sessions; immediate only if that hangs. Errors mean it was already down.
         as_pg "$PG_BIN/pg_ctl" stop -D "$PG_DATA" -m fast -w -t 20 >/dev/null 2>&1 ||
@@ -188,14 +193,14 @@ cmd_stop() {
     fi
 
     local pid
-    if pid=$(live_pid "$REDIS_DIR/redis.pid" redis-server); then
-        # SIGTERM is a clean shutdown; with --save "" nothing is written.
+    if [[ $which != postgres ]] && pid=$(live_pid "$REDIS_DIR/redis.pid" redis-server); then
+        # SIGTERM is a clean shutdown: the append-only file is flushed.
         kill "$pid" 2>/dev/null || true
         for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
     fi
-    rm -f "$REDIS_DIR/redis.pid"
-    log "stopped servers in $DIR"
+    [[ $which == postgres ]] || rm -f "$REDIS_DIR/redis.pid"
+    log "stopped $which in $DIR"
 }
 
 case ${1:-} in

@@ -54,16 +54,18 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
 
     public IDatabase Redis => Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
+    /// <param name="database">A database to use (and drop at the end); a new one on the shared server by default.</param>
+    /// <param name="redis">A Redis to use; the shared one by default.</param>
     public static async Task<ControlPlaneHarness> StartAsync(
-        int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null)
+        int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null, TestDatabase? database = null, string? redis = null)
     {
         var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = latencyMs }, CancellationToken.None);
-        var database = await TestDatabase.CreateAsync();
+        database ??= await TestDatabase.CreateAsync();
         var keyPrefix = $"test:{Guid.NewGuid():N}:";
         var configuration = new Dictionary<string, string?>
         {
             ["Lifecycle:Postgres:ConnectionString"] = database.ConnectionString,
-            ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
+            ["Lifecycle:Redis:Configuration"] = redis ?? TestServers.Redis,
             ["Lifecycle:Streams:KeyPrefix"] = keyPrefix,
             ["Lifecycle:Consumer:PollInterval"] = "00:00:00.100",
             ["Lifecycle:Dev:Enabled"] = "true",

@@ -7,8 +7,11 @@ namespace Lifecycle.Tests;
 /// <summary>A fresh, migrated database of its own, dropped on dispose.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private TestDatabase(string name, string connectionString)
+    private readonly string _admin;
+
+    private TestDatabase(string admin, string name, string connectionString)
     {
+        _admin = admin;
         Name = name;
         ConnectionString = connectionString;
         DataSource = NpgsqlDataSource.Create(connectionString);
@@ -20,16 +23,18 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public static async Task<TestDatabase> CreateAsync()
+    /// <param name="server">A connection string to the server to create it on; the shared test server by default.</param>
+    public static async Task<TestDatabase> CreateAsync(string? server = null)
     {
+        server ??= TestServers.Postgres;
         var name = $"test_{Guid.NewGuid():N}";
-        await using (var admin = NpgsqlDataSource.Create(TestServers.Postgres))
+        await using (var admin = NpgsqlDataSource.Create(server))
         {
             await using var create = admin.CreateCommand($"CREATE DATABASE {name}");
             await create.ExecuteNonQueryAsync();
         }
-        var connectionString = new NpgsqlConnectionStringBuilder(TestServers.Postgres) { Database = name }.ConnectionString;
-        var database = new TestDatabase(name, connectionString);
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        var database = new TestDatabase(server, name, connectionString);
         await new Migrator(database.DataSource, NullLogger<Migrator>.Instance).ApplyAsync(CancellationToken.None);
         return database;
     }
@@ -38,7 +43,7 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using var admin = NpgsqlDataSource.Create(TestServers.Postgres);
+        await using var admin = NpgsqlDataSource.Create(_admin);
         await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
         await drop.ExecuteNonQueryAsync();
     }

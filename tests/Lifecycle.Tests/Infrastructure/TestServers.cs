@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using DotNet.Testcontainers.Builders;
@@ -19,7 +18,7 @@ public sealed class TestServers
     private static string? _redis;
     private static string? _postgres;
     private readonly List<IAsyncDisposable> _containers = [];
-    private string? _localDir;
+    private LocalServers? _local;
 
     /// <summary>StackExchange.Redis configuration string.</summary>
     public static string Redis => _redis ?? throw new InvalidOperationException("test servers not started");
@@ -50,10 +49,9 @@ public sealed class TestServers
         {
             await container.DisposeAsync();
         }
-        if (_localDir is not null)
+        if (_local is not null)
         {
-            await RunServersScriptAsync("stop", _localDir);
-            Directory.Delete(_localDir, recursive: true);
+            await _local.DisposeAsync();
         }
     }
 
@@ -86,46 +84,9 @@ public sealed class TestServers
 
     private async Task StartLocalProcessesAsync()
     {
-        _localDir = Path.Combine(Path.GetTempPath(), $"lifecycle-test-{Guid.NewGuid():N}");
-        var output = await RunServersScriptAsync("start", _localDir, FreePort().ToString(), FreePort().ToString());
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (line.StartsWith("redis=", StringComparison.Ordinal))
-            {
-                _redis ??= line["redis=".Length..];
-            }
-            else if (line.StartsWith("postgres=", StringComparison.Ordinal))
-            {
-                _postgres ??= line["postgres=".Length..];
-            }
-        }
-        if (_redis is null || _postgres is null)
-        {
-            throw new InvalidOperationException($"scripts/servers.sh printed no connection strings:\n{output}");
-        }
-    }
-
-    private static async Task<string> RunServersScriptAsync(params string[] arguments)
-    {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "servers.sh");
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"'{script} {string.Join(' ', arguments)}' failed ({process.ExitCode}). Install the servers with " +
-                $"'scripts/install-deps.sh' (redis-server, postgresql), or point LIFECYCLE_TEST_REDIS and " +
-                $"LIFECYCLE_TEST_POSTGRES at running ones.\n{await stderr}");
-        }
-        return await stdout;
+        _local = await LocalServers.StartAsync();
+        _redis ??= _local.Redis;
+        _postgres ??= _local.Postgres;
     }
 
     /// <summary>The folder holding Lifecycle.sln, found from the test assembly's location.</summary>

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using Dapper;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Lifecycle.Tests.Integration;
+
+/// <summary>
+/// Real crashes and restarts on servers of the test's own: a consumer process killed with
+/// SIGKILL while holding entries, Redis restarted mid-stream, Postgres restarted. Afterwards every
+/// published event is in history exactly once and nothing is pending.
+/// </summary>
+public sealed class ConsumerOutageTests
+{
+    private const int Sandboxes = 50;
+
+    private static readonly Dictionary<string, string?> FastRecovery = new()
+    {
+        ["Lifecycle:Consumer:ClaimMinIdle"] = "00:00:00.500",
+        ["Lifecycle:Consumer:MaintenanceInterval"] = "00:00:00.100",
+        ["Lifecycle:Consumer:MaxBackoff"] = "00:00:00.500",
+    };
+
+    [Test]
+    public async Task Entries_held_by_a_killed_consumer_process_are_applied_by_another()
+    {
+        await using var servers = await LocalServers.StartAsync();
+        var database = await TestDatabase.CreateAsync(servers.Postgres);
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        var events = await SeedRunningAsync(database, Sandboxes);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
+        var db = redis.GetDatabase();
+        var stream = $"{prefix}lifecycle:events";
+
+        using var victim = StartControlPlaneProcess(database.ConnectionString, servers.Redis, prefix, "victim");
+        try
+        {
+            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "victim"), victim);
+            await servers.StopAsync("postgres");
+            foreach (var e in events)
+            {
+                await db.StreamAddAsync(stream, StreamFields.Encode(e));
+            }
+            // The victim reads them all, cannot commit (Postgres is down) and holds them pending.
+            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Single(c => c.Name == "victim").PendingMessageCount == Sandboxes, victim);
+        }
+        finally
+        {
+            victim.Kill(entireProcessTree: true);
+            await victim.WaitForExitAsync();
+        }
+        await servers.StartAgainAsync();
+
+        await using var survivor = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis,
+            settings: new Dictionary<string, string?>(FastRecovery) { ["Lifecycle:Streams:KeyPrefix"] = prefix });
+        await AssertAllAppliedOnceAsync(survivor, events);
+    }
+
+    [Test]
+    public async Task Redis_restarted_mid_stream_loses_nothing()
+    {
+        await using var servers = await LocalServers.StartAsync();
+        var database = await TestDatabase.CreateAsync(servers.Postgres);
+        var events = await SeedRunningAsync(database, Sandboxes);
+        await using var harness = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis, settings: FastRecovery);
+        var publisher = harness.Services.GetRequiredService<EventPublisher>();
+
+        foreach (var e in events.Take(Sandboxes / 2))
+        {
+            await publisher.PublishAsync(e);
+        }
+        await servers.StopAsync("redis");
+        await servers.StartAgainAsync();
+        foreach (var e in events.Skip(Sandboxes / 2))
+        {
+            await PublishWhenRedisIsBackAsync(publisher, e);
+        }
+        await AssertAllAppliedOnceAsync(harness, events);
+    }
+
+    [Test]
+    public async Task Postgres_restarted_mid_stream_loses_nothing()
+    {
+        await using var servers = await LocalServers.StartAsync();
+        var database = await TestDatabase.CreateAsync(servers.Postgres);
+        var events = await SeedRunningAsync(database, Sandboxes);
+        await using var harness = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis, settings: FastRecovery);
+        var publisher = harness.Services.GetRequiredService<EventPublisher>();
+
+        foreach (var e in events.Take(Sandboxes / 2))
+        {
+            await publisher.PublishAsync(e);
+        }
+        await servers.StopAsync("postgres");
+        foreach (var e in events.Skip(Sandboxes / 2))
+        {
+            await publisher.PublishAsync(e);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await servers.StartAgainAsync();
+        await AssertAllAppliedOnceAsync(harness, events);
+    }
+
+    /// <summary>Running sandboxes, and for each the auto-pause event that will move it to paused.</summary>
+    private static async Task<List<StateEvent>> SeedRunningAsync(TestDatabase database, int count)
+    {
+        var teamId = await new TeamStore(database.DataSource).EnsureTeamWithKeyAsync("outage", ControlPlaneHarness.ApiKey, CancellationToken.None);
+        var hostId = await new HostStore(database.DataSource).RegisterAsync("outage-host", "http://127.0.0.1:1", "token", CancellationToken.None);
+        var store = new SandboxStore(database.DataSource);
+        var events = new List<StateEvent>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            var now = DateTimeOffset.UtcNow;
+            await store.CreateOnLeastLoadedHostAsync(new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null),
+                new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null, SandboxStatus.Starting, 0, "seed", null, null, now),
+                now.AddMinutes(5), CancellationToken.None);
+            await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.CreateSucceeded, id, teamId, hostId,
+                SandboxStatus.Starting, SandboxStatus.Running, 1, Actors.Operation, null, null, now), null, CancellationToken.None);
+            events.Add(new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, id, teamId, hostId,
+                SandboxStatus.Running, SandboxStatus.Paused, 2, Actors.Host(hostId), "idle", null, now));
+        }
+        return events;
+    }
+
+    private static async Task AssertAllAppliedOnceAsync(ControlPlaneHarness harness, List<StateEvent> events)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        IReadOnlyList<(Guid EventId, long Count)> recorded = [];
+        do
+        {
+            try
+            {
+                await using var conn = harness.Database.DataSource.CreateConnection();
+                recorded = (await conn.QueryAsync<(Guid, long)>(
+                    "SELECT event_id, count(*) FROM sandbox_transitions WHERE event_id = ANY(@ids) GROUP BY event_id",
+                    new { ids = events.Select(e => e.EventId).ToArray() })).ToList();
+                if (recorded.Count == events.Count)
+                {
+                    break;
+                }
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // The test's own pooled connections died with the restart; the pool replaces them.
+            }
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.That(recorded, Has.Count.EqualTo(events.Count), "every published event is in history");
+        Assert.That(recorded.All(r => r.Count == 1), Is.True, "and only once");
+        await harness.WaitForConsumerIdleAsync(TimeSpan.FromSeconds(30));
+        var dead = await harness.Redis.StreamLengthAsync(harness.Keys.DeadLetters);
+        Assert.That(dead, Is.Zero, "an outage sends nothing to the dead letters");
+    }
+
+    private static async Task PublishWhenRedisIsBackAsync(EventPublisher publisher, StateEvent e)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                await publisher.PublishAsync(e);
+                return;
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static Process StartControlPlaneProcess(string postgres, string redis, string prefix, string consumer)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"),
+            "--urls", "http://127.0.0.1:0",
+            $"--Lifecycle:Postgres:ConnectionString={postgres}",
+            $"--Lifecycle:Redis:Configuration={redis}",
+            $"--Lifecycle:Streams:KeyPrefix={prefix}",
+            $"--Lifecycle:Consumer:Name={consumer}",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start)!;
+        // Drain its output so it never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<StreamConsumerInfo[]> ConsumersAsync(IDatabase db, string stream)
+    {
+        try
+        {
+            return await db.StreamConsumerInfoAsync(stream, StreamKeys.ApplierGroup);
+        }
+        catch (RedisServerException)
+        {
+            return []; // no stream or group yet
+        }
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, Process process)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.That(process.HasExited, Is.False, "the consumer process exited by itself");
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+}
