@@ -1,6 +1,6 @@
 # The two commands: `make run` (everything, throwaway servers, three simulated hosts) and
 # `make test` (installs what is missing, runs every test against real Redis and Postgres).
-.PHONY: run test build deps clean
+.PHONY: run test build deps clean bench bench-consumer
 
 deps:
 	@scripts/install-deps.sh
@@ -13,6 +13,12 @@ run: deps
 
 test: deps
 	dotnet test Lifecycle.sln
+
+# Benchmarks write bench/results/<date>-<machine>-<part>.md (and .json).
+bench: bench-consumer
+
+bench-consumer: deps
+	dotnet run -c Release --project bench/Lifecycle.Bench -- consumer
 
 clean:
 	dotnet clean Lifecycle.sln

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Lifecycle.Testing;
 using DotNet.Testcontainers.Builders;
 using Testcontainers.PostgreSql;
 using Testcontainers.Redis;
@@ -87,25 +86,5 @@ public sealed class TestServers
         _local = await LocalServers.StartAsync();
         _redis ??= _local.Redis;
         _postgres ??= _local.Postgres;
-    }
-
-    /// <summary>The folder holding Lifecycle.sln, found from the test assembly's location.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Lifecycle.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Lifecycle.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
-namespace Lifecycle.Tests;
+namespace Lifecycle.Testing;
 
 /// <summary>
 /// A throwaway Redis and Postgres of one's own, run by <c>scripts/servers.sh</c> on free ports in
-/// a temporary folder. Either can be stopped and started again, for outage tests.
+/// a temporary folder. Either can be stopped and started again, for outage tests. Shared by the
+/// tests and the benchmarks (linked into both).
 /// </summary>
 public sealed class LocalServers : IAsyncDisposable
 {
@@ -28,7 +31,7 @@ public sealed class LocalServers : IAsyncDisposable
     public static async Task<LocalServers> StartAsync()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"lifecycle-test-{Guid.NewGuid():N}");
-        int redisPort = TestServers.FreePort(), postgresPort = TestServers.FreePort();
+        int redisPort = FreePort(), postgresPort = FreePort();
         var output = await RunAsync("start", dir, redisPort.ToString(), postgresPort.ToString());
         string? redis = null, postgres = null;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -63,7 +66,7 @@ public sealed class LocalServers : IAsyncDisposable
 
     private static async Task<string> RunAsync(params string[] arguments)
     {
-        var script = Path.Combine(TestServers.RepositoryRoot(), "scripts", "servers.sh");
+        var script = Path.Combine(RepositoryRoot(), "scripts", "servers.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);
         foreach (var argument in arguments)
@@ -82,5 +85,25 @@ public sealed class LocalServers : IAsyncDisposable
                 $"LIFECYCLE_TEST_POSTGRES at running ones.\n{await stderr}");
         }
         return await stdout;
+    }
+
+    /// <summary>The folder holding Lifecycle.sln, found from the running assembly's location.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Lifecycle.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Lifecycle.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using Dapper;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Lifecycle.Bench;
+
+/// <summary>
+/// The consumer group's drain rate: pre-published transition events applied by 1 and by 2 consumer
+/// processes, against two baselines on the same Postgres in the same run, plus idle-to-applied latency.
+/// </summary>
+public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSource, BenchSettings settings)
+{
+    private const string Prefix = "bench:";
+    private const string Stream = Prefix + "lifecycle:events";
+
+    private readonly Guid _teamId = Guid.CreateVersion7();
+    private readonly Guid _hostId = Guid.CreateVersion7();
+    private Guid[] _sandboxes = [];
+    private List<StateEvent> _events = [];
+
+    public async Task<Section> RunAsync()
+    {
+        Console.WriteLine($"consumer: seeding {settings.Sandboxes:N0} sandboxes, publishing {settings.Sandboxes * 4:N0} events");
+        await SeedAsync();
+        using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
+        var db = redis.GetDatabase();
+        await PublishAsync(db);
+
+        var singleRow = await RepeatAsync("baseline: single-row conditional UPDATE per transaction, 16 clients", SingleRowUpdatesPerSecondAsync);
+        var setBased = await RepeatAsync($"baseline: set-based batched UPDATE alone ({settings.BatchSize} per statement)", SetBasedPerSecondAsync);
+        // Two first: the latency probe at the end of the one-consumer run adds entries to the stream.
+        var (twoConsumers, _) = await DrainAsync(db, redis, processes: 2, measureLatency: false);
+        var (oneConsumer, latencies) = await DrainAsync(db, redis, processes: 1, measureLatency: true);
+
+        var section = new Section("Consumer group drain", settings.Sandboxes * 4, singleRow, setBased, oneConsumer, twoConsumers,
+            Stats.Of(latencies), Stats.Percentile(latencies, 99));
+        Console.WriteLine(section.Verdict());
+        return section;
+    }
+
+    public sealed record Section(
+        string Title, int Events, Stats SingleRowPerSecond, Stats SetBasedPerSecond, Stats OneConsumerPerSecond,
+        Stats TwoConsumersPerSecond, Stats IdleLatencyMs, double IdleLatencyP99Ms)
+    {
+        public double OneConsumerRatio => OneConsumerPerSecond.Median / SingleRowPerSecond.Median;
+
+        public double TwoConsumersRatio => TwoConsumersPerSecond.Median / SingleRowPerSecond.Median;
+
+        public string Verdict() =>
+            $"consumer: drain {OneConsumerPerSecond.Median:N0}/s with 1 process ({OneConsumerRatio:F1}x the single-row baseline), " +
+            $"{TwoConsumersPerSecond.Median:N0}/s with 2 ({TwoConsumersRatio:F1}x); target 10x: " +
+            (Math.Max(OneConsumerRatio, TwoConsumersRatio) >= 10 ? "met" : "NOT met");
+    }
+
+    private async Task SeedAsync()
+    {
+        const string team = "INSERT INTO teams (id, name) VALUES (@TeamId, 'bench')";
+        const string host = "INSERT INTO hosts (id, name, grpc_address, token_hash) VALUES (@HostId, 'bench-host', 'http://127.0.0.1:1', @Hash)";
+        const string sandboxes = """
+            INSERT INTO sandboxes (id, team_id, host_id, status, version, template, vcpus, memory_mb, timeout_sec)
+            SELECT id, @TeamId, @HostId, 'starting', 1, 'base', 1, 512, 300 FROM unnest(@Ids) AS id
+            """;
+        _sandboxes = [.. Enumerable.Range(0, settings.Sandboxes).Select(_ => Guid.CreateVersion7())];
+        await using var conn = await dataSource.OpenConnectionAsync();
+        await conn.ExecuteAsync(team, new { TeamId = _teamId });
+        await conn.ExecuteAsync(host, new { HostId = _hostId, Hash = Guid.NewGuid().ToByteArray() });
+        await conn.ExecuteAsync(sandboxes, new { TeamId = _teamId, HostId = _hostId, Ids = _sandboxes });
+
+        // Four events per sandbox, published round by round, as a burst over a fleet arrives:
+        // started, auto-paused, lost with its host, found again.
+        (string Type, SandboxStatus From, SandboxStatus To)[] chain =
+        [
+            (EventTypes.CreateSucceeded, SandboxStatus.Starting, SandboxStatus.Running),
+            (EventTypes.AutoPaused, SandboxStatus.Running, SandboxStatus.Paused),
+            (EventTypes.Lost, SandboxStatus.Paused, SandboxStatus.Missing),
+            (EventTypes.Found, SandboxStatus.Missing, SandboxStatus.Running),
+        ];
+        var now = DateTimeOffset.UtcNow;
+        _events = [.. chain.SelectMany((step, round) => _sandboxes.Select(id => new StateEvent(
+            Guid.CreateVersion7(), step.Type, id, _teamId, _hostId, step.From, step.To, 1 + round, Actors.Reconciler, "bench", null, now)))];
+    }
+
+    private async Task PublishAsync(IDatabase db)
+    {
+        foreach (var chunk in _events.Chunk(5_000))
+        {
+            await Task.WhenAll(chunk.Select(e => db.StreamAddAsync(Stream, StreamFields.Encode(e))));
+        }
+        // The group starts at the end; each run moves it back to 0 once the consumers are idle.
+        await db.StreamCreateConsumerGroupAsync(Stream, StreamKeys.ApplierGroup, "$");
+    }
+
+    private async Task ResetAsync()
+    {
+        await using var conn = await dataSource.OpenConnectionAsync();
+        await conn.ExecuteAsync("TRUNCATE sandbox_transitions");
+        await conn.ExecuteAsync("UPDATE sandboxes SET status = 'starting', version = 1, started_at = NULL, last_error = NULL");
+        await conn.ExecuteAsync("VACUUM ANALYZE sandboxes");
+    }
+
+    private async Task<Stats> RepeatAsync(string title, Func<Task<double>> measure)
+    {
+        var values = new List<double>();
+        for (var run = 0; run < settings.Repeats; run++)
+        {
+            await ResetAsync();
+            values.Add(await measure());
+        }
+        var stats = Stats.Of(values);
+        Console.WriteLine($"consumer: {title}: {stats}/s");
+        return stats;
+    }
+
+    private async Task<double> SingleRowUpdatesPerSecondAsync()
+    {
+        const string sql = """
+            UPDATE sandboxes SET status = 'running', version = version + 1, updated_at = now()
+             WHERE id = @Id AND status = 'starting' AND version = 1
+            """;
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync();
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < _sandboxes.Length)
+            {
+                await conn.ExecuteAsync(sql, new { Id = _sandboxes[index] });
+            }
+        }));
+        return _sandboxes.Length / watch.Elapsed.TotalSeconds;
+    }
+
+    private async Task<double> SetBasedPerSecondAsync()
+    {
+        var store = new SandboxStore(dataSource);
+        var watch = Stopwatch.StartNew();
+        foreach (var batch in _events.Chunk(settings.BatchSize))
+        {
+            await using var conn = await dataSource.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            await store.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Length], conn, tx, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+        return _events.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    private async Task<(Stats Rate, List<double> LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
+    {
+        var consumers = Enumerable.Range(1, processes).Select(i => ConsumerProcess.Start(
+            servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", settings.BatchSize)).ToList();
+        try
+        {
+            await WaitAsync(async () => (await db.StreamConsumerInfoAsync(Stream, StreamKeys.ApplierGroup)).Count(c => c.Name.ToString().StartsWith($"bench-{processes}-", StringComparison.Ordinal)) == processes);
+            var lastId = (await db.StreamInfoAsync(Stream)).LastEntry.Id;
+            var rates = new List<double>();
+            for (var run = 0; run < settings.Repeats; run++)
+            {
+                await ResetAsync();
+                var watch = Stopwatch.StartNew();
+                await db.StreamConsumerGroupSetPositionAsync(Stream, StreamKeys.ApplierGroup, "0");
+                await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "go");
+                await WaitAsync(async () =>
+                {
+                    var group = (await db.StreamGroupInfoAsync(Stream)).Single(g => g.Name == StreamKeys.ApplierGroup);
+                    return group.LastDeliveredId == lastId && group.PendingMessageCount == 0;
+                }, pollMs: 2);
+                rates.Add(_events.Count / watch.Elapsed.TotalSeconds);
+                await ReportAppliedAsync(processes);
+            }
+            var stats = Stats.Of(rates);
+            Console.WriteLine($"consumer: drain with {processes} consumer process(es): {stats}/s");
+            return (stats, measureLatency ? await IdleLatenciesAsync(db) : []);
+        }
+        finally
+        {
+            foreach (var consumer in consumers)
+            {
+                await consumer.StopAsync();
+            }
+        }
+    }
+
+    /// <summary>One event at a time to an idle consumer: publish time to commit time (both on this machine's clock).</summary>
+    private async Task<List<double>> IdleLatenciesAsync(IDatabase db)
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < settings.LatencySamples; i++)
+        {
+            await Task.Delay(50);
+            var e = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[i], _teamId, _hostId,
+                SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.Reconciler, "latency", null, DateTimeOffset.UtcNow);
+            await db.StreamAddAsync(Stream, StreamFields.Encode(e));
+            await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "1");
+            ids.Add(e.EventId);
+        }
+        await Task.Delay(500);
+        await using var conn = await dataSource.OpenConnectionAsync();
+        // applied_at is the applying transaction's start: the consumer had read the entry by then.
+        var latencies = (await conn.QueryAsync<double>(
+            "SELECT extract(epoch FROM applied_at - at) * 1000 FROM sandbox_transitions WHERE event_id = ANY(@Ids)",
+            new { Ids = ids.ToArray() })).ToList();
+        if (latencies.Count != ids.Count)
+        {
+            throw new InvalidOperationException($"only {latencies.Count} of {ids.Count} latency events applied");
+        }
+        var stats = Stats.Of(latencies);
+        Console.WriteLine($"consumer: idle-to-applied latency: median {stats.Median:F1} ms, p99 {Stats.Percentile(latencies, 99):F1} ms, max {stats.Max:F1} ms");
+        return latencies;
+    }
+
+    /// <summary>
+    /// With one consumer every event applies. With several, one sandbox's events can be applied out
+    /// of order across batches, and the version fence drops the early ones as stale: legal, counted,
+    /// and left to the HostMonitor. Anything else missing is a bug.
+    /// </summary>
+    private async Task ReportAppliedAsync(int processes)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync();
+        var applied = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM sandbox_transitions");
+        if (processes == 1 && applied != _events.Count)
+        {
+            throw new InvalidOperationException($"one consumer applied {applied} of {_events.Count} events");
+        }
+        if (applied != _events.Count)
+        {
+            Console.WriteLine($"consumer: {processes} consumers applied {applied:N0}; {_events.Count - applied:N0} dropped as stale (reordered across consumers)");
+        }
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, int pollMs = 50)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("benchmark step did not finish in 5 minutes");
+            }
+            await Task.Delay(pollMs);
+        }
+    }
+}
