@@ -44,6 +44,8 @@ public sealed partial class EventApplier(
         LogStarted(_consumer, keys.Events);
         // A restarted consumer first finishes what it had been handed before ("0"), then takes new entries (">").
         var readOwnPending = true;
+        // While one batch applies, the next is already being read: Redis and Postgres work at once.
+        Task<StreamEntry[]>? prefetched = null;
         var backoff = _options.InitialBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -60,8 +62,8 @@ public sealed partial class EventApplier(
                     await maintenance.RemoveIdleConsumersAsync(_consumer).ConfigureAwait(false);
                     _nextMaintenance = clock.GetUtcNow() + _options.MaintenanceInterval;
                 }
-                var entries = await redis.GetDatabase().StreamReadGroupAsync(
-                    keys.Events, StreamKeys.ApplierGroup, _consumer, readOwnPending ? "0" : ">", _options.BatchSize).ConfigureAwait(false);
+                var entries = await (prefetched ?? ReadAsync(readOwnPending ? "0" : ">")).ConfigureAwait(false);
+                prefetched = null;
                 if (entries.Length == 0)
                 {
                     if (!readOwnPending)
@@ -72,6 +74,10 @@ public sealed partial class EventApplier(
                     continue;
                 }
                 var deliveries = readOwnPending ? await DeliveriesAsync(entries).ConfigureAwait(false) : null;
+                if (!readOwnPending)
+                {
+                    prefetched = ReadAsync(">");
+                }
                 await ApplyInHandAsync(entries, deliveries).ConfigureAwait(false);
                 backoff = _options.InitialBackoff;
                 RecoveredFromOutage();
@@ -89,10 +95,54 @@ public sealed partial class EventApplier(
             }
             catch (Exception ex)
             {
+                await HoldPrefetchedAsync(prefetched).ConfigureAwait(false);
+                prefetched = null;
                 LogOutage(ex, backoff);
                 await Task.Delay(Jitter(backoff), stoppingToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
             }
+        }
+
+        // Shutting down: what was read ahead is applied and acknowledged too, within the grace time.
+        await HoldPrefetchedAsync(prefetched).ConfigureAwait(false);
+        if (_inHand is { } last)
+        {
+            try
+            {
+                await ApplyInHandAsync(last.Entries, last.Deliveries).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Left pending: another consumer reclaims it.
+                LogOutage(ex, TimeSpan.Zero);
+            }
+        }
+    }
+
+    private Task<StreamEntry[]> ReadAsync(string position) =>
+        redis.GetDatabase().StreamReadGroupAsync(keys.Events, StreamKeys.ApplierGroup, _consumer, position, _options.BatchSize);
+
+    /// <summary>
+    /// A batch read ahead is ours (pending on this consumer) whether or not its read was awaited:
+    /// it joins the batch in hand, so it is retried with it rather than left for a reclaim.
+    /// </summary>
+    private async Task HoldPrefetchedAsync(Task<StreamEntry[]>? prefetched)
+    {
+        if (prefetched is null)
+        {
+            return;
+        }
+        try
+        {
+            var entries = await prefetched.ConfigureAwait(false);
+            if (entries.Length > 0)
+            {
+                _inHand = _inHand is { } held ? ([.. held.Entries, .. entries], held.Deliveries) : (entries, null);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The read failed, so nothing was delivered.
         }
     }
 

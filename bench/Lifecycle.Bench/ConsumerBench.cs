@@ -170,7 +170,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
                 {
                     var group = (await db.StreamGroupInfoAsync(Stream)).Single(g => g.Name == StreamKeys.ApplierGroup);
                     return group.LastDeliveredId == lastId && group.PendingMessageCount == 0;
-                }, pollMs: 2);
+                }, pollMs: 10);
                 rates.Add(_events.Count / watch.Elapsed.TotalSeconds);
                 await ReportAppliedAsync(processes);
             }
