@@ -19,7 +19,6 @@ public sealed class StreamTrimmingTests
         ["Lifecycle:Consumer:Retention"] = "00:00:00",
         ["Lifecycle:Consumer:MaintenanceInterval"] = "01:00:00",
         ["Lifecycle:Consumer:ClaimMinIdle"] = "01:00:00",
-        ["Lifecycle:Consumer:RemoveIdleConsumersAfter"] = "00:00:00.300",
     });
 
     [OneTimeTearDown]
@@ -44,30 +43,6 @@ public sealed class StreamTrimmingTests
         Assert.That(trimmed, Is.GreaterThan(0));
         Assert.That(left[0].Id, Is.EqualTo(await pending));
         Assert.That(left, Has.Length.EqualTo(newer));
-    }
-
-    [Test]
-    public async Task Idle_consumers_are_removed_but_never_one_holding_entries()
-    {
-        var transaction = _harness.Redis.CreateTransaction();
-        _ = transaction.StreamAddAsync(_harness.Keys.Events, [new NameValueEntry("type", "held")]);
-        _ = transaction.StreamReadGroupAsync(_harness.Keys.Events, StreamKeys.ApplierGroup, "holder", ">", 10);
-        await transaction.ExecuteAsync();
-        await _harness.Redis.ExecuteAsync("XGROUP", "CREATECONSUMER", _harness.Keys.Events, StreamKeys.ApplierGroup, "gone");
-        var maintenance = _harness.Services.GetRequiredService<StreamMaintenance>();
-        var self = _harness.Services.GetRequiredService<EventApplier>().ConsumerName;
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (await maintenance.RemoveIdleConsumersAsync(self) == 0)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the idle consumer was never removed");
-            await Task.Delay(50);
-        }
-
-        var names = (await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Events, StreamKeys.ApplierGroup)).Select(c => c.Name.ToString());
-        Assert.That(names, Does.Not.Contain("gone"));
-        Assert.That(names, Does.Contain("holder"));
-        Assert.That(names, Does.Contain(self));
     }
 
     private async Task CreateRunningAsync()

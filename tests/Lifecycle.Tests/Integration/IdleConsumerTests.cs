@@ -1,0 +1,47 @@
+using Lifecycle.Consumers;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Lifecycle.Tests.Integration;
+
+/// <summary>Consumers of processes long gone are removed from the group, unless they still hold entries.</summary>
+public sealed class IdleConsumerTests
+{
+    private ControlPlaneHarness _harness = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(settings: new Dictionary<string, string?>
+    {
+        ["Lifecycle:Consumer:MaintenanceInterval"] = "01:00:00",
+        ["Lifecycle:Consumer:ClaimMinIdle"] = "01:00:00",
+        ["Lifecycle:Consumer:RemoveIdleConsumersAfter"] = "00:00:00.300",
+    });
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _harness.DisposeAsync();
+
+    [Test]
+    public async Task Idle_consumers_are_removed_but_never_one_holding_entries()
+    {
+        var transaction = _harness.Redis.CreateTransaction();
+        _ = transaction.StreamAddAsync(_harness.Keys.Events, [new NameValueEntry("type", "held")]);
+        _ = transaction.StreamReadGroupAsync(_harness.Keys.Events, StreamKeys.ApplierGroup, "holder", ">", 10);
+        await transaction.ExecuteAsync();
+        await _harness.Redis.ExecuteAsync("XGROUP", "CREATECONSUMER", _harness.Keys.Events, StreamKeys.ApplierGroup, "gone");
+        var maintenance = _harness.Services.GetRequiredService<StreamMaintenance>();
+        var self = _harness.Services.GetRequiredService<EventApplier>().ConsumerName;
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await maintenance.RemoveIdleConsumersAsync(self) == 0)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the idle consumer was never removed");
+            await Task.Delay(50);
+        }
+
+        var names = (await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Events, StreamKeys.ApplierGroup)).Select(c => c.Name.ToString());
+        Assert.That(names, Does.Not.Contain("gone"));
+        Assert.That(names, Does.Contain("holder"));
+        Assert.That(names, Does.Contain(self));
+    }
+}
