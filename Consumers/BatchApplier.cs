@@ -102,7 +102,7 @@ public sealed class BatchApplier(
             {
                 var batch = round.Select(r => r.Event).ToList();
                 var moved = await sandboxes.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Count], conn, tx, ct).ConfigureAwait(false);
-                var movedSandboxes = moved.Select(row => row.Id).ToHashSet();
+                var movedSandboxes = moved.ToHashSet();
                 foreach (var (index, stateEvent) in round)
                 {
                     if (movedSandboxes.Contains(stateEvent.SandboxId))

@@ -16,7 +16,8 @@
 # Redis's through its append-only file. `stop` never fails when things are already down.
 # Stopping one server and starting again brings back just that one (tests of outages).
 #
-# Dev/test only: Postgres uses --auth=trust (no password) and fsync=off, and both
+# Dev/test only: Postgres uses --auth=trust (no password) and fsync=off (unless
+# LIFECYCLE_PG_DURABLE=1), and both
 # servers listen on 127.0.0.1 only.
 set -euo pipefail
 
@@ -129,14 +130,21 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '${sock//\'/\'\'}'
 max_connections = 200
-# Test speed over durability: this database is disposable.
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+$(durability_settings)
 EOF
     # -w: pg_ctl notices at once if the postmaster dies (e.g. port taken) instead of waiting out the deadline.
     as_pg "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_LOG" -w -t 30 >/dev/null ||
         { tail_log "$PG_LOG"; die "postgres did not start on port $port"; }
+}
+
+# Test speed over durability: the database is disposable. LIFECYCLE_PG_DURABLE=1 keeps
+# Postgres's production defaults instead, for benchmarks whose baselines must commit for real.
+durability_settings() {
+    if [[ ${LIFECYCLE_PG_DURABLE:-0} == 1 ]]; then
+        echo "# durable: production defaults (fsync, synchronous_commit, full_page_writes on)"
+    else
+        printf '%s\n' "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+    fi
 }
 
 # Both must answer within ~30 s; on failure show why.

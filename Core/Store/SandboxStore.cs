@@ -111,66 +111,73 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Applies one transition as a compare-and-set on (id, status, version) and records it in
-    /// history. Returns the new row, or null when the fence did not hold (a stale event, or one
-    /// already applied): nothing is written then. <paramref name="deadline"/> is the new
-    /// operation deadline; null clears it.
+    /// The one compare-and-set statement, minus its projection: every event in <c>e</c> moves its
+    /// sandbox only if (id, status, version) still match and the event is not in history yet, and
+    /// writes its history row in the same statement. At most one event per sandbox: a statement
+    /// updates a row once, so callers apply a sandbox's later events in later statements.
+    /// </summary>
+    private const string TransitionSql = """
+        WITH e AS (
+            SELECT * FROM unnest(@EventIds, @Types, @SandboxIds, @Froms, @Tos, @Versions, @Actors, @Reasons, @Errors, @Ats, @Deadlines)
+                AS e(event_id, type, sandbox_id, from_status, to_status, version, actor, reason, error, at, deadline)
+        ), s AS (
+            UPDATE sandboxes
+               SET status = e.to_status,
+                   version = sandboxes.version + 1,
+                   updated_at = now(),
+                   operation_deadline = e.deadline,
+                   last_error = COALESCE(e.error, sandboxes.last_error),
+                   started_at = CASE WHEN e.to_status = 'running' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
+              FROM e
+             WHERE sandboxes.id = e.sandbox_id AND sandboxes.status = e.from_status AND sandboxes.version = e.version
+               AND NOT EXISTS (SELECT 1 FROM sandbox_transitions t WHERE t.event_id = e.event_id)
+            RETURNING sandboxes.*, e.event_id AS applied_event_id
+        ), recorded AS (
+            INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at)
+            SELECT e.event_id, e.sandbox_id, e.type, e.from_status, e.to_status, e.version, e.actor, e.reason, e.error, e.at
+              FROM e JOIN s ON s.applied_event_id = e.event_id
+        )
+        """;
+
+    /// <summary>
+    /// Applies one transition (see <see cref="TransitionSql"/>). Returns the new row, or null when
+    /// the fence did not hold (a stale event, or one already applied): nothing is written then.
+    /// <paramref name="deadline"/> is the new operation deadline; null clears it.
     /// </summary>
     public async Task<SandboxRow?> TryTransitionAsync(StateEvent e, DateTimeOffset? deadline, CancellationToken ct)
     {
+        const string sql = $"{TransitionSql} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
         await using var conn = dataSource.CreateConnection();
-        var moved = await TryTransitionAllAsync([e], [deadline], conn, null, ct).ConfigureAwait(false);
-        return moved.Count == 0 ? null : moved[0];
+        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
+            new CommandDefinition(sql, TransitionParameters([e], [deadline]), cancellationToken: ct)).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The set-based form, in one statement: every event is a compare-and-set on (id, status,
-    /// version) with its history row; those whose fence does not hold write nothing. At most one
-    /// event per sandbox (a statement updates a row once); callers apply later ones in later calls.
-    /// Returns the rows that moved.
+    /// Applies many transitions, at most one per sandbox, in one statement (see <see cref="TransitionSql"/>).
+    /// Returns the ids of the sandboxes that moved; only ids, as the consumer needs no more.
     /// </summary>
-    public async Task<IReadOnlyList<SandboxRow>> TryTransitionAllAsync(
+    public async Task<IReadOnlyList<Guid>> TryTransitionAllAsync(
         IReadOnlyList<StateEvent> events, IReadOnlyList<DateTimeOffset?> deadlines,
         NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
-        const string sql = $"""
-            WITH e AS (
-                SELECT * FROM unnest(@EventIds, @Types, @SandboxIds, @Froms, @Tos, @Versions, @Actors, @Reasons, @Errors, @Ats, @Deadlines)
-                    AS e(event_id, type, sandbox_id, from_status, to_status, version, actor, reason, error, at, deadline)
-            ), s AS (
-                UPDATE sandboxes
-                   SET status = e.to_status,
-                       version = sandboxes.version + 1,
-                       updated_at = now(),
-                       operation_deadline = e.deadline,
-                       last_error = COALESCE(e.error, sandboxes.last_error),
-                       started_at = CASE WHEN e.to_status = 'running' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
-                  FROM e
-                 WHERE sandboxes.id = e.sandbox_id AND sandboxes.status = e.from_status AND sandboxes.version = e.version
-                   AND NOT EXISTS (SELECT 1 FROM sandbox_transitions t WHERE t.event_id = e.event_id)
-                RETURNING sandboxes.*, e.event_id AS applied_event_id
-            ), recorded AS (
-                INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at)
-                SELECT e.event_id, e.sandbox_id, e.type, e.from_status, e.to_status, e.version, e.actor, e.reason, e.error, e.at
-                  FROM e JOIN s ON s.applied_event_id = e.event_id
-            )
-            SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id
-            """;
-        var command = new CommandDefinition(sql, new
-        {
-            EventIds = events.Select(e => e.EventId).ToArray(),
-            Types = events.Select(e => e.Type).ToArray(),
-            SandboxIds = events.Select(e => e.SandboxId).ToArray(),
-            Froms = events.Select(e => e.From.ToWire()).ToArray(),
-            Tos = events.Select(e => e.To.ToWire()).ToArray(),
-            Versions = events.Select(e => e.Version).ToArray(),
-            Actors = events.Select(e => e.Actor).ToArray(),
-            Reasons = events.Select(e => e.Reason).ToArray(),
-            Errors = events.Select(e => e.Error).ToArray(),
-            Ats = events.Select(e => e.At.UtcDateTime).ToArray(),
-            Deadlines = deadlines.Select(d => d?.UtcDateTime).ToArray(),
-        }, transaction, cancellationToken: ct);
-        var rows = await connection.QueryAsync<SandboxRow>(command).ConfigureAwait(false);
-        return rows.AsList();
+        const string sql = $"{TransitionSql} SELECT s.id FROM s";
+        var moved = await connection.QueryAsync<Guid>(
+            new CommandDefinition(sql, TransitionParameters(events, deadlines), transaction, cancellationToken: ct)).ConfigureAwait(false);
+        return moved.AsList();
     }
+
+    private static object TransitionParameters(IReadOnlyList<StateEvent> events, IReadOnlyList<DateTimeOffset?> deadlines) => new
+    {
+        EventIds = events.Select(e => e.EventId).ToArray(),
+        Types = events.Select(e => e.Type).ToArray(),
+        SandboxIds = events.Select(e => e.SandboxId).ToArray(),
+        Froms = events.Select(e => e.From.ToWire()).ToArray(),
+        Tos = events.Select(e => e.To.ToWire()).ToArray(),
+        Versions = events.Select(e => e.Version).ToArray(),
+        Actors = events.Select(e => e.Actor).ToArray(),
+        Reasons = events.Select(e => e.Reason).ToArray(),
+        Errors = events.Select(e => e.Error).ToArray(),
+        Ats = events.Select(e => e.At.UtcDateTime).ToArray(),
+        Deadlines = deadlines.Select(d => d?.UtcDateTime).ToArray(),
+    };
 }

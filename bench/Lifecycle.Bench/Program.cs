@@ -12,6 +12,9 @@ if (args.SkipWhile(a => a != "--batch").Skip(1).FirstOrDefault() is { } batch)
     settings = settings with { BatchSize = int.Parse(batch, System.Globalization.CultureInfo.InvariantCulture) };
 }
 
+// Postgres as in production (fsync and synchronous commit on): the baselines must pay for real
+// commits, as the control plane does; the tests' fsync=off would flatter one-row-per-commit work.
+Environment.SetEnvironmentVariable("LIFECYCLE_PG_DURABLE", "1");
 await using var servers = await LocalServers.StartAsync();
 await using var dataSource = NpgsqlDataSource.Create(servers.Postgres);
 await new Migrator(dataSource, NullLogger<Migrator>.Instance).ApplyAsync(CancellationToken.None);

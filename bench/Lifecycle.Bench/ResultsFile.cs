@@ -23,7 +23,7 @@ public static class ResultsFile
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {version}");
         }
-        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {consumer.Events:N0} events over {settings.Sandboxes:N0} sandboxes (4 each, round by round), batch {settings.BatchSize}, {settings.Repeats} runs each, Redis and Postgres on the same machine (Postgres with fsync off)");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {consumer.Events:N0} events over {settings.Sandboxes:N0} sandboxes (4 each, round by round), batch {settings.BatchSize}, {settings.Repeats} runs each, Redis (AOF, fsync every second) and Postgres (production durability: fsync and synchronous_commit on) on the same machine");
         md.AppendLine("- reproduce: `make bench-consumer`");
         md.AppendLine();
         md.AppendLine("| measure | median | min | max |");
