@@ -46,11 +46,17 @@ public sealed partial class EventApplier(
         var readOwnPending = true;
         // While one batch applies, the next is already being read: Redis and Postgres work at once.
         Task<StreamEntry[]>? prefetched = null;
+        var groupMissing = false;
         var backoff = _options.InitialBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (groupMissing)
+                {
+                    await EnsureGroupAsync().ConfigureAwait(false);
+                    groupMissing = false;
+                }
                 if (_inHand is { } retry)
                 {
                     await ApplyInHandAsync(retry.Entries, retry.Deliveries).ConfigureAwait(false);
@@ -91,7 +97,8 @@ public sealed partial class EventApplier(
                 // The stream or group was deleted under us (an operator's reset, a Redis restart without persistence).
                 LogGroupRecreated(ex.Message);
                 _inHand = null;
-                await EnsureGroupAsync().ConfigureAwait(false);
+                prefetched = null;
+                groupMissing = true;
             }
             catch (Exception ex)
             {
@@ -140,9 +147,9 @@ public sealed partial class EventApplier(
                 _inHand = _inHand is { } held ? ([.. held.Entries, .. entries], held.Deliveries) : (entries, null);
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception)
         {
-            // The read failed, so nothing was delivered.
+            // The read failed, so nothing was delivered (its error was or will be reported by the loop).
         }
     }
 
