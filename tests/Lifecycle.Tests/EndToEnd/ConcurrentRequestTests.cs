@@ -90,8 +90,7 @@ public sealed class ConcurrentRequestTests
             new { ids = ids.ToArray() })).ToList();
 
         Assert.That(history.GroupBy(h => (h.SandboxId, h.Version)).Where(g => g.Count() > 1), Is.Empty, "two transitions won the same version");
-        var illegal = history.Where(h => !TransitionTable.Allows(h.Type,
-            h.FromStatus is null ? null : SandboxStatuses.Parse(h.FromStatus), SandboxStatuses.Parse(h.ToStatus)));
+        var illegal = history.Where(h => !TestData.IsTableRow(h.Type, h.FromStatus, h.ToStatus));
         Assert.That(illegal, Is.Empty);
         foreach (var sandbox in history.GroupBy(h => h.SandboxId))
         {

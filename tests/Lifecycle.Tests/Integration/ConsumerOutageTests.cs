@@ -109,17 +109,13 @@ public sealed class ConsumerOutageTests
     /// <summary>Running sandboxes, and for each the auto-pause event that will move it to paused.</summary>
     private static async Task<List<StateEvent>> SeedRunningAsync(TestDatabase database, int count)
     {
-        var teamId = await new TeamStore(database.DataSource).EnsureTeamWithKeyAsync("outage", ControlPlaneHarness.ApiKey, CancellationToken.None);
-        var hostId = await new HostStore(database.DataSource).RegisterAsync("outage-host", "http://127.0.0.1:1", "token", CancellationToken.None);
+        var (teamId, hostId) = await TestData.TeamAndHostAsync(database, "outage", ControlPlaneHarness.ApiKey);
         var store = new SandboxStore(database.DataSource);
         var events = new List<StateEvent>();
         for (var i = 0; i < count; i++)
         {
-            var id = Guid.CreateVersion7();
+            var id = (await TestData.CreateStartingAsync(store, teamId)).Id;
             var now = DateTimeOffset.UtcNow;
-            await store.CreateOnLeastLoadedHostAsync(new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null),
-                new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null, SandboxStatus.Starting, 0, "seed", null, null, now),
-                now.AddMinutes(5), CancellationToken.None);
             await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.CreateSucceeded, id, teamId, hostId,
                 SandboxStatus.Starting, SandboxStatus.Running, 1, Actors.Operation, null, null, now), null, CancellationToken.None);
             events.Add(new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, id, teamId, hostId,

@@ -23,8 +23,7 @@ public sealed class ReorderingTests
     {
         _database = await TestDatabase.CreateAsync();
         _store = new SandboxStore(_database.DataSource);
-        _teamId = await new TeamStore(_database.DataSource).EnsureTeamWithKeyAsync("reorder", "reorder-key", CancellationToken.None);
-        await new HostStore(_database.DataSource).RegisterAsync("reorder-host", "http://127.0.0.1:1", "token", CancellationToken.None);
+        (_teamId, _) = await TestData.TeamAndHostAsync(_database, "reorder", "reorder-key");
     }
 
     [OneTimeTearDown]
@@ -37,7 +36,7 @@ public sealed class ReorderingTests
         Assert.That(orders, Has.Count.EqualTo(24));
         foreach (var order in orders)
         {
-            var sandboxId = await CreateAsync();
+            var sandboxId = (await TestData.CreateStartingAsync(_store, _teamId)).Id;
             // In stream order: the host starts it, auto-pauses it, goes quiet, and shows it again.
             StateEvent[] chain =
             [
@@ -70,8 +69,7 @@ public sealed class ReorderingTests
             Assert.That(history, Has.Count.EqualTo(1 + applied), label);
             Assert.That(history.Select(h => h.Version), Is.EqualTo(Enumerable.Range(0, history.Count).Select(v => (long)v)), label);
             Assert.That(history.Skip(1).Select(h => h.FromStatus), Is.EqualTo(history.SkipLast(1).Select(h => h.ToStatus)), label);
-            Assert.That(history.All(h => TransitionTable.Allows(h.Type,
-                h.FromStatus is null ? null : SandboxStatuses.Parse(h.FromStatus), SandboxStatuses.Parse(h.ToStatus))), Is.True, label);
+            Assert.That(history.All(h => TestData.IsTableRow(h.Type, h.FromStatus, h.ToStatus)), Is.True, label);
             var row = await _store.GetAsync(_teamId, sandboxId, CancellationToken.None);
             Assert.That(row!.Status, Is.EqualTo(history[^1].ToStatus), label);
             if (label == "0,1,2,3")
@@ -79,16 +77,6 @@ public sealed class ReorderingTests
                 Assert.That(applied, Is.EqualTo(4), "in stream order every event applies");
             }
         }
-    }
-
-    private async Task<Guid> CreateAsync()
-    {
-        var id = Guid.CreateVersion7();
-        var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, _teamId, null, null,
-            Starting, 0, Actors.Team(_teamId), null, null, DateTimeOffset.UtcNow);
-        await _store.CreateOnLeastLoadedHostAsync(new NewSandbox(id, _teamId, "base", 1, 512, 300, "{}", null),
-            created, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
-        return id;
     }
 
     private StateEvent Event(Guid sandboxId, string type, SandboxStatus from, SandboxStatus to, long version) =>

@@ -19,8 +19,7 @@ public sealed class SandboxStoreTests
     {
         _database = await TestDatabase.CreateAsync();
         _store = new SandboxStore(_database.DataSource);
-        _teamId = await new TeamStore(_database.DataSource).EnsureTeamWithKeyAsync("store-tests", "store-key", CancellationToken.None);
-        await new HostStore(_database.DataSource).RegisterAsync("store-host", "http://127.0.0.1:1", "token", CancellationToken.None);
+        (_teamId, _) = await TestData.TeamAndHostAsync(_database, "store-tests", "store-key");
     }
 
     [OneTimeTearDown]
@@ -84,13 +83,8 @@ public sealed class SandboxStoreTests
 
     private async Task<SandboxRow> CreateAsync()
     {
-        var id = Guid.CreateVersion7();
-        var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, _teamId, null, null,
-            SandboxStatus.Starting, 0, Actors.Team(_teamId), null, null, DateTimeOffset.UtcNow);
-        var row = await _store.CreateOnLeastLoadedHostAsync(
-            new NewSandbox(id, _teamId, "base", 1, 512, 300, "{}", null), created, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
-        Assert.That(row, Is.Not.Null);
-        Assert.That(row!.Status, Is.EqualTo("starting"));
+        var row = await TestData.CreateStartingAsync(_store, _teamId);
+        Assert.That(row.Status, Is.EqualTo("starting"));
         return row;
     }
 

@@ -1,0 +1,34 @@
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
+
+namespace Lifecycle.Tests;
+
+/// <summary>Rows for store-level tests, made through the stores themselves.</summary>
+public static class TestData
+{
+    /// <summary>A team with the given key and one online host; returns their ids.</summary>
+    public static async Task<(Guid TeamId, Guid HostId)> TeamAndHostAsync(TestDatabase database, string name, string apiKey)
+    {
+        var teamId = await new TeamStore(database.DataSource).EnsureTeamWithKeyAsync(name, apiKey, CancellationToken.None);
+        var hostId = await new HostStore(database.DataSource).RegisterAsync($"{name}-host", "http://127.0.0.1:1", $"{name}-token", CancellationToken.None);
+        return (teamId, hostId);
+    }
+
+    /// <summary>A new <c>starting</c> sandbox of the team, as the API creates it.</summary>
+    public static async Task<SandboxRow> CreateStartingAsync(SandboxStore store, Guid teamId)
+    {
+        var id = Guid.CreateVersion7();
+        var now = DateTimeOffset.UtcNow;
+        var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null,
+            SandboxStatus.Starting, 0, Actors.Team(teamId), null, null, now);
+        var row = await store.CreateOnLeastLoadedHostAsync(
+            new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null), created, now.AddMinutes(5), CancellationToken.None);
+        return row ?? throw new InvalidOperationException("no online host to create a sandbox on");
+    }
+
+    /// <summary>Whether a history row's (type, from, to), as stored, is a row of the transition table.</summary>
+    public static bool IsTableRow(string type, string? fromStatus, string toStatus) =>
+        TransitionTable.Allows(type, fromStatus is null ? null : SandboxStatuses.Parse(fromStatus), SandboxStatuses.Parse(toStatus));
+}
