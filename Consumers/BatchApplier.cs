@@ -33,7 +33,7 @@ public sealed class BatchApplier(
         var outcomes = new ApplyOutcome[entries.Length];
         var events = new (int Index, StateEvent Event)[entries.Length];
         var eventCount = 0;
-        var dead = new List<(StreamEntry Entry, string Reason, long Deliveries)>();
+        var dead = new List<DeadLetters.Letter>();
         var maxDeliveries = options.Value.MaxDeliveries;
         for (var i = 0; i < entries.Length; i++)
         {
@@ -41,12 +41,12 @@ public sealed class BatchApplier(
             if (!StreamFields.TryDecode(entries[i].Values ?? [], out var stateEvent, out var error))
             {
                 outcomes[i] = ApplyOutcome.DeadLettered;
-                dead.Add((entries[i], entries[i].Values is null or [] ? "trimmed while pending" : error, delivered));
+                dead.Add(new(entries[i].Id, entries[i].Values ?? [], entries[i].Values is null or [] ? DeadLetters.TrimmedWhilePending : error, delivered));
             }
             else if (delivered > maxDeliveries)
             {
                 outcomes[i] = ApplyOutcome.DeadLettered;
-                dead.Add((entries[i], $"delivered {delivered} times (more than {maxDeliveries})", delivered));
+                dead.Add(new(entries[i].Id, entries[i].Values, $"delivered {delivered} times (more than {maxDeliveries})", delivered));
             }
             else if (TransitionTable.Get(stateEvent.Type).EmittedBy == Emitter.Api)
             {
@@ -73,10 +73,7 @@ public sealed class BatchApplier(
         }
         if (dead.Count > 0)
         {
-            var batch = deadLetters.CreateBatch();
-            var writes = dead.Select(d => deadLetters.WriteAsync(batch, d.Entry.Id, d.Entry.Values ?? [], d.Reason, consumer, d.Deliveries)).ToList();
-            batch.Execute();
-            await Task.WhenAll(writes).ConfigureAwait(false);
+            await deadLetters.WriteAsync(dead, consumer).ConfigureAwait(false);
         }
 
         await redis.GetDatabase()
@@ -135,16 +132,13 @@ public sealed class BatchApplier(
     /// </summary>
     public async Task DeadLetterTrimmedAsync(RedisValue[] ids, string consumer)
     {
-        var batch = deadLetters.CreateBatch();
-        var writes = ids.Select(id => deadLetters.WriteAsync(batch, id, [], "trimmed while pending", consumer, 0)).ToList();
-        batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        await deadLetters.WriteAsync([.. ids.Select(id => new DeadLetters.Letter(id, [], DeadLetters.TrimmedWhilePending, 0))], consumer).ConfigureAwait(false);
         counters.Add(ApplyOutcome.DeadLettered, "unknown", ids.Length);
     }
 
     private async Task ApplyOneByOneAsync(
         ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes,
-        List<(StreamEntry Entry, string Reason, long Deliveries)> dead, StreamEntry[] entries,
+        List<DeadLetters.Letter> dead, StreamEntry[] entries,
         IReadOnlyDictionary<string, long>? deliveries, CancellationToken ct)
     {
         for (var i = 0; i < events.Length; i++)
@@ -157,7 +151,7 @@ public sealed class BatchApplier(
             {
                 var index = events.Span[i].Index;
                 outcomes[index] = ApplyOutcome.DeadLettered;
-                dead.Add((entries[index], $"rejected by Postgres: {ex.SqlState} {ex.MessageText}",
+                dead.Add(new(entries[index].Id, entries[index].Values, $"rejected by Postgres: {ex.SqlState} {ex.MessageText}",
                     deliveries?.GetValueOrDefault(entries[index].Id.ToString(), 1) ?? 1));
             }
         }

@@ -13,21 +13,27 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
     public const string ConsumerField = "dead_consumer";
     public const string DeliveriesField = "dead_deliveries";
 
-    /// <summary>Queues the dead letter on <paramref name="batch"/>; the caller executes it.</summary>
-    public Task WriteAsync(IBatch batch, RedisValue sourceId, NameValueEntry[] fields, string reason, string consumer, long deliveries)
-    {
-        NameValueEntry[] letter =
-        [
-            .. fields,
-            new(ReasonField, reason),
-            new(SourceIdField, sourceId),
-            new(ConsumerField, consumer),
-            new(DeliveriesField, deliveries),
-        ];
-        return batch.StreamAddAsync(keys.DeadLetters, letter);
-    }
+    /// <summary>Why an entry that was deleted from the stream while pending is a dead letter.</summary>
+    public const string TrimmedWhilePending = "trimmed while pending";
 
-    public IBatch CreateBatch() => redis.GetDatabase().CreateBatch();
+    /// <summary>One entry to set aside: its id on the events stream, its fields (none if trimmed), and why.</summary>
+    public sealed record Letter(RedisValue SourceId, NameValueEntry[] Fields, string Reason, long Deliveries);
+
+    /// <summary>Writes the letters in one pipelined batch.</summary>
+    public async Task WriteAsync(IReadOnlyCollection<Letter> letters, string consumer)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var writes = letters.Select(letter => batch.StreamAddAsync(keys.DeadLetters,
+        [
+            .. letter.Fields,
+            new(ReasonField, letter.Reason),
+            new(SourceIdField, letter.SourceId),
+            new(ConsumerField, consumer),
+            new(DeliveriesField, letter.Deliveries),
+        ])).ToList();
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
+    }
 
     public Task<StreamEntry[]> ListAsync(int count = 100) =>
         redis.GetDatabase().StreamRangeAsync(keys.DeadLetters, count: count);
