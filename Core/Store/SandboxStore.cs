@@ -111,12 +111,14 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The one compare-and-set statement, minus its projection: every event in <c>e</c> moves its
-    /// sandbox only if (id, status, version) still match and the event is not in history yet, and
-    /// writes its history row in the same statement. At most one event per sandbox: a statement
-    /// updates a row once, so callers apply a sandbox's later events in later statements.
+    /// The one compare-and-set statement, in two parts around what the update returns: every event
+    /// in <c>e</c> moves its sandbox only if (id, status, version) still match, and writes its history
+    /// row in the same statement. The version fence alone makes a redelivery harmless: once an event
+    /// applied, the row's version has moved past the event's, so no second lookup of the event id is
+    /// needed. At most one event per sandbox: a statement updates a row once, so callers apply a
+    /// sandbox's later events in later statements.
     /// </summary>
-    private const string TransitionSql = """
+    private const string TransitionUpdate = """
         WITH e AS (
             SELECT * FROM unnest(@EventIds, @Types, @SandboxIds, @Froms, @Tos, @Versions, @Actors, @Reasons, @Errors, @Ats, @Deadlines)
                 AS e(event_id, type, sandbox_id, from_status, to_status, version, actor, reason, error, at, deadline)
@@ -130,8 +132,11 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
                    started_at = CASE WHEN e.to_status = 'running' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
               FROM e
              WHERE sandboxes.id = e.sandbox_id AND sandboxes.status = e.from_status AND sandboxes.version = e.version
-               AND NOT EXISTS (SELECT 1 FROM sandbox_transitions t WHERE t.event_id = e.event_id)
-            RETURNING sandboxes.*, e.event_id AS applied_event_id
+            RETURNING e.event_id AS applied_event_id,
+        """;
+
+    private const string TransitionRecord = """
+
         ), recorded AS (
             INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at)
             SELECT e.event_id, e.sandbox_id, e.type, e.from_status, e.to_status, e.version, e.actor, e.reason, e.error, e.at
@@ -140,27 +145,27 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>
-    /// Applies one transition (see <see cref="TransitionSql"/>). Returns the new row, or null when
+    /// Applies one transition (see <see cref="TransitionUpdate"/>). Returns the new row, or null when
     /// the fence did not hold (a stale event, or one already applied): nothing is written then.
     /// <paramref name="deadline"/> is the new operation deadline; null clears it.
     /// </summary>
     public async Task<SandboxRow?> TryTransitionAsync(StateEvent e, DateTimeOffset? deadline, CancellationToken ct)
     {
-        const string sql = $"{TransitionSql} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
+        const string sql = $"{TransitionUpdate} sandboxes.* {TransitionRecord} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
             new CommandDefinition(sql, TransitionParameters([e], [deadline]), cancellationToken: ct)).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Applies many transitions, at most one per sandbox, in one statement (see <see cref="TransitionSql"/>).
+    /// Applies many transitions, at most one per sandbox, in one statement (see <see cref="TransitionUpdate"/>).
     /// Returns the ids of the sandboxes that moved; only ids, as the consumer needs no more.
     /// </summary>
     public async Task<IReadOnlyList<Guid>> TryTransitionAllAsync(
         IReadOnlyList<StateEvent> events, IReadOnlyList<DateTimeOffset?> deadlines,
         NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
-        const string sql = $"{TransitionSql} SELECT s.id FROM s";
+        const string sql = $"{TransitionUpdate} sandboxes.id {TransitionRecord} SELECT s.id FROM s";
         var moved = await connection.QueryAsync<Guid>(
             new CommandDefinition(sql, TransitionParameters(events, deadlines), transaction, cancellationToken: ct)).ConfigureAwait(false);
         return moved.AsList();

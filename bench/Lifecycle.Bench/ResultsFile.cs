@@ -23,7 +23,7 @@ public static class ResultsFile
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {version}");
         }
-        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {consumer.Events:N0} events over {settings.Sandboxes:N0} sandboxes (4 each, round by round), batch {settings.BatchSize}, {settings.Repeats} runs each, Redis (AOF, fsync every second) and Postgres (production durability: fsync and synchronous_commit on) on the same machine");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {consumer.Events:N0} events over {settings.Sandboxes:N0} sandboxes (4 each, round by round), batch {settings.BatchSize}, {settings.Repeats} runs each after one warm-up run, Redis (AOF, fsync every second) and Postgres (production durability: fsync and synchronous_commit on) on the same machine");
         md.AppendLine("- reproduce: `make bench-consumer`");
         md.AppendLine();
         md.AppendLine("| measure | median | min | max |");
@@ -39,7 +39,9 @@ public static class ResultsFile
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / single-row baseline: **{consumer.OneConsumerRatio:F1}x**");
         md.AppendLine(CultureInfo.InvariantCulture, $"- 2 consumers / single-row baseline: **{consumer.TwoConsumersRatio:F1}x**");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- set-based statement alone / single-row baseline: {consumer.SetBasedPerSecond.Median / consumer.SingleRowPerSecond.Median:F1}x (the ceiling for any consumer using it)");
         md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / set-based baseline: {consumer.OneConsumerPerSecond.Median / consumer.SetBasedPerSecond.Median:P0}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- 2 consumers / set-based baseline: {consumer.TwoConsumersPerSecond.Median / consumer.SetBasedPerSecond.Median:P0}");
         md.AppendLine();
         md.AppendLine(consumer.Verdict());
         File.WriteAllText(path + ".md", md.ToString());

@@ -62,6 +62,69 @@ public sealed class ConsumerOutageTests
     }
 
     [Test]
+    public async Task A_consumer_process_told_to_stop_finishes_and_acknowledges_what_it_holds()
+    {
+        const int count = 200;
+        await using var servers = await LocalServers.StartAsync();
+        var database = await TestDatabase.CreateAsync(servers.Postgres);
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        var events = await SeedRunningAsync(database, count);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
+        var db = redis.GetDatabase();
+        var stream = $"{prefix}lifecycle:events";
+
+        // Small batches, so SIGTERM lands while one is being applied and others are read ahead.
+        using var victim = StartControlPlaneProcess(database.ConnectionString, servers.Redis, prefix, "stopping", "--Lifecycle:Consumer:BatchSize=5");
+        try
+        {
+            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "stopping"), victim);
+            var publishing = Task.Run(async () =>
+            {
+                foreach (var e in events)
+                {
+                    await db.StreamAddAsync(stream, StreamFields.Encode(e));
+                }
+            });
+            await WaitForAsync(async () => await AppliedCountAsync(database, events) >= count / 4, victim);
+            using (var term = Process.Start("kill", ["-TERM", victim.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+            var stopwatch = Stopwatch.StartNew();
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await victim.WaitForExitAsync(bound.Token);
+            await publishing;
+
+            Assert.That(victim.ExitCode, Is.Zero, "a clean exit");
+            Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "within the shutdown grace and a margin");
+        }
+        finally
+        {
+            if (!victim.HasExited)
+            {
+                victim.Kill(entireProcessTree: true);
+            }
+        }
+
+        var stopped = (await ConsumersAsync(db, stream)).Single(c => c.Name == "stopping");
+        Assert.That(stopped.PendingMessageCount, Is.Zero, "nothing it had read is left pending");
+        var group = (await db.StreamGroupInfoAsync(stream)).Single(g => g.Name == StreamKeys.ApplierGroup);
+        var delivered = (await db.StreamRangeAsync(stream, "-", group.LastDeliveredId)).Length;
+        Assert.That(await AppliedCountAsync(database, events), Is.EqualTo(delivered), "everything it was handed is applied");
+
+        await using var successor = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis,
+            settings: new Dictionary<string, string?>(FastRecovery) { ["Lifecycle:Streams:KeyPrefix"] = prefix });
+        await AssertAllAppliedOnceAsync(successor, events);
+    }
+
+    private static async Task<long> AppliedCountAsync(TestDatabase database, List<StateEvent> events)
+    {
+        await using var conn = database.DataSource.CreateConnection();
+        return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM sandbox_transitions WHERE event_id = ANY(@ids)",
+            new { ids = events.Select(e => e.EventId).ToArray() });
+    }
+
+    [Test]
     public async Task Redis_restarted_mid_stream_loses_nothing()
     {
         await using var servers = await LocalServers.StartAsync();
@@ -173,18 +236,20 @@ public sealed class ConsumerOutageTests
         }
     }
 
-    private static Process StartControlPlaneProcess(string postgres, string redis, string prefix, string consumer)
+    private static Process StartControlPlaneProcess(string postgres, string redis, string prefix, string consumer, params string[] extra)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[]
-        {
+        string[] arguments =
+        [
             Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"),
             "--urls", "http://127.0.0.1:0",
             $"--Lifecycle:Postgres:ConnectionString={postgres}",
             $"--Lifecycle:Redis:Configuration={redis}",
             $"--Lifecycle:Streams:KeyPrefix={prefix}",
             $"--Lifecycle:Consumer:Name={consumer}",
-        })
+            .. extra,
+        ];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
