@@ -3,8 +3,10 @@ using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Operations;
+using Lifecycle.Core.Hosts;
 using Lifecycle.ControlPlane.Startup;
 using Lifecycle.Core.Store;
+using Lifecycle.Reconciler;
 using Lifecycle.Core.Streams;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -28,6 +30,7 @@ public static class Extensions
         services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
         services.Configure<OperationOptions>(configuration.GetSection(OperationOptions.Section));
         services.Configure<DevModeOptions>(configuration.GetSection(DevModeOptions.Section));
+        services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         services.AddSingleton(TimeProvider.System);
@@ -41,6 +44,7 @@ public static class Extensions
         });
         services.AddSingleton<StreamKeys>();
         services.AddSingleton<EventPublisher>();
+        services.AddSingleton<ReconcileRequests>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<SandboxStore>();
         services.AddSingleton<TransitionHistoryStore>();
@@ -57,16 +61,27 @@ public static class Extensions
         services.AddHostedService<DatabaseMigrationService>();
         services.AddHostedService<DevModeSeeder>();
         services.AddEventAppliers(configuration);
+        services.AddHostMonitor(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundOperations>());
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddProblemDetails();
-        services.AddAuthentication(TeamKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TeamKeyAuthentication>(TeamKeyAuthentication.SchemeName, null);
+        // No default scheme: each endpoint group names the one credential it takes (a team key, a
+        // host token, the admin key), so none is accepted where another is expected.
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, TeamKeyAuthentication>(TeamKeyAuthentication.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, HostTokenAuthentication>(HostTokenAuthentication.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthentication>(AdminKeyAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(TeamKeyAuthentication.SchemeName, policy => policy
                 .AddAuthenticationSchemes(TeamKeyAuthentication.SchemeName)
-                .RequireClaim(TeamKeyAuthentication.TeamIdClaim));
+                .RequireClaim(TeamKeyAuthentication.TeamIdClaim))
+            .AddPolicy(HostTokenAuthentication.SchemeName, policy => policy
+                .AddAuthenticationSchemes(HostTokenAuthentication.SchemeName)
+                .RequireClaim(HostTokenAuthentication.HostIdClaim))
+            .AddPolicy(AdminKeyAuthentication.SchemeName, policy => policy
+                .AddAuthenticationSchemes(AdminKeyAuthentication.SchemeName)
+                .RequireClaim(AdminKeyAuthentication.AdminClaim));
         return builder;
     }
 
@@ -78,6 +93,7 @@ public static class Extensions
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }));
         app.MapSandboxes();
+        app.MapHosts();
         return app;
     }
 }

@@ -24,6 +24,16 @@ public sealed record SimulatorOptions
     /// <summary>How often hosts look for sandboxes idle past their timeout_sec to pause them.</summary>
     public int IdleSweepMs { get; init; } = 1_000;
 
+    /// <summary>
+    /// The control plane to register with and heartbeat to (e.g. http://127.0.0.1:8080); empty for
+    /// none. Registration needs <see cref="AdminKey"/>.
+    /// </summary>
+    public string ControlPlaneUrl { get; init; } = "";
+
+    public string AdminKey { get; init; } = "";
+
+    public int HeartbeatIntervalMs { get; init; } = 30_000;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(HostCount, 1, nameof(HostCount));
@@ -35,5 +45,10 @@ public sealed record SimulatorOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(NamePrefix, nameof(NamePrefix));
         ArgumentOutOfRangeException.ThrowIfLessThan(TombstoneCapacity, 1, nameof(TombstoneCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(IdleSweepMs, 1, nameof(IdleSweepMs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(HeartbeatIntervalMs, 1, nameof(HeartbeatIntervalMs));
+        if (ControlPlaneUrl.Length > 0 && (!Uri.TryCreate(ControlPlaneUrl, UriKind.Absolute, out _) || AdminKey.Length == 0))
+        {
+            throw new ArgumentException("ControlPlaneUrl must be an absolute URL, and AdminKey is needed with it", nameof(ControlPlaneUrl));
+        }
     }
 }

@@ -8,6 +8,10 @@ public static class Problems
 {
     public static ProblemDetails BadRequest(string detail) => Make(StatusCodes.Status400BadRequest, "Invalid request", detail);
 
+    /// <summary>A path id that is not a UUID; <paramref name="what"/> names the kind of id ("sandbox").</summary>
+    public static ProblemDetails BadId(string id, string what) =>
+        BadRequest($"'{(id.Length > 64 ? id[..64] + "…" : id)}' is not a {what} id (a UUID).");
+
     public static ProblemDetails NotFound(Guid id) =>
         Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {id} exists for this team.");
 

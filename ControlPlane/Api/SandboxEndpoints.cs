@@ -90,7 +90,7 @@ public static class SandboxEndpoints
     {
         if (!Guid.TryParse(id, out var sandboxId))
         {
-            return Problem(BadId(id));
+            return Problem(Problems.BadId(id, "sandbox"));
         }
         var row = await store.GetAsync(user.TeamId(), sandboxId, ct);
         if (row is null)
@@ -117,7 +117,7 @@ public static class SandboxEndpoints
     {
         if (!Guid.TryParse(id, out var sandboxId))
         {
-            return Problem(BadId(id));
+            return Problem(Problems.BadId(id, "sandbox"));
         }
         return await operations.RequestAsync(operation, user.TeamId(), sandboxId, ct) switch
         {
@@ -131,7 +131,4 @@ public static class SandboxEndpoints
         TypedResults.Accepted(SandboxResponse.Location(row.Id), SandboxResponse.From(row));
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
-
-    private static ProblemDetails BadId(string id) =>
-        Problems.BadRequest($"'{(id.Length > 64 ? id[..64] + "…" : id)}' is not a sandbox id (a UUID).");
 }

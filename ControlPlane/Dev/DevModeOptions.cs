@@ -10,13 +10,4 @@ public sealed class DevModeOptions
     public string TeamName { get; set; } = "dev";
 
     public string ApiKey { get; set; } = "dev-key";
-
-    public List<DevHost> Hosts { get; set; } = [];
-
-    public sealed class DevHost
-    {
-        public string Name { get; set; } = "";
-
-        public string Address { get; set; } = "";
-    }
 }

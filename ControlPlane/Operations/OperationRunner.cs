@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
@@ -29,7 +30,7 @@ public sealed partial class OperationRunner(
         string? error = null;
         try
         {
-            await CallAsync(client, operation, sandbox, ct).ConfigureAwait(false);
+            await HostAgentCalls.InvokeAsync(client, operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.RpcTimeout, ct).ConfigureAwait(false);
         }
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
@@ -55,35 +56,6 @@ public sealed partial class OperationRunner(
         {
             LogFailed(operation.Name, sandbox.Id, error);
         }
-    }
-
-    private Task CallAsync(HostAgentClient client, SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
-    {
-        var deadline = clock.GetUtcNow().UtcDateTime + options.Value.RpcTimeout;
-        var target = new SandboxRef { SandboxId = sandbox.Id.ToString() };
-        if (operation == SandboxOperation.Create)
-        {
-            var request = new CreateSandboxRequest
-            {
-                SandboxId = target.SandboxId,
-                Template = sandbox.Template,
-                Vcpus = sandbox.Vcpus,
-                MemoryMb = sandbox.MemoryMb,
-                TimeoutSec = sandbox.TimeoutSec,
-            };
-            var metadata = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(sandbox.Metadata);
-            request.Metadata.Add(metadata ?? []);
-            return client.CreateSandboxAsync(request, deadline: deadline, cancellationToken: ct).ResponseAsync;
-        }
-        if (operation == SandboxOperation.Pause)
-        {
-            return client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
-        }
-        if (operation == SandboxOperation.Resume)
-        {
-            return client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
-        }
-        return client.DestroySandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
     }
 
     private static bool IsAmbiguous(StatusCode code) =>

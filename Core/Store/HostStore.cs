@@ -4,28 +4,109 @@ using Npgsql;
 
 namespace Lifecycle.Core.Store;
 
-/// <summary>Owns <c>hosts</c>.</summary>
+/// <summary>Owns <c>hosts</c>: registration, heartbeats, and the status the HostMonitor gives them.</summary>
 public sealed class HostStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Registers an online host by name, or updates the address of the one with that name; returns
-    /// its id. The token is stored hashed.
+    /// Registers a new online host; the token is stored only as its hash. Null when a host still in
+    /// service already has the name (a re-registered machine is a new host: decommission the old one first).
     /// </summary>
-    public async Task<Guid> RegisterAsync(string name, string grpcAddress, string token, CancellationToken ct)
+    public async Task<HostRow?> RegisterAsync(string name, string grpcAddress, string token, CancellationToken ct)
     {
-        const string sql = """
-            INSERT INTO hosts (id, name, grpc_address, token_hash, status, last_heartbeat_at)
-            VALUES (@Id, @Name, @GrpcAddress, @TokenHash, 'online', now())
-            ON CONFLICT (name) DO UPDATE SET grpc_address = EXCLUDED.grpc_address, token_hash = EXCLUDED.token_hash
-            RETURNING id
+        const string sql = $"""
+            WITH h AS (
+                INSERT INTO hosts (id, name, grpc_address, token_hash, status, last_heartbeat_at)
+                VALUES (@Id, @Name, @GrpcAddress, @TokenHash, 'online', now())
+                ON CONFLICT (name) WHERE status <> 'decommissioned' DO NOTHING
+                RETURNING *
+            )
+            SELECT {HostRow.Columns} FROM h
             """;
         await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleAsync<Guid>(new CommandDefinition(sql, new
+        return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new
         {
             Id = Guid.CreateVersion7(),
             Name = name,
             GrpcAddress = grpcAddress,
             TokenHash = SecretHash.Of(token),
         }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>Every host, decommissioned ones included, in service first.</summary>
+    public async Task<IReadOnlyList<HostRow>> ListAsync(CancellationToken ct)
+    {
+        const string sql = $"SELECT {HostRow.Columns} FROM hosts h ORDER BY h.status = 'decommissioned', h.name, h.created_at";
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<HostRow>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+    }
+
+    public async Task<HostRow?> GetAsync(Guid id, CancellationToken ct)
+    {
+        const string sql = $"SELECT {HostRow.Columns} FROM hosts h WHERE h.id = @Id";
+        await using var conn = dataSource.CreateConnection();
+        return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes a host out of service for good: its token stops working at once and nothing is scheduled
+    /// on it again. Repeating it changes nothing. Null when no such host exists.
+    /// </summary>
+    public async Task<HostRow?> DecommissionAsync(Guid id, CancellationToken ct)
+    {
+        const string sql = $"""
+            WITH h AS (
+                UPDATE hosts SET status = 'decommissioned', decommissioned_at = COALESCE(decommissioned_at, now())
+                 WHERE id = @Id
+                RETURNING *
+            )
+            SELECT {HostRow.Columns} FROM h
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>The host a token belongs to, unless it is decommissioned (its token is then dead).</summary>
+    public async Task<Guid?> FindInServiceByTokenAsync(string token, CancellationToken ct)
+    {
+        const string sql = "SELECT id FROM hosts WHERE token_hash = @TokenHash AND status <> 'decommissioned'";
+        await using var conn = dataSource.CreateConnection();
+        return await conn.QuerySingleOrDefaultAsync<Guid?>(
+            new CommandDefinition(sql, new { TokenHash = SecretHash.Of(token) }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a heartbeat and brings the host back online. Returns the status it had before
+    /// (so a caller can tell a host that just came back), or null when it is decommissioned or unknown.
+    /// </summary>
+    public async Task<string?> HeartbeatAsync(Guid id, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE hosts h SET last_heartbeat_at = now(), status = 'online'
+              FROM (SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE) before
+             WHERE h.id = before.id AND h.status <> 'decommissioned'
+            RETURNING before.status
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>Online hosts silent for longer than <paramref name="silence"/> become unreachable; returns them.</summary>
+    public async Task<IReadOnlyList<HostTarget>> MarkSilentUnreachableAsync(TimeSpan silence, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE hosts SET status = 'unreachable'
+             WHERE status = 'online' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - @Silence)
+            RETURNING id, name, grpc_address
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new { Silence = silence }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Hosts that are online now (all, or the one given), for the HostMonitor's active phase.</summary>
+    public async Task<IReadOnlyList<HostTarget>> OnlineAsync(Guid? only, CancellationToken ct)
+    {
+        const string sql = "SELECT id, name, grpc_address FROM hosts WHERE status = 'online' AND (@Only::uuid IS NULL OR id = @Only) ORDER BY id";
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new { Only = only }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
 }

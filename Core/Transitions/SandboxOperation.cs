@@ -13,6 +13,8 @@ public sealed class SandboxOperation
     public static readonly SandboxOperation Resume = new("resume");
     public static readonly SandboxOperation Destroy = new("destroy");
 
+    public static readonly IReadOnlyList<SandboxOperation> All = [Create, Pause, Resume, Destroy];
+
     private SandboxOperation(string name)
     {
         Name = name;
@@ -35,6 +37,9 @@ public sealed class SandboxOperation
     public SandboxStatus OnSuccess => Succeeded.To.Single();
 
     public SandboxStatus OnFailure => Failed.To.Single();
+
+    /// <summary>The operation whose transient status this is (starting: create), or null for a settled status.</summary>
+    public static SandboxOperation? UnderWayIn(SandboxStatus status) => All.FirstOrDefault(o => o.InProgress == status);
 
     public override string ToString() => Name;
 }

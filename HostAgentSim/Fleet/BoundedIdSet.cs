@@ -26,4 +26,10 @@ internal sealed class BoundedIdSet(int capacity)
     }
 
     public string[] ToArray() => [.. _order];
+
+    public void Clear()
+    {
+        _ids.Clear();
+        _order.Clear();
+    }
 }

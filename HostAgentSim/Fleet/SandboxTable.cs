@@ -164,6 +164,16 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         }
     }
 
+    /// <summary>A restart of the host that lost its VMs: nothing runs, nothing is remembered as auto-paused; tombstones survive.</summary>
+    public void LoseEverything()
+    {
+        lock (_gate)
+        {
+            _live.Clear();
+            _autoPaused.Clear();
+        }
+    }
+
     public string[] AutoPausedIds()
     {
         lock (_gate)

@@ -1,4 +1,5 @@
 using System.Net;
+using Lifecycle.HostAgentSim.ControlPlaneLink;
 using Lifecycle.HostAgentSim.Grpc;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -49,6 +50,11 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     $"{options.NamePrefix}-{i}", BoundPort(app, listener), options, TimeProvider.System))
                 .ToArray();
             directory.Publish(hosts);
+            if (options.ControlPlaneUrl.Length > 0)
+            {
+                var client = app.Services.GetRequiredService<ControlPlaneClient>();
+                await Task.WhenAll(hosts.Select(host => client.RegisterAsync(host, cancellationToken))).ConfigureAwait(false);
+            }
             return new SimulatedFleet(app, hosts);
         }
         catch
@@ -105,6 +111,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
         builder.Services.AddSingleton(directory);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<IdleSweepService>();
+        if (options.ControlPlaneUrl.Length > 0)
+        {
+            builder.Services.AddHttpClient(nameof(ControlPlaneClient), http => http.BaseAddress = new Uri(options.ControlPlaneUrl))
+                .AddTypedClient((http, _) => new ControlPlaneClient(http, options.AdminKey));
+            builder.Services.AddHostedService<HeartbeatService>();
+        }
         builder.Services.AddGrpc();
 
         var app = builder.Build();

@@ -8,6 +8,7 @@ public sealed class SimulatedHost
     private int _latencyMs;
     private double _failureRate;
     private long _callsReceived;
+    private long _heartbeatsAccepted;
 
     // Non-null while frozen; completing it releases the calls held meanwhile.
     private TaskCompletionSource? _frozen;
@@ -59,12 +60,24 @@ public sealed class SimulatedHost
 
     internal SandboxTable Sandboxes { get; }
 
-    /// <summary>From now on calls are held unanswered until the caller's deadline or <see cref="Unfreeze"/>.</summary>
+    /// <summary>From now on calls are held unanswered until the caller's deadline or <see cref="Unfreeze"/>, and no heartbeat is sent.</summary>
     public void Freeze() =>
         Interlocked.CompareExchange(ref _frozen, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
 
     /// <summary>Answers new calls again; calls still held (their caller still waiting) go on as if just received.</summary>
     public void Unfreeze() => Interlocked.Exchange(ref _frozen, null)?.TrySetResult();
+
+    /// <summary>The id the control plane gave this host at registration; null when not registered.</summary>
+    public Guid? HostId { get; internal set; }
+
+    /// <summary>The host token from registration, sent with heartbeats.</summary>
+    public string? Token { get; internal set; }
+
+    /// <summary>Heartbeats sent and accepted since start.</summary>
+    public long HeartbeatsAccepted => Interlocked.Read(ref _heartbeatsAccepted);
+
+    /// <summary>As if the host rebooted and lost its VMs: it answers again, with nothing running.</summary>
+    public void RestartEmpty() => Sandboxes.LoseEverything();
 
     public IReadOnlyDictionary<string, SimulatedSandbox> Snapshot() => Sandboxes.Snapshot();
 
@@ -95,6 +108,8 @@ public sealed class SimulatedHost
             await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    internal void CountHeartbeat() => Interlocked.Increment(ref _heartbeatsAccepted);
 
     internal bool RollInjectedFailure()
     {

@@ -25,19 +25,20 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
 {
     public const string ApiKey = "test-team-key";
 
+    public const string AdminKey = "test-admin-key";
+
     private readonly WebApplication _app;
 
-    private ControlPlaneHarness(WebApplication app, SimulatedFleet fleet, TestDatabase database, string keyPrefix, Uri baseAddress)
+    private ControlPlaneHarness(WebApplication app, TestDatabase database, string keyPrefix, Uri baseAddress)
     {
         _app = app;
-        Fleet = fleet;
         Database = database;
         KeyPrefix = keyPrefix;
         BaseAddress = baseAddress;
         Client = ClientWithKey(ApiKey);
     }
 
-    public SimulatedFleet Fleet { get; }
+    public SimulatedFleet Fleet { get; private set; } = null!;
 
     public TestDatabase Database { get; }
 
@@ -54,12 +55,18 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
 
     public IDatabase Redis => Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
+    /// <summary>
+    /// Starts the control plane, then the simulated hosts, which register through the admin API and
+    /// heartbeat every <paramref name="heartbeatMs"/>. The HostMonitor is off unless
+    /// <paramref name="settings"/> turn it on (<c>Lifecycle:HostMonitor:Enabled</c>): most tests seed
+    /// rows that no host runs, and must not see it settle them.
+    /// </summary>
     /// <param name="database">A database to use (and drop at the end); a new one on the shared server by default.</param>
     /// <param name="redis">A Redis to use; the shared one by default.</param>
     public static async Task<ControlPlaneHarness> StartAsync(
-        int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null, TestDatabase? database = null, string? redis = null)
+        int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null, TestDatabase? database = null, string? redis = null,
+        int heartbeatMs = 30_000)
     {
-        var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = latencyMs }, CancellationToken.None);
         database ??= await TestDatabase.CreateAsync();
         var keyPrefix = $"test:{Guid.NewGuid():N}:";
         var configuration = new Dictionary<string, string?>
@@ -71,12 +78,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             ["Lifecycle:Dev:Enabled"] = "true",
             ["Lifecycle:Dev:TeamName"] = "test-team",
             ["Lifecycle:Dev:ApiKey"] = ApiKey,
+            ["Lifecycle:Admin:Key"] = AdminKey,
+            ["Lifecycle:HostMonitor:Enabled"] = "false",
         };
-        for (var i = 0; i < fleet.Hosts.Count; i++)
-        {
-            configuration[$"Lifecycle:Dev:Hosts:{i}:Name"] = fleet.Hosts[i].Name;
-            configuration[$"Lifecycle:Dev:Hosts:{i}:Address"] = fleet.Hosts[i].Address;
-        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
@@ -89,7 +93,16 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ControlPlaneHarness(app, fleet, database, keyPrefix, new Uri(address));
+        var harness = new ControlPlaneHarness(app, database, keyPrefix, new Uri(address));
+        harness.Fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
+        {
+            HostCount = hosts,
+            LatencyMs = latencyMs,
+            ControlPlaneUrl = address,
+            AdminKey = AdminKey,
+            HeartbeatIntervalMs = heartbeatMs,
+        }, CancellationToken.None);
+        return harness;
     }
 
     public HttpClient ClientWithKey(string? apiKey)

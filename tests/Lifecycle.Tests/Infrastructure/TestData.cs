@@ -12,8 +12,8 @@ public static class TestData
     public static async Task<(Guid TeamId, Guid HostId)> TeamAndHostAsync(TestDatabase database, string name, string apiKey)
     {
         var teamId = await new TeamStore(database.DataSource).EnsureTeamWithKeyAsync(name, apiKey, CancellationToken.None);
-        var hostId = await new HostStore(database.DataSource).RegisterAsync($"{name}-host", "http://127.0.0.1:1", $"{name}-token", CancellationToken.None);
-        return (teamId, hostId);
+        var host = await new HostStore(database.DataSource).RegisterAsync($"{name}-host", "http://127.0.0.1:1", $"{name}-token", CancellationToken.None);
+        return (teamId, host?.Id ?? throw new InvalidOperationException($"host {name}-host is already registered"));
     }
 
     /// <summary>A new <c>starting</c> sandbox of the team, as the API creates it.</summary>

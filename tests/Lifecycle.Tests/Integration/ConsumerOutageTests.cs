@@ -37,7 +37,8 @@ public sealed class ConsumerOutageTests
         var db = redis.GetDatabase();
         var stream = $"{prefix}lifecycle:events";
 
-        using var victim = StartControlPlaneProcess(database.ConnectionString, servers.Redis, prefix, "victim");
+        using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix, "Lifecycle:Consumer:Name=victim", "Lifecycle:HostMonitor:Enabled=false");
+        var victim = victimProcess.Process;
         try
         {
             await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "victim"), victim);
@@ -74,7 +75,9 @@ public sealed class ConsumerOutageTests
         var stream = $"{prefix}lifecycle:events";
 
         // Small batches, so SIGTERM lands while one is being applied and others are read ahead.
-        using var victim = StartControlPlaneProcess(database.ConnectionString, servers.Redis, prefix, "stopping", "--Lifecycle:Consumer:BatchSize=5");
+        using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix,
+            "Lifecycle:Consumer:Name=stopping", "Lifecycle:Consumer:BatchSize=5", "Lifecycle:HostMonitor:Enabled=false");
+        var victim = victimProcess.Process;
         try
         {
             await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "stopping"), victim);
@@ -234,32 +237,6 @@ public sealed class ConsumerOutageTests
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static Process StartControlPlaneProcess(string postgres, string redis, string prefix, string consumer, params string[] extra)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] arguments =
-        [
-            Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"),
-            "--urls", "http://127.0.0.1:0",
-            $"--Lifecycle:Postgres:ConnectionString={postgres}",
-            $"--Lifecycle:Redis:Configuration={redis}",
-            $"--Lifecycle:Streams:KeyPrefix={prefix}",
-            $"--Lifecycle:Consumer:Name={consumer}",
-            .. extra,
-        ];
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        var process = Process.Start(start)!;
-        // Drain its output so it never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     private static async Task<StreamConsumerInfo[]> ConsumersAsync(IDatabase db, string stream)

@@ -3,7 +3,7 @@ using Grpc.Net.Client;
 using Lifecycle.HostAgent.V1;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
-namespace Lifecycle.ControlPlane.Operations;
+namespace Lifecycle.Core.Hosts;
 
 /// <summary>One gRPC channel per host address, reused by every call (channels pool HTTP/2 connections).</summary>
 public sealed class HostAgentClients : IDisposable

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Lifecycle.Core.Store;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>A host as the admin API shows it; <c>token</c> only in the answer to its registration.</summary>
+public sealed record HostResponse(
+    Guid Id,
+    string Name,
+    string GrpcAddress,
+    string Status,
+    DateTime? LastHeartbeatAt,
+    DateTime CreatedAt,
+    DateTime? DecommissionedAt,
+    Dictionary<string, long> Sandboxes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
+{
+    public static HostResponse From(HostRow row, string? token = null) => new(
+        row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, row.CreatedAt, row.DecommissionedAt,
+        JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token);
+}
+
+public sealed record HostList(IReadOnlyList<HostResponse> Hosts);

@@ -1,0 +1,25 @@
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>The body of <c>POST /v1/hosts</c>.</summary>
+public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddress = null)
+{
+    public const int MaxNameLength = 64;
+    public const int MaxAddressLength = 256;
+
+    /// <summary>The first problem with this request, or null when it is valid.</summary>
+    public string? Validate()
+    {
+        if (Name is not { Length: > 0 and <= MaxNameLength } || !Name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-'))
+        {
+            return $"name must be 1 to {MaxNameLength} characters of a-z, 0-9, '.', '_' or '-'.";
+        }
+        if (GrpcAddress is not { Length: > 0 and <= MaxAddressLength }
+            || !Uri.TryCreate(GrpcAddress, UriKind.Absolute, out var address)
+            || address.Scheme is not ("http" or "https")
+            || address.AbsolutePath != "/" || address.Query.Length > 0 || address.UserInfo.Length > 0)
+        {
+            return "grpc_address must be an http:// or https:// address with a host and port and nothing after them, e.g. http://10.0.0.5:9101.";
+        }
+        return null;
+    }
+}

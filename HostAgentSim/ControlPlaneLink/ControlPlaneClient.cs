@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lifecycle.HostAgentSim.Fleet;
+
+namespace Lifecycle.HostAgentSim.ControlPlaneLink;
+
+/// <summary>
+/// What a host agent says to the control plane: it registers (with the operators' admin key, as a
+/// provisioning script would) and then heartbeats with its own token.
+/// </summary>
+public sealed class ControlPlaneClient(HttpClient http, string adminKey)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// Registers the host under its name, retrying while the control plane is not up. A host of that
+    /// name still in service (this machine's previous life) is decommissioned first: a machine that
+    /// registers again is a new host.
+    /// </summary>
+    public async Task RegisterAsync(SimulatedHost host, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                using var response = await SendAsync(HttpMethod.Post, "/v1/hosts", adminKey,
+                    new { name = host.Name, grpc_address = host.Address }, ct).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    await DecommissionByNameAsync(host.Name, ct).ConfigureAwait(false);
+                    continue;
+                }
+                response.EnsureSuccessStatusCode();
+                var registered = await response.Content.ReadFromJsonAsync<Registered>(Json, ct).ConfigureAwait(false);
+                host.HostId = registered!.Id;
+                host.Token = registered.Token;
+                return;
+            }
+            catch (HttpRequestException ex) when (ex.StatusCode is null or >= HttpStatusCode.InternalServerError)
+            {
+                // Not up yet, or restarting.
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>One heartbeat; true when the control plane accepted it.</summary>
+    public async Task<bool> HeartbeatAsync(SimulatedHost host, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/heartbeat", host.Token!, null, ct).ConfigureAwait(false);
+        return response.StatusCode == HttpStatusCode.Accepted;
+    }
+
+    private async Task DecommissionByNameAsync(string name, CancellationToken ct)
+    {
+        using var list = await SendAsync(HttpMethod.Get, "/v1/hosts", adminKey, null, ct).ConfigureAwait(false);
+        list.EnsureSuccessStatusCode();
+        var hosts = await list.Content.ReadFromJsonAsync<HostList>(Json, ct).ConfigureAwait(false);
+        foreach (var old in hosts!.Hosts.Where(h => h.Name == name && h.Status != "decommissioned"))
+        {
+            using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{old.Id}/decommission", adminKey, null, ct).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string bearer, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: Json);
+        }
+        return await http.SendAsync(request, ct).ConfigureAwait(false);
+    }
+
+    private sealed record Registered(Guid Id, string Token);
+
+    private sealed record HostList(List<HostEntry> Hosts);
+
+    private sealed record HostEntry(Guid Id, string Name, string Status);
+}

@@ -1,0 +1,52 @@
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
+
+namespace Lifecycle.Reconciler;
+
+/// <summary>What one pass decided for one sandbox of a host.</summary>
+public abstract record Decision
+{
+    /// <summary>Ends or fails a sandbox, or destroys a VM: held back by the safety brake when too many at once.</summary>
+    public abstract bool Destructive { get; }
+
+    /// <summary>Identifies the same proposal in the next pass, so that pass can confirm it.</summary>
+    public abstract string Key { get; }
+}
+
+/// <summary>Publish one transition of the table for the sandbox, from the status and version it was read at.</summary>
+public sealed record Transit(SandboxRow Sandbox, string EventType, SandboxStatus To, string Reason) : Decision
+{
+    public override bool Destructive => To is SandboxStatus.Stopped or SandboxStatus.Error;
+
+    public override string Key => $"{Sandbox.Id}:{EventType}:{To}:{Sandbox.Version}";
+}
+
+/// <summary>Call the operation's idempotent RPC again: its deadline passed and the host still shows the old state.</summary>
+public sealed record Redrive(SandboxRow Sandbox, SandboxOperation Operation) : Decision
+{
+    public override bool Destructive => false;
+
+    public override string Key => $"{Sandbox.Id}:redrive:{Operation.Name}:{Sandbox.Version}";
+}
+
+/// <summary>A VM alive on the host for a sandbox the database calls stopped, or does not know on this host.</summary>
+public sealed record Orphan(string SandboxId) : Decision
+{
+    public override bool Destructive => true;
+
+    public override string Key => $"{SandboxId}:orphan";
+}
+
+/// <summary>The reason codes the HostMonitor writes into its events' <c>reason</c> field.</summary>
+public static class Reasons
+{
+    public const string HostUnreachable = "host_unreachable";
+    public const string HostDecommissioned = "host_decommissioned";
+    public const string AliveOnHost = "alive_on_host";
+    public const string AbsentOnHost = "absent_on_host";
+    public const string AutoPausedByHost = "auto_paused_by_host";
+    public const string HostShowsOutcome = "host_shows_outcome";
+    public const string Redriven = "redriven";
+    public const string DeadlinePassed = "deadline_passed";
+}

@@ -1,0 +1,163 @@
+using System.Threading.Channels;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.Reconciler;
+
+/// <summary>
+/// Runs HostMonitor passes on exactly one replica: whichever holds the <see cref="LeaderLease"/>.
+/// The leader runs a pass at once (so a restart settles what a crash interrupted), then every
+/// interval, and on request (a host back online, an operator). A standby tries to take the lease
+/// every lease period. A leader that loses the lease stops mid-pass.
+/// </summary>
+public sealed partial class HostMonitor(
+    ReconcilePass pass,
+    ReconcileRequests requests,
+    IOptions<PostgresOptions> postgres,
+    IOptions<HostMonitorOptions> options,
+    ILogger<HostMonitor> logger) : BackgroundService
+{
+    private readonly Channel<Guid?> _requested = Channel.CreateBounded<Guid?>(
+        new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    /// <summary>True while this replica leads.</summary>
+    public bool Leading { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        await using var lease = new LeaderLease(postgres.Value.ConnectionString, settings.LeasePeriod, logger);
+        await SubscribeAsync().ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!await lease.TryAcquireAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await DelayAsync(settings.LeasePeriod, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+            using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Leading = true;
+            LogLeading();
+            var watch = WatchLeaseAsync(lease, leadership);
+            try
+            {
+                await LeadAsync(leadership.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogDeposed();
+            }
+            finally
+            {
+                Leading = false;
+                await leadership.CancelAsync().ConfigureAwait(false);
+                await watch.ConfigureAwait(false);
+                await lease.ReleaseAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken ct)
+    {
+        // Requests made while another replica led were its business.
+        while (_requested.Reader.TryRead(out _))
+        {
+        }
+        Guid? only = null;
+        // A pass is not awaited before the next is due: one still waiting on a hung host must not
+        // hold the schedule (the pass skips hosts still in progress).
+        var passes = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                passes.RemoveAll(p => p.IsCompleted);
+                passes.Add(RunPassAsync(only, ct));
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(options.Value.Interval);
+                try
+                {
+                    only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    only = null; // the interval passed
+                }
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(passes).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunPassAsync(Guid? only, CancellationToken ct)
+    {
+        try
+        {
+            await pass.RunAsync(only, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Postgres or Redis down: the next pass tries again.
+            LogPassFailed(ex.GetType().Name, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // Leadership ended or shutdown: stopped mid-pass, as it must.
+        }
+    }
+
+    /// <summary>Checks in on the lease three times a period; cancels the leadership when it is gone.</summary>
+    private async Task WatchLeaseAsync(LeaderLease lease, CancellationTokenSource leadership)
+    {
+        var every = options.Value.LeasePeriod / 3;
+        while (!leadership.IsCancellationRequested)
+        {
+            await DelayAsync(every, leadership.Token).ConfigureAwait(false);
+            if (!leadership.IsCancellationRequested && !await lease.StillHeldAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await leadership.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        try
+        {
+            await requests.SubscribeAsync(host => _requested.Writer.TryWrite(host)).ConfigureAwait(false);
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            // Passes still run on their interval; requests are only a shortcut.
+            LogNoRequests(ex.Message);
+        }
+    }
+
+    private static async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HostMonitor: this replica leads; passes run here")]
+    private partial void LogLeading();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: lease lost; stopped leading (mid-pass if one was running)")]
+    private partial void LogDeposed();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor pass failed: {ErrorType}: {Error}")]
+    private partial void LogPassFailed(string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: cannot subscribe to reconcile requests ({Error}); passes run on their interval only")]
+    private partial void LogNoRequests(string error);
+}

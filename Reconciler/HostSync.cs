@@ -1,0 +1,124 @@
+using Grpc.Core;
+using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+using Lifecycle.HostAgent.V1;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
+
+namespace Lifecycle.Reconciler;
+
+/// <summary>
+/// Reconciles one online host: reads its sandboxes from the database, then asks the host what it
+/// runs, plans, passes the plan through the safety brake, and carries it out. Every status change is
+/// an event on the stream, applied by the consumer with the same compare-and-set as any other.
+/// </summary>
+public sealed partial class HostSync(
+    SandboxStore sandboxes,
+    HostAgentClients clients,
+    EventPublisher publisher,
+    SafetyBrake brake,
+    OrphanTracker orphans,
+    ReconcileCounters counters,
+    TimeProvider clock,
+    IOptions<HostMonitorOptions> options,
+    ILogger<HostSync> logger)
+{
+    /// <summary>Runs within <paramref name="ct"/>, which ends at the host's deadline.</summary>
+    public async Task RunAsync(HostTarget host, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var rows = await sandboxes.NotStoppedOnHostAsync(host.Id, ct).ConfigureAwait(false);
+        var client = clients.For(host.GrpcAddress);
+        var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
+            deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        var plan = SettlePlanner.Plan(rows, reply, now, settings.TransientGrace);
+        var due = orphans.Due(host.Id, [.. plan.OfType<Orphan>()], now);
+        plan = [.. plan.Where(d => d is not Orphan), .. due];
+        var (allowed, withheld) = brake.Check(host.Id, plan, Math.Max(rows.Count, reply.Sandboxes.Count));
+        if (withheld > 0)
+        {
+            counters.Withheld(withheld);
+            LogBrake(host.Name, withheld, Math.Max(rows.Count, reply.Sandboxes.Count));
+        }
+
+        foreach (var decision in allowed)
+        {
+            switch (decision)
+            {
+                case Transit transit:
+                    await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status} sandbox not on its host" : null).ConfigureAwait(false);
+                    break;
+                case Redrive redrive:
+                    await RedriveAsync(client, redrive, host, ct).ConfigureAwait(false);
+                    break;
+                case Orphan orphan:
+                    await client.DestroySandboxAsync(new SandboxRef { SandboxId = orphan.SandboxId },
+                        deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
+                    orphans.Forget(host.Id, orphan.SandboxId);
+                    counters.Change("orphan_destroyed", "orphan");
+                    LogOrphan(orphan.SandboxId, host.Name, settings.OrphanGrace);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bounded tries with doubling backoff. Success settles the sandbox in what the host then shows;
+    /// a failure that will not change by retrying (or the last try) times it out into error.
+    /// </summary>
+    private async Task RedriveAsync(HostAgentClient client, Redrive redrive, HostTarget host, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var backoff = settings.RedriveBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var info = await HostAgentCalls.InvokeAsync(client, redrive.Operation, redrive.Sandbox,
+                    clock.GetUtcNow().UtcDateTime + settings.HostDeadline, ct).ConfigureAwait(false);
+                var to = info is null ? SandboxStatus.Stopped : SettlePlanner.Shown(info) ?? redrive.Operation.OnSuccess;
+                counters.Change("redrive", redrive.Operation.Name);
+                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException ex) when (!ct.IsCancellationRequested)
+            {
+                if (attempt < settings.RedriveAttempts && IsWorthRetrying(ex.StatusCode))
+                {
+                    await Task.Delay(backoff, ct).ConfigureAwait(false);
+                    backoff *= 2;
+                    continue;
+                }
+                var error = $"{Reasons.DeadlinePassed}: re-driving {redrive.Operation.Name} failed after {attempt} attempt(s): {ex.StatusCode} {ex.Status.Detail}";
+                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.TimedOut, SandboxStatus.Error, Reasons.DeadlinePassed), host, error).ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    private static bool IsWorthRetrying(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown;
+
+    private async Task PublishAsync(Transit transit, HostTarget host, string? error)
+    {
+        var row = transit.Sandbox;
+        await publisher.PublishAsync(ReconcilerEvent.For(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow())).ConfigureAwait(false);
+        counters.Change(transit.EventType, transit.Reason);
+        LogTransit(row.Id, host.Name, row.Status, transit.To.ToWire(), transit.EventType, transit.Reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} on {HostName}: {From} -> {To} ({EventType}, {Reason})")]
+    private partial void LogTransit(Guid sandboxId, string hostName, string from, string to, string eventType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destroyed orphan VM {SandboxId} on {HostName}: alive on the host, stopped or unknown in the database for over {Grace}")]
+    private partial void LogOrphan(string sandboxId, string hostName, TimeSpan grace);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Safety brake on {HostName}: {Withheld} changes held back (of {Population} sandboxes) until the next pass confirms them")]
+    private partial void LogBrake(string hostName, int withheld, int population);
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.Reconciler;
+
+/// <summary>
+/// One HostMonitor pass. Passive phase: silent hosts become unreachable, and the sandboxes of hosts
+/// that are unreachable or decommissioned become missing (and, on decommissioned hosts, stopped).
+/// Active phase: every online host is reconciled in parallel, each within its own deadline. Passes
+/// may overlap: a host still being reconciled (hung until its deadline) is skipped by the next pass,
+/// so a slow or dead host delays nobody else, not even by one pass.
+/// </summary>
+public sealed partial class ReconcilePass(
+    HostStore hosts,
+    SandboxStore sandboxes,
+    HostSync hostSync,
+    EventPublisher publisher,
+    ReconcileCounters counters,
+    TimeProvider clock,
+    IOptions<HostMonitorOptions> options,
+    ILogger<ReconcilePass> logger)
+{
+    private readonly SemaphoreSlim _passive = new(1, 1);
+    private readonly ConcurrentDictionary<Guid, bool> _busy = new();
+
+    /// <summary>A pass over every host, or over one host that just came back (<paramref name="onlyHost"/>).</summary>
+    public async Task RunAsync(Guid? onlyHost, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
+        if (onlyHost is null && await _passive.WaitAsync(0, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                await PassiveAsync(ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _passive.Release();
+            }
+        }
+        var targets = (await hosts.OnlineAsync(onlyHost, ct).ConfigureAwait(false)).Where(h => _busy.TryAdd(h.Id, true)).ToList();
+        var failed = 0;
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = ct },
+            async (host, passToken) =>
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(passToken);
+                deadline.CancelAfter(options.Value.HostDeadline);
+                try
+                {
+                    await hostSync.RunAsync(host, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!passToken.IsCancellationRequested)
+                {
+                    // Unanswered, too slow or failing: this host waits for the next pass, the others go on.
+                    Interlocked.Increment(ref failed);
+                    counters.HostFailed();
+                    LogHostFailed(host.Name, ex.GetType().Name, ex.Message);
+                }
+                finally
+                {
+                    _busy.TryRemove(host.Id, out _);
+                }
+            }).ConfigureAwait(false);
+        counters.Pass(watch.Elapsed, onlyHost is null ? "all" : "host");
+        LogPass(onlyHost is null ? "all hosts" : $"host {onlyHost}", targets.Count, failed, watch.Elapsed.TotalMilliseconds);
+    }
+
+    private async Task PassiveAsync(CancellationToken ct)
+    {
+        foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ct).ConfigureAwait(false))
+        {
+            LogUnreachable(host.Name, options.Value.HeartbeatTimeout);
+        }
+        var lostable = TransitionTable.Get(EventTypes.Lost).From;
+        foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable, Reasons.HostUnreachable), (HostStatus.Decommissioned, Reasons.HostDecommissioned) })
+        {
+            foreach (var row in await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false))
+            {
+                await PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason).ConfigureAwait(false);
+            }
+        }
+        // A decommissioned host never comes back, so what it ran is gone.
+        foreach (var row in await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false))
+        {
+            await PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishAsync(SandboxRow row, string eventType, SandboxStatus to, string reason)
+    {
+        await publisher.PublishAsync(ReconcilerEvent.For(row, eventType, to, reason, null, clock.GetUtcNow())).ConfigureAwait(false);
+        counters.Change(eventType, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HostMonitor pass over {Scope}: {Hosts} online host(s), {Failed} failed, {ElapsedMs:F0} ms")]
+    private partial void LogPass(string scope, int hosts, int failed, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} has not heartbeated for {Timeout}: unreachable; its sandboxes become missing")]
+    private partial void LogUnreachable(string hostName, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} skipped this pass: {ErrorType}: {Error}")]
+    private partial void LogHostFailed(string hostName, string errorType, string error);
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.Reconciler;
+
+public static class ReconcilerServiceCollectionExtensions
+{
+    /// <summary>The HostMonitor and its parts; it expects the Core stores, publisher and host clients registered.</summary>
+    public static IServiceCollection AddHostMonitor(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<HostMonitorOptions>(configuration.GetSection(HostMonitorOptions.Section));
+        services.AddSingleton<ReconcileCounters>();
+        services.AddSingleton(sp => new SafetyBrake(
+            sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.BrakeShare,
+            sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.BrakeMinSandboxes));
+        services.AddSingleton(sp => new OrphanTracker(sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.OrphanGrace));
+        services.AddSingleton<HostSync>();
+        services.AddSingleton<ReconcilePass>();
+        services.AddSingleton<HostMonitor>();
+        if (configuration.GetSection(HostMonitorOptions.Section).GetValue(nameof(HostMonitorOptions.Enabled), true))
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<HostMonitor>());
+        }
+        return services;
+    }
+}

@@ -1,0 +1,102 @@
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
+using Lifecycle.HostAgent.V1;
+using static Lifecycle.Core.Sandboxes.SandboxStatus;
+
+namespace Lifecycle.Reconciler;
+
+/// <summary>
+/// Compares what the database says of one host's sandboxes with what the host reports, and decides
+/// what to change. Pure: no I/O, so every rule is tested directly. The database must be read
+/// before the host is asked: a sandbox the host lacks was then already in the database's answer, so a
+/// create that lands in between can never be taken for an exit (it can look like an orphan, which the
+/// orphan grace covers).
+/// </summary>
+public static class SettlePlanner
+{
+    public static List<Decision> Plan(IReadOnlyList<SandboxRow> rows, ListSandboxesReply reply, DateTime now, TimeSpan transientGrace)
+    {
+        var onHost = new Dictionary<string, SandboxInfo>(StringComparer.Ordinal);
+        foreach (var info in reply.Sandboxes)
+        {
+            onHost.TryAdd(info.SandboxId, info);
+        }
+        var autoPaused = reply.AutoPausedIds.ToHashSet(StringComparer.Ordinal);
+        var decisions = new List<Decision>();
+        foreach (var row in rows)
+        {
+            onHost.TryGetValue(row.Id.ToString(), out var alive);
+            if (alive is not null && Shown(alive) is null)
+            {
+                continue; // a state this control plane does not know: decide nothing on it
+            }
+            if (Decide(row, alive is null ? null : Shown(alive), autoPaused.Contains(row.Id.ToString()), now, transientGrace) is { } decision)
+            {
+                decisions.Add(decision);
+            }
+        }
+        var known = rows.Select(r => r.Id.ToString()).ToHashSet(StringComparer.Ordinal);
+        decisions.AddRange(onHost.Keys.Where(id => !known.Contains(id)).Select(id => new Orphan(id)));
+        return decisions;
+    }
+
+    /// <param name="shown">The state the host shows (running or paused), or null when the host does not list it.</param>
+    private static Decision? Decide(SandboxRow row, SandboxStatus? shown, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
+    {
+        var status = row.StatusValue;
+        switch (status)
+        {
+            case Missing:
+                return shown is { } back
+                    ? new Transit(row, EventTypes.Found, back, Reasons.AliveOnHost)
+                    : new Transit(row, EventTypes.Vanished, Stopped, Reasons.AbsentOnHost);
+            case Running when shown == Paused || (shown is null && autoPausedByHost):
+                return new Transit(row, EventTypes.AutoPaused, Paused, Reasons.AutoPausedByHost);
+            case Running when shown is null:
+                return new Transit(row, EventTypes.Exited, Stopped, Reasons.AbsentOnHost);
+            case Starting or Pausing or Resuming or Stopping:
+                return now - row.UpdatedAt < transientGrace ? null : DecideTransient(row, SandboxOperation.UnderWayIn(status)!, shown, now);
+            default:
+                // Running or paused as the host shows, error, or paused but not listed (its snapshot
+                // may live off the host): nothing to settle.
+                return null;
+        }
+    }
+
+    private static Decision? DecideTransient(SandboxRow row, SandboxOperation operation, SandboxStatus? shown, DateTime now)
+    {
+        var deadlinePassed = row.OperationDeadline is not { } deadline || deadline <= now;
+        if (operation == SandboxOperation.Destroy)
+        {
+            return shown is null
+                ? new Transit(row, EventTypes.Settled, Stopped, Reasons.AbsentOnHost)
+                : deadlinePassed ? new Redrive(row, operation) : null;
+        }
+        if (operation == SandboxOperation.Create)
+        {
+            // Not on the host yet is the old state of a create: the RPC may never have been sent.
+            return shown is { } booted
+                ? new Transit(row, EventTypes.Settled, booted, Reasons.HostShowsOutcome)
+                : deadlinePassed ? new Redrive(row, operation) : null;
+        }
+        if (shown == operation.OnSuccess)
+        {
+            return new Transit(row, EventTypes.Settled, operation.OnSuccess, Reasons.HostShowsOutcome);
+        }
+        if (shown is null)
+        {
+            // Gone from the host mid-operation: a pause had its snapshot taken; a resume has nothing to resume.
+            return new Transit(row, EventTypes.Settled, operation == SandboxOperation.Pause ? Paused : Error, Reasons.AbsentOnHost);
+        }
+        return deadlinePassed ? new Redrive(row, operation) : null;
+    }
+
+    /// <summary>The host's state as a status: running, paused, or null for a state not known here.</summary>
+    public static SandboxStatus? Shown(SandboxInfo info) => info.State switch
+    {
+        SandboxState.Running => Running,
+        SandboxState.Paused => Paused,
+        _ => null,
+    };
+}

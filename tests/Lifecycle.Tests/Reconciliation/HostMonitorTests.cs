@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Grpc.Net.Client;
+using Lifecycle.HostAgent.V1;
+using Lifecycle.Reconciler;
+using Microsoft.Extensions.DependencyInjection;
+using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
+
+namespace Lifecycle.Tests.Reconciliation;
+
+/// <summary>
+/// The HostMonitor in a real control plane against simulated hosts that heartbeat for real, with
+/// intervals cut from a minute to fractions of a second.
+/// </summary>
+public sealed class HostMonitorTests
+{
+    private static Dictionary<string, string?> Fast(TimeSpan? hostDeadline = null, TimeSpan? heartbeatTimeout = null) => new()
+    {
+        ["Lifecycle:HostMonitor:Enabled"] = "true",
+        ["Lifecycle:HostMonitor:Interval"] = "00:00:00.300",
+        ["Lifecycle:HostMonitor:HeartbeatTimeout"] = (heartbeatTimeout ?? TimeSpan.FromSeconds(1.5)).ToString(),
+        ["Lifecycle:HostMonitor:HostDeadline"] = (hostDeadline ?? TimeSpan.FromSeconds(1)).ToString(),
+        ["Lifecycle:HostMonitor:TransientGrace"] = "00:00:00.500",
+        ["Lifecycle:HostMonitor:OrphanGrace"] = "00:00:01",
+        ["Lifecycle:HostMonitor:LeasePeriod"] = "00:00:01",
+        ["Lifecycle:HostMonitor:RedriveBackoff"] = "00:00:00.100",
+    };
+
+    [Test]
+    public async Task A_silent_host_turns_its_sandboxes_missing_and_they_return_or_vanish_as_it_comes_back()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
+        var host = harness.Fleet.Hosts[0];
+        var running = await CreateRunningAsync(harness);
+        var paused = await CreateRunningAsync(harness);
+        (await harness.Client.PostAsync($"/v1/sandboxes/{paused}/pause", null)).EnsureSuccessStatusCode();
+        await harness.WaitForStatusAsync(paused, "paused");
+
+        host.Freeze();
+        await harness.WaitForStatusAsync(running, "missing", TimeSpan.FromSeconds(10));
+        await harness.WaitForStatusAsync(paused, "missing", TimeSpan.FromSeconds(10));
+        Assert.That(await HostStatusAsync(harness, host.HostId!.Value), Is.EqualTo("unreachable"));
+
+        host.Unfreeze();
+        await harness.WaitForStatusAsync(running, "running", TimeSpan.FromSeconds(10));
+        await harness.WaitForStatusAsync(paused, "paused", TimeSpan.FromSeconds(10));
+        Assert.That(await HostStatusAsync(harness, host.HostId.Value), Is.EqualTo("online"));
+
+        host.Freeze();
+        await harness.WaitForStatusAsync(running, "missing", TimeSpan.FromSeconds(10));
+        await harness.WaitForStatusAsync(paused, "missing", TimeSpan.FromSeconds(10));
+        host.RestartEmpty();
+        host.Unfreeze();
+        await harness.WaitForStatusAsync(running, "stopped", TimeSpan.FromSeconds(10));
+        await harness.WaitForStatusAsync(paused, "stopped", TimeSpan.FromSeconds(10));
+
+        var types = await HistoryTypesAsync(harness, running);
+        Assert.That(types, Is.EqualTo(new[]
+        {
+            "sandbox.create.requested", "sandbox.create.succeeded", "sandbox.lost", "sandbox.found", "sandbox.lost", "sandbox.vanished",
+        }));
+    }
+
+    [Test]
+    public async Task A_vm_the_database_does_not_know_is_destroyed_after_the_grace()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
+        var host = harness.Fleet.Hosts[0];
+        var known = await CreateRunningAsync(harness);
+        using var channel = GrpcChannel.ForAddress(host.Address);
+        var stray = Guid.NewGuid().ToString();
+        await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = stray, Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
+        var watch = Stopwatch.StartNew();
+
+        await WaitUntilAsync(() => !host.TryGet(stray, out _), TimeSpan.FromSeconds(10), "the orphan is destroyed");
+
+        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)), "not before the orphan grace");
+        Assert.That(host.TryGet(known, out _), Is.True, "a sandbox the database knows is left running");
+    }
+
+    [Test]
+    public async Task The_safety_brake_refuses_a_host_reporting_none_of_its_sandboxes_until_the_next_pass_confirms()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
+        var ids = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await CreateRunningAsync(harness));
+        }
+        var counters = harness.Services.GetRequiredService<ReconcileCounters>();
+        Assert.That(counters.WithheldTotal, Is.Zero);
+
+        harness.Fleet.Hosts[0].RestartEmpty();
+
+        foreach (var id in ids)
+        {
+            await harness.WaitForStatusAsync(id, "stopped", TimeSpan.FromSeconds(10));
+        }
+        Assert.That(counters.WithheldTotal, Is.GreaterThanOrEqualTo(20), "the first pass held all 20 back");
+        Assert.That((await HistoryTypesAsync(harness, ids[0]))[^1], Is.EqualTo("sandbox.exited"));
+    }
+
+    [Test]
+    public async Task A_host_that_never_answers_does_not_hold_up_the_others()
+    {
+        var hostDeadline = TimeSpan.FromSeconds(6);
+        await using var harness = await ControlPlaneHarness.StartAsync(hosts: 2,
+            settings: Fast(hostDeadline, heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200);
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            ids.Add(await CreateRunningAsync(harness));
+        }
+        var onB = ids.Single(id => harness.Fleet.Hosts[1].TryGet(id, out _));
+        harness.Fleet.Hosts[0].Freeze();
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the next pass is now held by host 0 until its deadline
+
+        var watch = Stopwatch.StartNew();
+        Assert.That(harness.Fleet.Hosts[1].AutoPause(onB), Is.True);
+        await harness.WaitForStatusAsync(onB, "paused", hostDeadline);
+
+        Assert.That(watch.Elapsed, Is.LessThan(hostDeadline / 2), "host 1 was settled while host 0 still hung");
+        harness.Fleet.Hosts[0].Unfreeze();
+    }
+
+    private static async Task<string> CreateRunningAsync(ControlPlaneHarness harness)
+    {
+        var response = await harness.Client.PostAsJsonAsync("/v1/sandboxes", new { template = "base" });
+        response.EnsureSuccessStatusCode();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await harness.WaitForStatusAsync(id, "running");
+        return id;
+    }
+
+    private static async Task<string> HostStatusAsync(ControlPlaneHarness harness, Guid hostId)
+    {
+        using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+        return (await admin.GetFromJsonAsync<JsonElement>($"/v1/hosts/{hostId}")).GetProperty("status").GetString()!;
+    }
+
+    private static async Task<string[]> HistoryTypesAsync(ControlPlaneHarness harness, string id)
+    {
+        await using var conn = harness.Database.DataSource.CreateConnection();
+        return [.. await conn.QueryAsync<string>("SELECT type FROM sandbox_transitions WHERE sandbox_id = @Id ORDER BY version", new { Id = Guid.Parse(id) })];
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+}
