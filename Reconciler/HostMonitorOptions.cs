@@ -20,6 +20,9 @@ public sealed class HostMonitorOptions
     /// <summary>Hosts reconciled at once.</summary>
     public int MaxParallelHosts { get; set; } = 32;
 
+    /// <summary>Calls (re-drives, orphan destroys) made to one host at once within a pass.</summary>
+    public int MaxParallelCallsPerHost { get; set; } = 16;
+
     /// <summary>A transient sandbox younger than this is left to the operation that is presumably still running.</summary>
     public TimeSpan TransientGrace { get; set; } = TimeSpan.FromSeconds(30);
 

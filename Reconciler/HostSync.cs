@@ -47,24 +47,28 @@ public sealed partial class HostSync(
             LogBrake(host.Name, withheld, Math.Max(rows.Count, reply.Sandboxes.Count));
         }
 
-        foreach (var decision in allowed)
+        // Calls to one host run side by side (re-driving fifty creates one by one would outlast the host's deadline).
+        await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxParallelCallsPerHost, CancellationToken = ct },
+            async (decision, token) => await CarryOutAsync(decision, client, host, token).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    private async Task CarryOutAsync(Decision decision, HostAgentClient client, HostTarget host, CancellationToken ct)
+    {
+        switch (decision)
         {
-            switch (decision)
-            {
-                case Transit transit:
-                    await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status} sandbox not on its host" : null).ConfigureAwait(false);
-                    break;
-                case Redrive redrive:
-                    await RedriveAsync(client, redrive, host, ct).ConfigureAwait(false);
-                    break;
-                case Orphan orphan:
-                    await client.DestroySandboxAsync(new SandboxRef { SandboxId = orphan.SandboxId },
-                        deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
-                    orphans.Forget(host.Id, orphan.SandboxId);
-                    counters.Change("orphan_destroyed", "orphan");
-                    LogOrphan(orphan.SandboxId, host.Name, settings.OrphanGrace);
-                    break;
-            }
+            case Transit transit:
+                await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status} sandbox not on its host" : null).ConfigureAwait(false);
+                break;
+            case Redrive redrive:
+                await RedriveAsync(client, redrive, host, ct).ConfigureAwait(false);
+                break;
+            case Orphan orphan:
+                await client.DestroySandboxAsync(new SandboxRef { SandboxId = orphan.SandboxId },
+                    deadline: clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
+                orphans.Forget(host.Id, orphan.SandboxId);
+                counters.Change("orphan_destroyed", "orphan");
+                LogOrphan(orphan.SandboxId, host.Name, options.Value.OrphanGrace);
+                break;
         }
     }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make run`: throwaway Redis and Postgres under .run/, three simulated hosts, and the control
-# plane in dev mode (a dev team and key, the simulated hosts registered). Ctrl-C stops it all.
+# `make run`: throwaway Redis and Postgres under .run/, the control plane in dev mode (a dev team
+# and key), and three simulated hosts that register through the admin API and heartbeat.
+# Ctrl-C stops it all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 state_dir=${LIFECYCLE_STATE_DIR:-$root/.run}
 api_key=${LIFECYCLE_DEV_API_KEY:-dev-key}
+admin_key=${LIFECYCLE_ADMIN_KEY:-dev-admin-key}
 http_port=${LIFECYCLE_HTTP_PORT:-8080}
 redis_port=${LIFECYCLE_REDIS_PORT:-16379}
 pg_port=${LIFECYCLE_POSTGRES_PORT:-15432}
@@ -32,38 +34,43 @@ echo "building…" >&2
 dotnet build Lifecycle.sln -c Release -v quiet -nologo >"$state_dir/build.log" 2>&1 \
     || { tail -30 "$state_dir/build.log" >&2; exit 1; }
 
-dotnet HostAgentSim/bin/Release/net10.0/HostAgentSim.dll \
-    --Simulator:HostCount="$sim_hosts" --Simulator:BasePort="$sim_base_port" \
-    >"$state_dir/sim.log" 2>&1 &
-pids+=($!)
-
-hosts=()
-for ((i = 0; i < sim_hosts; i++)); do
-    hosts+=("--Lifecycle:Dev:Hosts:$i:Name=sim-$i" "--Lifecycle:Dev:Hosts:$i:Address=http://127.0.0.1:$((sim_base_port + i))")
-done
 dotnet ControlPlane/bin/Release/net10.0/ControlPlane.dll \
     --urls "http://127.0.0.1:$http_port" \
     --contentRoot "$root/ControlPlane/bin/Release/net10.0" \
     --Lifecycle:Postgres:ConnectionString="$postgres" \
     --Lifecycle:Redis:Configuration="$redis" \
+    --Lifecycle:Admin:Key="$admin_key" \
     --Lifecycle:Dev:Enabled=true \
     --Lifecycle:Dev:ApiKey="$api_key" \
-    "${hosts[@]}" \
     >"$state_dir/control-plane.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 150); do
     curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
-    kill -0 "${pids[1]}" 2>/dev/null || { tail -30 "$state_dir/control-plane.log" >&2; exit 1; }
+    kill -0 "${pids[0]}" 2>/dev/null || { tail -30 "$state_dir/control-plane.log" >&2; exit 1; }
     sleep 0.2
 done
 curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null || { echo "control plane did not start; see $state_dir/control-plane.log" >&2; exit 1; }
+
+# The hosts register themselves (a host left from an earlier run under the same name is
+# decommissioned first: the restarted simulator is a new machine) and heartbeat every 30 s.
+dotnet HostAgentSim/bin/Release/net10.0/HostAgentSim.dll \
+    --Simulator:HostCount="$sim_hosts" --Simulator:BasePort="$sim_base_port" \
+    --Simulator:ControlPlaneUrl="http://127.0.0.1:$http_port" --Simulator:AdminKey="$admin_key" \
+    >"$state_dir/sim.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    online=$({ curl -fsS "http://127.0.0.1:$http_port/v1/hosts" -H "Authorization: Bearer $admin_key" 2>/dev/null || true; } | grep -o '"status":"online"' | wc -l || true)
+    ((online >= sim_hosts)) && break
+    kill -0 "${pids[1]}" 2>/dev/null || { tail -30 "$state_dir/sim.log" >&2; exit 1; }
+    sleep 0.2
+done
 
 api="http://127.0.0.1:$http_port"
 cat <<TEXT
 
 Lifecycle is running.
-  API            $api   (team API key: $api_key)
+  API            $api   (team API key: $api_key, admin key: $admin_key)
   hosts          $sim_hosts simulated, gRPC on 127.0.0.1:$sim_base_port..$((sim_base_port + sim_hosts - 1))
   Redis          redis-cli -p $redis_port
   Postgres       psql -h 127.0.0.1 -p $pg_port -U lifecycle lifecycle
@@ -77,6 +84,7 @@ Try it:
   curl -s -X POST $api/v1/sandboxes/ID/resume -H 'Authorization: Bearer $api_key'
   curl -s -X DELETE $api/v1/sandboxes/ID      -H 'Authorization: Bearer $api_key'
   redis-cli -p $redis_port XRANGE lifecycle:events - +
+  curl -s $api/v1/hosts -H 'Authorization: Bearer $admin_key'
 
 Ctrl-C stops everything.
 TEXT

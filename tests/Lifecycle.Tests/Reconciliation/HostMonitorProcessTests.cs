@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Lifecycle.HostAgentSim;
+using Lifecycle.HostAgentSim.Fleet;
+
+namespace Lifecycle.Tests.Reconciliation;
+
+/// <summary>The HostMonitor across real control-plane processes: one leader among replicas, and recovery after SIGKILL.</summary>
+public sealed class HostMonitorProcessTests
+{
+    private const string AdminKey = "process-admin-key";
+    private const string TeamKey = "process-team-key";
+
+    private static string[] Settings(int port, TimeSpan leasePeriod) =>
+    [
+        $"urls=http://127.0.0.1:{port}",
+        "Logging:LogLevel:Default=Warning",
+        "Logging:LogLevel:Lifecycle.Reconciler=Information",
+        "Logging:Console:FormatterName=simple",
+        $"Lifecycle:Admin:Key={AdminKey}",
+        "Lifecycle:Dev:Enabled=true",
+        $"Lifecycle:Dev:ApiKey={TeamKey}",
+        "Lifecycle:HostMonitor:Interval=00:00:00.300",
+        "Lifecycle:HostMonitor:TransientGrace=00:00:00.500",
+        "Lifecycle:HostMonitor:HostDeadline=00:00:05",
+        "Lifecycle:HostMonitor:RedriveBackoff=00:00:00.100",
+        $"Lifecycle:HostMonitor:LeasePeriod={leasePeriod}",
+        "Lifecycle:Operations:Deadline=00:00:03",
+    ];
+
+    [Test]
+    public async Task Only_one_replica_runs_passes_and_another_takes_over_within_a_lease_period_when_it_dies()
+    {
+        var leasePeriod = TimeSpan.FromSeconds(2);
+        var database = await TestDatabase.CreateAsync();
+        await using var _ = database;
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        using var first = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, Settings(LocalServers.FreePort(), leasePeriod));
+        using var second = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, Settings(LocalServers.FreePort(), leasePeriod));
+
+        await WaitUntilAsync(() => first.Logged(Leads) || second.Logged(Leads), TimeSpan.FromSeconds(30), "one replica leads");
+        await Task.Delay(leasePeriod * 2); // both have tried the lease more than once by now
+        var (leader, standby) = first.Logged(Leads) ? (first, second) : (second, first);
+        Assert.That(standby.Logged(Leads), Is.False, "only one replica leads");
+        Assert.That(standby.Logged(PassRan), Is.False, "the standby runs no pass");
+        Assert.That(leader.Logged(PassRan), Is.True, "the leader runs passes");
+
+        leader.Kill();
+        var watch = Stopwatch.StartNew();
+        await WaitUntilAsync(() => standby.Logged(Leads), leasePeriod * 3, "the standby takes over");
+
+        Assert.That(watch.Elapsed, Is.LessThan(leasePeriod + TimeSpan.FromSeconds(1)), "within one lease period (plus scheduling slack)");
+        await WaitUntilAsync(() => standby.Logged(PassRan), TimeSpan.FromSeconds(10), "the new leader runs a pass");
+    }
+
+    [Test]
+    public async Task Operations_interrupted_by_a_killed_control_plane_settle_as_the_host_shows_after_a_restart()
+    {
+        var database = await TestDatabase.CreateAsync();
+        await using var _ = database;
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        var port = LocalServers.FreePort();
+        var settings = Settings(port, TimeSpan.FromSeconds(2));
+        var crashed = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
+        // The fleet registers through the admin API, so it returns once the control plane is up.
+        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
+        {
+            LatencyMs = 300,
+            ControlPlaneUrl = $"http://127.0.0.1:{port}",
+            AdminKey = AdminKey,
+            HeartbeatIntervalMs = 200,
+        }, CancellationToken.None);
+        var host = fleet.Hosts[0];
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+
+        var toPause = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => CreateAsync(client)));
+        await WaitUntilAsync(() => toPause.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Running),
+            TimeSpan.FromSeconds(30), "20 sandboxes run");
+        await Task.Delay(500); // and their outcome events are applied
+
+        var creates = Task.WhenAll(Enumerable.Range(0, 50).Select(_ => CreateAsync(client)));
+        var pauses = Task.WhenAll(toPause.Select(id => PauseAsync(client, id)));
+        var created = await creates;
+        await pauses;
+        crashed.Kill();
+        crashed.Dispose();
+
+        using var restarted = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
+        await WaitUntilAsync(() => created.All(id => Status(client, id) == "running") && toPause.All(id => Status(client, id) == "paused"),
+            TimeSpan.FromSeconds(60), "every interrupted operation settles");
+
+        Assert.That(created.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Running), Is.True, "the host runs every create");
+        Assert.That(toPause.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Paused), Is.True, "and shows every pause");
+        await using var conn = database.DataSource.CreateConnection();
+        var settledByMonitor = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM sandbox_transitions WHERE actor = 'reconciler' AND type = 'sandbox.settled' AND sandbox_id = ANY(@Ids)",
+            new { Ids = created.Concat(toPause).Select(Guid.Parse).ToArray() });
+        Assert.That(settledByMonitor, Is.EqualTo(70), "the kill interrupted every operation, and the HostMonitor settled each");
+    }
+
+    private const string Leads = "this replica leads";
+    private const string PassRan = "HostMonitor pass over all hosts";
+
+    private static async Task<string> CreateAsync(HttpClient client)
+    {
+        var response = await client.PostAsJsonAsync("/v1/sandboxes", new { template = "base" });
+        Assert.That((int)response.StatusCode, Is.EqualTo(202));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task PauseAsync(HttpClient client, string id)
+    {
+        var response = await client.PostAsync($"/v1/sandboxes/{id}/pause", null);
+        Assert.That((int)response.StatusCode, Is.EqualTo(202));
+    }
+
+    private static string? Status(HttpClient client, string id)
+    {
+        try
+        {
+            return client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}").GetAwaiter().GetResult().GetProperty("status").GetString();
+        }
+        catch (HttpRequestException)
+        {
+            return null; // not up yet
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+}
