@@ -1,6 +1,6 @@
 # The two commands: `make run` (everything, throwaway servers, three simulated hosts) and
 # `make test` (installs what is missing, runs every test against real Redis and Postgres).
-.PHONY: run test build deps clean bench bench-consumer
+.PHONY: run test build deps clean bench bench-consumer bench-reconcile
 
 deps:
 	@scripts/install-deps.sh
@@ -15,10 +15,13 @@ test: deps
 	dotnet test Lifecycle.sln
 
 # Benchmarks write bench/results/<date>-<machine>-<part>.md (and .json).
-bench: bench-consumer
+bench: bench-consumer bench-reconcile
 
 bench-consumer: deps
 	dotnet run -c Release --project bench/Lifecycle.Bench -- consumer
+
+bench-reconcile: deps
+	dotnet run -c Release --project bench/Lifecycle.Bench -- reconcile
 
 clean:
 	dotnet clean Lifecycle.sln

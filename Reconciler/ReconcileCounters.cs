@@ -15,6 +15,7 @@ public sealed class ReconcileCounters : IDisposable
     private readonly Histogram<double> _passSeconds;
     private long _passCount;
     private long _withheldCount;
+    private long _changeCount;
 
     public ReconcileCounters()
     {
@@ -35,8 +36,14 @@ public sealed class ReconcileCounters : IDisposable
         _passSeconds.Record(duration.TotalSeconds);
     }
 
-    public void Change(string kind, string reason) =>
+    /// <summary>Events published, re-drives and orphan destroys since this replica started.</summary>
+    public long ChangesTotal => Interlocked.Read(ref _changeCount);
+
+    public void Change(string kind, string reason)
+    {
+        Interlocked.Increment(ref _changeCount);
         _changes.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("reason", reason));
+    }
 
     /// <summary>Changes the safety brake has held back since this replica started.</summary>
     public long WithheldTotal => Interlocked.Read(ref _withheldCount);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using Dapper;
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Sandboxes;
@@ -38,19 +40,45 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         var (twoConsumers, _) = await DrainAsync(db, redis, processes: 2, measureLatency: false);
         var (oneConsumer, latencies) = await DrainAsync(db, redis, processes: 1, measureLatency: true);
 
-        var section = new Section("Consumer group drain", settings.Sandboxes * 4, singleRow, setBased, oneConsumer, twoConsumers,
-            Stats.Of(latencies), Stats.Percentile(latencies, 99));
+        var section = new Section("Consumer group drain", settings.Sandboxes * 4, settings.Sandboxes, settings.BatchSize, settings.Repeats,
+            singleRow, setBased, oneConsumer, twoConsumers, Stats.Of(latencies), Stats.Percentile(latencies, 99));
         Console.WriteLine(section.Verdict());
         return section;
     }
 
     public sealed record Section(
-        string Title, int Events, Stats SingleRowPerSecond, Stats SetBasedPerSecond, Stats OneConsumerPerSecond,
-        Stats TwoConsumersPerSecond, Stats IdleLatencyMs, double IdleLatencyP99Ms)
+        string Title, int Events, int Sandboxes, int BatchSize, int Repeats, Stats SingleRowPerSecond, Stats SetBasedPerSecond,
+        Stats OneConsumerPerSecond, Stats TwoConsumersPerSecond, Stats IdleLatencyMs, double IdleLatencyP99Ms) : IResultSection
     {
         public double OneConsumerRatio => OneConsumerPerSecond.Median / SingleRowPerSecond.Median;
 
         public double TwoConsumersRatio => TwoConsumersPerSecond.Median / SingleRowPerSecond.Median;
+
+        public string Settings =>
+            $"{Events:N0} events over {Sandboxes:N0} sandboxes (4 each, round by round), batch {BatchSize}, {Repeats} runs each after one warm-up run, " +
+            "Redis (AOF, fsync every second) and Postgres (production durability: fsync and synchronous_commit on) on the same machine";
+
+        public string Reproduce => "make bench-consumer";
+
+        public void WriteBody(StringBuilder md)
+        {
+            md.AppendLine("| measure | median | min | max |");
+            md.AppendLine("|---|---:|---:|---:|");
+            ResultsFile.Row(md, "baseline: single-row conditional UPDATE per transaction, 16 clients (rows/s)", SingleRowPerSecond);
+            ResultsFile.Row(md, $"baseline: set-based UPDATE + history INSERT alone, {BatchSize} per statement (events/s)", SetBasedPerSecond);
+            ResultsFile.Row(md, "drain to zero pending, 1 consumer process (events/s)", OneConsumerPerSecond);
+            ResultsFile.Row(md, "drain to zero pending, 2 consumer processes (events/s)", TwoConsumersPerSecond);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| idle-to-applied latency of one event (ms) | {IdleLatencyMs.Median:F1} | {IdleLatencyMs.Min:F1} | {IdleLatencyMs.Max:F1} (p99 {IdleLatencyP99Ms:F1}) |");
+            md.AppendLine();
+            md.AppendLine("Ratios of medians, measured in the same run:");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / single-row baseline: **{OneConsumerRatio:F1}x**");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- 2 consumers / single-row baseline: **{TwoConsumersRatio:F1}x**");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- set-based statement alone / single-row baseline: {SetBasedPerSecond.Median / SingleRowPerSecond.Median:F1}x (the ceiling for any consumer using it)");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / set-based baseline: {OneConsumerPerSecond.Median / SetBasedPerSecond.Median:P0}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- 2 consumers / set-based baseline: {TwoConsumersPerSecond.Median / SetBasedPerSecond.Median:P0}");
+        }
 
         public string Verdict() =>
             $"consumer: drain {OneConsumerPerSecond.Median:N0}/s with 1 process ({OneConsumerRatio:F1}x the single-row baseline), " +

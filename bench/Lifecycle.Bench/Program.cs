@@ -4,7 +4,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StackExchange.Redis;
 
-// make bench-consumer: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer [--quick]
+// make bench-consumer / bench-reconcile: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile [--quick]
+var part = args.FirstOrDefault() ?? "";
+if (part is not ("consumer" or "reconcile"))
+{
+    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile [--quick] [--batch N]");
+    return 2;
+}
 var quick = args.Contains("--quick");
 var settings = quick ? new BenchSettings(Sandboxes: 5_000, Repeats: 1, LatencySamples: 10) : new BenchSettings();
 if (args.SkipWhile(a => a != "--batch").Skip(1).FirstOrDefault() is { } batch)
@@ -24,9 +30,12 @@ var versions = new Dictionary<string, string>
     ["redis"] = await RedisVersionAsync(servers.Redis),
 };
 
-var consumer = await new ConsumerBench(servers, dataSource, settings).RunAsync();
-var file = ResultsFile.Write(quick ? "consumer-quick" : "consumer", Machine.Current(), settings, versions, consumer);
+IResultSection section = part == "consumer"
+    ? await new ConsumerBench(servers, dataSource, settings).RunAsync()
+    : await new ReconcileBench(servers, dataSource, hosts: quick ? 50 : 500, perHost: 200, repeats: quick ? 1 : 5).RunAsync();
+var file = ResultsFile.Write(quick ? $"{part}-quick" : part, Machine.Current(), versions, section);
 Console.WriteLine($"results: {file}");
+return 0;
 
 static async Task<string> RedisVersionAsync(string configuration)
 {

@@ -7,7 +7,7 @@ namespace Lifecycle.Bench;
 /// <summary>Writes <c>bench/results/&lt;date&gt;-&lt;machine&gt;-&lt;part&gt;.md</c> and <c>.json</c>.</summary>
 public static class ResultsFile
 {
-    public static string Write(string part, Machine machine, BenchSettings settings, IReadOnlyDictionary<string, string> versions, ConsumerBench.Section consumer)
+    public static string Write(string part, Machine machine, IReadOnlyDictionary<string, string> versions, IResultSection section)
     {
         var folder = Path.Combine(LocalServers.RepositoryRoot(), "bench", "results");
         Directory.CreateDirectory(folder);
@@ -15,7 +15,7 @@ public static class ResultsFile
         var path = Path.Combine(folder, $"{date}-{machine.Name}-{part}");
 
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"# {consumer.Title} — {date}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"# {section.Title} — {date}");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- machine: `{machine.Name}`, {machine.Cores} cores, {machine.Cpu}, {machine.Memory}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- {machine.Os}, {machine.Runtime}");
@@ -23,32 +23,18 @@ public static class ResultsFile
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {version}");
         }
-        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {consumer.Events:N0} events over {settings.Sandboxes:N0} sandboxes (4 each, round by round), batch {settings.BatchSize}, {settings.Repeats} runs each after one warm-up run, Redis (AOF, fsync every second) and Postgres (production durability: fsync and synchronous_commit on) on the same machine");
-        md.AppendLine("- reproduce: `make bench-consumer`");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {section.Settings}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- reproduce: `{section.Reproduce}`");
         md.AppendLine();
-        md.AppendLine("| measure | median | min | max |");
-        md.AppendLine("|---|---:|---:|---:|");
-        Row(md, "baseline: single-row conditional UPDATE per transaction, 16 clients (rows/s)", consumer.SingleRowPerSecond);
-        Row(md, $"baseline: set-based UPDATE + history INSERT alone, {settings.BatchSize} per statement (events/s)", consumer.SetBasedPerSecond);
-        Row(md, "drain to zero pending, 1 consumer process (events/s)", consumer.OneConsumerPerSecond);
-        Row(md, "drain to zero pending, 2 consumer processes (events/s)", consumer.TwoConsumersPerSecond);
-        md.AppendLine(CultureInfo.InvariantCulture,
-            $"| idle-to-applied latency of one event (ms) | {consumer.IdleLatencyMs.Median:F1} | {consumer.IdleLatencyMs.Min:F1} | {consumer.IdleLatencyMs.Max:F1} (p99 {consumer.IdleLatencyP99Ms:F1}) |");
+        section.WriteBody(md);
         md.AppendLine();
-        md.AppendLine("Ratios of medians, measured in the same run:");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / single-row baseline: **{consumer.OneConsumerRatio:F1}x**");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- 2 consumers / single-row baseline: **{consumer.TwoConsumersRatio:F1}x**");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- set-based statement alone / single-row baseline: {consumer.SetBasedPerSecond.Median / consumer.SingleRowPerSecond.Median:F1}x (the ceiling for any consumer using it)");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / set-based baseline: {consumer.OneConsumerPerSecond.Median / consumer.SetBasedPerSecond.Median:P0}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- 2 consumers / set-based baseline: {consumer.TwoConsumersPerSecond.Median / consumer.SetBasedPerSecond.Median:P0}");
-        md.AppendLine();
-        md.AppendLine(consumer.Verdict());
+        md.AppendLine(section.Verdict());
         File.WriteAllText(path + ".md", md.ToString());
-        File.WriteAllText(path + ".json", JsonSerializer.Serialize(new { date, machine, versions, settings, consumer }, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path + ".json", JsonSerializer.Serialize(new { date, machine, versions, section = (object)section }, new JsonSerializerOptions { WriteIndented = true }));
         return path + ".md";
     }
 
-    private static void Row(StringBuilder md, string name, Stats stats) =>
-        md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {stats.Median:N0} | {stats.Min:N0} | {stats.Max:N0} |");
+    /// <summary>A table row of median, min and max.</summary>
+    public static void Row(StringBuilder md, string name, Stats stats, string format = "N0") =>
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {stats.Median.ToString(format, CultureInfo.InvariantCulture)} | {stats.Min.ToString(format, CultureInfo.InvariantCulture)} | {stats.Max.ToString(format, CultureInfo.InvariantCulture)} |");
 }
