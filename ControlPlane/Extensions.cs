@@ -50,6 +50,7 @@ public static class Extensions
         services.AddSingleton<TransitionHistoryStore>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<HostStore>();
+        services.AddSingleton<HostReportStore>();
         services.AddSingleton<HostAgentClients>();
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();

@@ -1,8 +1,10 @@
 using System.Security.Claims;
+using Lifecycle.Core.Events;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,7 +12,7 @@ namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
 /// <c>/v1/hosts</c>: operators (admin key) register, list and decommission hosts; a host (its own
-/// token) heartbeats. <c>POST /v1/reconcile</c> asks the HostMonitor for a pass now.
+/// token) heartbeats and reports auto-pauses and exits. <c>POST /v1/reconcile</c> asks the HostMonitor for a pass now.
 /// </summary>
 public static class HostEndpoints
 {
@@ -25,6 +27,7 @@ public static class HostEndpoints
         admin.MapPost("/hosts/{id}/decommission", Decommission);
         admin.MapPost("/reconcile", Reconcile);
         app.MapPost("/v1/hosts/{id}/heartbeat", Heartbeat).RequireAuthorization(HostTokenAuthentication.SchemeName);
+        app.MapPost("/v1/hosts/sandbox-events", Report).RequireAuthorization(HostTokenAuthentication.SchemeName);
         return app;
     }
 
@@ -107,6 +110,56 @@ public static class HostEndpoints
         {
             await reconcile.RequestAsync(hostId);
         }
+        return TypedResults.Accepted((string?)null);
+    }
+
+    /// <summary>
+    /// A host's report of an auto-pause or an exit: 202 once the event is on the stream, for the
+    /// consumer to apply. Only for sandboxes on the reporting host (403 otherwise, 404 when unknown);
+    /// a report already applied, or repeated, is 202 and writes nothing twice; one older than a report
+    /// already received, or one the sandbox's status no longer allows, is 409.
+    /// </summary>
+    public static async Task<Results<Accepted, ProblemHttpResult>> Report(
+        HttpRequest request, ClaimsPrincipal host, StrictJson json, SandboxStore sandboxes, TransitionHistoryStore history,
+        HostReportStore reports, EventPublisher publisher, CancellationToken ct)
+    {
+        var body = await json.ReadAsync(request, new SandboxEventReport(), ct);
+        if (body.Value is null)
+        {
+            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+        }
+        if (body.Value.Validate() is { } invalid)
+        {
+            return Problem(Problems.BadRequest(invalid));
+        }
+        var report = body.Value;
+        var hostId = Guid.Parse(host.FindFirstValue(HostTokenAuthentication.HostIdClaim)!);
+        var sandbox = await sandboxes.GetForHostReportAsync(report.SandboxId!.Value, ct);
+        if (sandbox is null)
+        {
+            return Problem(Problems.Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {report.SandboxId} exists."));
+        }
+        if (sandbox.HostId != hostId)
+        {
+            return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only report on sandboxes it runs."));
+        }
+        if ((await history.RecordedAsync([report.EventId!.Value], ct)).Count > 0)
+        {
+            return TypedResults.Accepted((string?)null); // applied already: a retry of a report that went through
+        }
+        if (await reports.RecordAsync(hostId, sandbox.Id, report.Sequence!.Value, report.EventId.Value, ct) == HostReportStore.Outcome.Stale)
+        {
+            return Problem(Problems.Make(StatusCodes.Status409Conflict, "Stale report",
+                $"A newer report about sandbox {sandbox.Id} was already received (sequence above {report.Sequence})."));
+        }
+        var eventType = SandboxEventReport.EventTypeOf[report.Type!];
+        var to = TransitionTable.Get(eventType).To.Single();
+        if (!TransitionTable.Allows(eventType, sandbox.StatusValue, to))
+        {
+            return Problem(Problems.Conflict($"report {report.Type} for", sandbox.StatusValue));
+        }
+        await publisher.PublishAsync(new StateEvent(report.EventId.Value, eventType, sandbox.Id, sandbox.TeamId, hostId,
+            sandbox.StatusValue, to, sandbox.Version, Actors.Host(hostId), report.Reason, null, report.At!.Value));
         return TypedResults.Accepted((string?)null);
     }
 

@@ -86,6 +86,18 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             new CommandDefinition(sql, new { Id = id, TeamId = teamId }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
+    /// <summary>Any sandbox by id, whatever its team: for host reports, which are checked against the sandbox's host instead.</summary>
+    public async Task<SandboxRow?> GetForHostReportAsync(Guid id, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {SandboxRow.Columns}
+              FROM sandboxes s LEFT JOIN hosts h ON h.id = s.host_id
+             WHERE s.id = @Id
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
     /// <summary>A page of a team's sandboxes, newest first; <paramref name="before"/> is the last id of the previous page.</summary>
     public async Task<IReadOnlyList<SandboxRow>> ListAsync(
         Guid teamId, SandboxStatus? status, Guid? before, int limit, CancellationToken ct)

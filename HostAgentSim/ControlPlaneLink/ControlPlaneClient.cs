@@ -55,6 +55,21 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey)
         return response.StatusCode == HttpStatusCode.Accepted;
     }
 
+    /// <summary>One report; the control plane's answer (202 when accepted).</summary>
+    public async Task<HttpStatusCode> ReportAsync(SimulatedHost host, HostReport report, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/v1/hosts/sandbox-events", host.Token!, new
+        {
+            event_id = report.EventId,
+            sandbox_id = report.SandboxId,
+            type = report.Type,
+            reason = report.Reason,
+            at = report.At,
+            sequence = report.Sequence,
+        }, ct).ConfigureAwait(false);
+        return response.StatusCode;
+    }
+
     private async Task DecommissionByNameAsync(string name, CancellationToken ct)
     {
         using var list = await SendAsync(HttpMethod.Get, "/v1/hosts", adminKey, null, ct).ConfigureAwait(false);

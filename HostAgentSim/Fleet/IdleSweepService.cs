@@ -19,6 +19,7 @@ internal sealed class IdleSweepService(
                     foreach (var id in host.Sandboxes.PauseIdle())
                     {
                         logger.LogInformation("host {Host} auto-paused idle sandbox {SandboxId}", host.Name, id);
+                        host.Report(id, HostReport.AutoPaused, "idle_timeout");
                     }
                 }
             }

@@ -90,6 +90,20 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         }
     }
 
+    /// <summary>The VM died by itself: gone, and remembered as destroyed so a late create cannot bring it back.</summary>
+    public bool Exit(string id)
+    {
+        lock (_gate)
+        {
+            if (!_live.Remove(id))
+            {
+                return false;
+            }
+            _destroyed.Add(id);
+            return true;
+        }
+    }
+
     /// <summary>Pauses the sandbox as the host would on idle timeout; false when unknown or not running.</summary>
     public bool AutoPause(string id)
     {

@@ -116,6 +116,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
             builder.Services.AddHttpClient(nameof(ControlPlaneClient), http => http.BaseAddress = new Uri(options.ControlPlaneUrl))
                 .AddTypedClient((http, _) => new ControlPlaneClient(http, options.AdminKey));
             builder.Services.AddHostedService<HeartbeatService>();
+            builder.Services.AddHostedService<ReportService>();
         }
         builder.Services.AddGrpc();
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
 
 namespace Lifecycle.HostAgentSim.Fleet;
 
@@ -9,6 +10,10 @@ public sealed class SimulatedHost
     private double _failureRate;
     private long _callsReceived;
     private long _heartbeatsAccepted;
+    private long _reportsAccepted;
+    private long _sequence;
+    private readonly Channel<HostReport> _reports = Channel.CreateBounded<HostReport>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     // Non-null while frozen; completing it releases the calls held meanwhile.
     private TaskCompletionSource? _frozen;
@@ -90,8 +95,41 @@ public sealed class SimulatedHost
     /// <summary>Ids the host paused by itself since it started, as ListSandboxes reports them.</summary>
     public IReadOnlyList<string> AutoPausedIds() => Sandboxes.AutoPausedIds();
 
-    /// <summary>Pauses a running sandbox as if its idle timeout had passed; false when unknown or not running.</summary>
-    public bool AutoPause(string sandboxId) => Sandboxes.AutoPause(sandboxId);
+    /// <summary>
+    /// Pauses a running sandbox as if its idle timeout had passed, and reports it to the control plane
+    /// unless <paramref name="report"/> is false (a host whose callback got lost); false when unknown or not running.
+    /// </summary>
+    public bool AutoPause(string sandboxId, bool report = true)
+    {
+        var paused = Sandboxes.AutoPause(sandboxId);
+        if (paused && report)
+        {
+            Report(sandboxId, HostReport.AutoPaused, "idle_timeout");
+        }
+        return paused;
+    }
+
+    /// <summary>The sandbox's VM crashes: it is gone, and the host reports the exit; false when unknown.</summary>
+    public bool Exit(string sandboxId)
+    {
+        var exited = Sandboxes.Exit(sandboxId);
+        if (exited)
+        {
+            Report(sandboxId, HostReport.Exited, "crashed");
+        }
+        return exited;
+    }
+
+    /// <summary>Reports the control plane accepted (202) since start.</summary>
+    public long ReportsAccepted => Interlocked.Read(ref _reportsAccepted);
+
+    /// <summary>Reports waiting to be sent, oldest first; the oldest are dropped past 10,000.</summary>
+    internal ChannelReader<HostReport> Reports => _reports.Reader;
+
+    internal void Report(string sandboxId, string type, string reason) =>
+        _reports.Writer.TryWrite(new HostReport(Guid.CreateVersion7(), sandboxId, type, reason, DateTimeOffset.UtcNow, Interlocked.Increment(ref _sequence)));
+
+    internal void CountReport() => Interlocked.Increment(ref _reportsAccepted);
 
     /// <summary>Holds the call while frozen, then applies the latency.</summary>
     internal async Task DelayCallAsync(CancellationToken cancellationToken)
