@@ -31,6 +31,8 @@ public static class Extensions
         services.Configure<OperationOptions>(configuration.GetSection(OperationOptions.Section));
         services.Configure<DevModeOptions>(configuration.GetSection(DevModeOptions.Section));
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+        services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.Section));
+        services.AddPerKeyRateLimits();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         services.AddSingleton(TimeProvider.System);
@@ -90,11 +92,13 @@ public static class Extensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }));
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting();
         app.MapSandboxes();
         app.MapHosts();
+        app.MapTeams();
         return app;
     }
 }

@@ -80,6 +80,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             ["Lifecycle:Dev:ApiKey"] = ApiKey,
             ["Lifecycle:Admin:Key"] = AdminKey,
             ["Lifecycle:HostMonitor:Enabled"] = "false",
+            // Tests fire bursts from one key; the rate-limit test sets its own limits.
+            ["Lifecycle:RateLimit:PermitsPerSecond"] = "100000",
+            ["Lifecycle:RateLimit:Burst"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

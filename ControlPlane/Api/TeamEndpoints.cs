@@ -1,0 +1,98 @@
+using System.Text.Json.Serialization;
+using Lifecycle.Core.Security;
+using Lifecycle.Core.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>
+/// <c>/v1/teams</c> (admin key): create teams, give them API keys (shown once, stored as hashes),
+/// revoke keys (they stop working on the next request).
+/// </summary>
+public static class TeamEndpoints
+{
+    public const string KeyPrefix = "lck_";
+    public const int MaxNameLength = 64;
+
+    public sealed record CreateTeamRequest(string? Name = null);
+
+    public sealed record TeamResponse(Guid Id, string Name, DateTime CreatedAt,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KeyResponse? ApiKey = null);
+
+    public sealed record TeamList(IReadOnlyList<TeamResponse> Teams);
+
+    /// <summary>A key; <c>key</c> itself only in the answer that created it.</summary>
+    public sealed record KeyResponse(Guid Id, Guid TeamId, DateTime CreatedAt, DateTime? RevokedAt,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key = null);
+
+    public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/v1/teams").RequireAuthorization(AdminKeyAuthentication.SchemeName);
+        admin.MapPost("/", Create);
+        admin.MapGet("/", List);
+        admin.MapPost("/{id}/keys", AddKey);
+        admin.MapDelete("/{id}/keys/{keyId}", RevokeKey);
+        return app;
+    }
+
+    /// <summary>A team and its first key.</summary>
+    public static async Task<Results<Created<TeamResponse>, ProblemHttpResult>> Create(
+        HttpRequest request, StrictJson json, TeamStore teams, CancellationToken ct)
+    {
+        var body = await json.ReadAsync(request, new CreateTeamRequest(), ct);
+        if (body.Value is null)
+        {
+            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+        }
+        var name = body.Value.Name;
+        if (name is not { Length: > 0 and <= MaxNameLength } || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-'))
+        {
+            return Problem(Problems.BadRequest($"name must be 1 to {MaxNameLength} characters of a-z, 0-9, '.', '_' or '-'."));
+        }
+        var team = await teams.CreateTeamAsync(name, ct);
+        if (team is null)
+        {
+            return Problem(Problems.Make(StatusCodes.Status409Conflict, "Team name in use", $"A team named '{name}' exists."));
+        }
+        var key = SecretHash.NewSecret(KeyPrefix);
+        var row = await teams.AddKeyAsync(team.Id, key, ct);
+        return TypedResults.Created($"/v1/teams/{team.Id}", new TeamResponse(team.Id, team.Name, team.CreatedAt, Key(row!, key)));
+    }
+
+    public static async Task<Ok<TeamList>> List(TeamStore teams, CancellationToken ct) =>
+        TypedResults.Ok(new TeamList([.. (await teams.ListTeamsAsync(ct)).Select(t => new TeamResponse(t.Id, t.Name, t.CreatedAt))]));
+
+    public static async Task<Results<Created<KeyResponse>, ProblemHttpResult>> AddKey(string id, TeamStore teams, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var teamId))
+        {
+            return Problem(Problems.BadId(id, "team"));
+        }
+        var key = SecretHash.NewSecret(KeyPrefix);
+        var row = await teams.AddKeyAsync(teamId, key, ct);
+        return row is null
+            ? Problem(Problems.Make(StatusCodes.Status404NotFound, "Team not found", $"No team {teamId} exists."))
+            : TypedResults.Created($"/v1/teams/{teamId}/keys/{row.Id}", Key(row, key));
+    }
+
+    public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(string id, string keyId, TeamStore teams, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var teamId))
+        {
+            return Problem(Problems.BadId(id, "team"));
+        }
+        if (!Guid.TryParse(keyId, out var key))
+        {
+            return Problem(Problems.BadId(keyId, "key"));
+        }
+        var row = await teams.RevokeKeyAsync(teamId, key, ct);
+        return row is null
+            ? Problem(Problems.Make(StatusCodes.Status404NotFound, "Key not found", $"Team {teamId} has no key {key}."))
+            : TypedResults.Ok(Key(row, null));
+    }
+
+    private static KeyResponse Key(ApiKeyRow row, string? key) => new(row.Id, row.TeamId, row.CreatedAt, row.RevokedAt, key);
+
+    private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
+}
