@@ -63,9 +63,10 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     /// </summary>
     /// <param name="database">A database to use (and drop at the end); a new one on the shared server by default.</param>
     /// <param name="redis">A Redis to use; the shared one by default.</param>
+    /// <param name="logs">When given, every log entry of the control plane and the hosts, at every level, lands here.</param>
     public static async Task<ControlPlaneHarness> StartAsync(
         int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null, TestDatabase? database = null, string? redis = null,
-        int heartbeatMs = 30_000)
+        int heartbeatMs = 30_000, CapturedLogs? logs = null)
     {
         database ??= await TestDatabase.CreateAsync();
         var keyPrefix = $"test:{Guid.NewGuid():N}:";
@@ -92,7 +93,11 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.SetMinimumLevel(logs is null ? LogLevel.Warning : LogLevel.Trace);
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+            }
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -104,7 +109,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             ControlPlaneUrl = address,
             AdminKey = AdminKey,
             HeartbeatIntervalMs = heartbeatMs,
-        }, CancellationToken.None);
+        }, logs is null ? null : LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)), CancellationToken.None);
         return harness;
     }
 
