@@ -29,6 +29,9 @@ public sealed class HostMonitorProcessTests
         "Lifecycle:HostMonitor:RedriveBackoff=00:00:00.100",
         $"Lifecycle:HostMonitor:LeasePeriod={leasePeriod}",
         "Lifecycle:Operations:Deadline=00:00:03",
+        // The test polls 70 sandboxes every 50 ms with one key.
+        "Lifecycle:RateLimit:PermitsPerSecond=100000",
+        "Lifecycle:RateLimit:Burst=100000",
     ];
 
     [Test]
