@@ -22,9 +22,9 @@ public sealed record CreateSandboxRequest(
     /// <summary>The first problem with this request, or null when it is valid.</summary>
     public string? Validate()
     {
-        if (Template is not { Length: > 0 and <= MaxTemplateLength } || !Template.All(IsTemplateChar))
+        if (!Slug.IsValid(Template, MaxTemplateLength))
         {
-            return $"template must be 1 to {MaxTemplateLength} characters of a-z, 0-9, '.', '_' or '-'.";
+            return Slug.Describe("template", MaxTemplateLength);
         }
         if (Vcpus is < 1 or > MaxVcpus)
         {
@@ -61,6 +61,4 @@ public sealed record CreateSandboxRequest(
     }
 
     public string MetadataJson() => JsonSerializer.Serialize(Metadata ?? []);
-
-    private static bool IsTemplateChar(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-';
 }

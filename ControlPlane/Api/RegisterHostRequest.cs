@@ -9,9 +9,9 @@ public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddres
     /// <summary>The first problem with this request, or null when it is valid.</summary>
     public string? Validate()
     {
-        if (Name is not { Length: > 0 and <= MaxNameLength } || !Name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-'))
+        if (!Slug.IsValid(Name, MaxNameLength))
         {
-            return $"name must be 1 to {MaxNameLength} characters of a-z, 0-9, '.', '_' or '-'.";
+            return Slug.Describe("name", MaxNameLength);
         }
         if (GrpcAddress is not { Length: > 0 and <= MaxAddressLength }
             || !Uri.TryCreate(GrpcAddress, UriKind.Absolute, out var address)

@@ -46,9 +46,9 @@ public static class TeamEndpoints
             return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
         }
         var name = body.Value.Name;
-        if (name is not { Length: > 0 and <= MaxNameLength } || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-'))
+        if (!Slug.IsValid(name, MaxNameLength))
         {
-            return Problem(Problems.BadRequest($"name must be 1 to {MaxNameLength} characters of a-z, 0-9, '.', '_' or '-'."));
+            return Problem(Problems.BadRequest(Slug.Describe("name", MaxNameLength)));
         }
         var team = await teams.CreateTeamAsync(name, ct);
         if (team is null)

@@ -1,0 +1,13 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>The one shape of names the API accepts (templates, host and team names): a-z, 0-9, '.', '_' and '-'.</summary>
+public static class Slug
+{
+    public static bool IsValid([NotNullWhen(true)] string? value, int maxLength) =>
+        value is { Length: > 0 } && value.Length <= maxLength && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-');
+
+    public static string Describe(string field, int maxLength) =>
+        $"{field} must be 1 to {maxLength} characters of a-z, 0-9, '.', '_' or '-'.";
+}
