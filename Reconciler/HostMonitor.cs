@@ -23,9 +23,6 @@ public sealed partial class HostMonitor(
     private readonly Channel<Guid?> _requested = Channel.CreateBounded<Guid?>(
         new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    /// <summary>True while this replica leads.</summary>
-    public bool Leading { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -39,7 +36,6 @@ public sealed partial class HostMonitor(
                 continue;
             }
             using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            Leading = true;
             LogLeading();
             var watch = WatchLeaseAsync(lease, leadership);
             try
@@ -52,7 +48,6 @@ public sealed partial class HostMonitor(
             }
             finally
             {
-                Leading = false;
                 await leadership.CancelAsync().ConfigureAwait(false);
                 await watch.ConfigureAwait(false);
                 await lease.ReleaseAsync().ConfigureAwait(false);

@@ -13,7 +13,6 @@ public sealed class ReconcileCounters : IDisposable
     private readonly Counter<long> _withheld;
     private readonly Counter<long> _hostFailures;
     private readonly Histogram<double> _passSeconds;
-    private long _passCount;
     private long _withheldCount;
     private long _changeCount;
 
@@ -26,12 +25,8 @@ public sealed class ReconcileCounters : IDisposable
         _passSeconds = _meter.CreateHistogram<double>("lifecycle.reconciler.pass.duration", unit: "s", description: "Duration of a pass");
     }
 
-    /// <summary>Passes this replica has run since it started.</summary>
-    public long Passes => Interlocked.Read(ref _passCount);
-
     public void Pass(TimeSpan duration, string scope)
     {
-        Interlocked.Increment(ref _passCount);
         _passes.Add(1, new KeyValuePair<string, object?>("scope", scope));
         _passSeconds.Record(duration.TotalSeconds);
     }

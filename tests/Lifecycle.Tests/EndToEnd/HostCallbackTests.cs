@@ -21,6 +21,7 @@ public sealed class HostCallbackTests
 
         var last = (await HistoryAsync(harness, id))[^1];
         Assert.That(last, Is.EqualTo(("sandbox.auto_paused", $"host:{harness.Fleet.Hosts[0].HostId}")));
+        Assert.That(harness.Fleet.Hosts[0].ReportsAccepted, Is.EqualTo(1), "one report, accepted at once");
     }
 
     [Test]

@@ -43,8 +43,10 @@ public sealed class HostMonitorTests
         await harness.WaitForStatusAsync(paused, "missing", TimeSpan.FromSeconds(10));
         Assert.That(await HostStatusAsync(harness, host.HostId!.Value), Is.EqualTo("unreachable"));
 
+        var beatsWhileFrozen = host.HeartbeatsAccepted;
         host.Unfreeze();
         await harness.WaitForStatusAsync(running, "running", TimeSpan.FromSeconds(10));
+        Assert.That(host.HeartbeatsAccepted, Is.GreaterThan(beatsWhileFrozen), "the host came back by heartbeating");
         await harness.WaitForStatusAsync(paused, "paused", TimeSpan.FromSeconds(10));
         Assert.That(await HostStatusAsync(harness, host.HostId.Value), Is.EqualTo("online"));
 
