@@ -31,7 +31,11 @@ public sealed class LocalServers : IAsyncDisposable
     public static async Task<LocalServers> StartAsync()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"lifecycle-test-{Guid.NewGuid():N}");
-        int redisPort = FreePort(), postgresPort = FreePort();
+        // The OS may hand the same free port out twice in a row once the first probe has closed it.
+        int redisPort = FreePort(), postgresPort;
+        while ((postgresPort = FreePort()) == redisPort)
+        {
+        }
         var output = await RunAsync("start", dir, redisPort.ToString(), postgresPort.ToString());
         string? redis = null, postgres = null;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
