@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Dev;
+using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.Core.Hosts;
 using Lifecycle.ControlPlane.Startup;
@@ -33,6 +34,7 @@ public static class Extensions
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
         services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.Section));
         services.AddPerKeyRateLimits();
+        services.AddLifecycleTelemetry();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         services.AddSingleton(TimeProvider.System);
@@ -96,6 +98,7 @@ public static class Extensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting();
+        app.MapLifecycleTelemetry();
         app.MapSandboxes();
         app.MapHosts();
         app.MapTeams();

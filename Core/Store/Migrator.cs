@@ -32,6 +32,14 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migrat
     /// <summary>The migrations this build carries, in order.</summary>
     public static IReadOnlyList<Migration> Embedded { get; } = LoadEmbedded();
 
+    /// <summary>Embedded migrations this database has not applied yet (none once start-up has run).</summary>
+    public async Task<IReadOnlyList<Migration>> PendingAsync(CancellationToken ct)
+    {
+        await using var conn = dataSource.CreateConnection();
+        var applied = (await conn.QueryAsync<int>(new CommandDefinition(AppliedSql, cancellationToken: ct)).ConfigureAwait(false)).ToHashSet();
+        return [.. Embedded.Where(m => !applied.Contains(m.Version))];
+    }
+
     public async Task ApplyAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
