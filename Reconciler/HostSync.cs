@@ -40,11 +40,12 @@ public sealed partial class HostSync(
         var plan = SettlePlanner.Plan(rows, reply, now, settings.TransientGrace);
         var due = orphans.Due(host.Id, [.. plan.OfType<Orphan>()], now);
         plan = [.. plan.Where(d => d is not Orphan), .. due];
-        var (allowed, withheld) = brake.Check(host.Id, plan, Math.Max(rows.Count, reply.Sandboxes.Count));
+        var population = Math.Max(rows.Count, reply.Sandboxes.Count);
+        var (allowed, withheld) = brake.Check(host.Id, plan, population);
         if (withheld > 0)
         {
             counters.Withheld(withheld);
-            LogBrake(host.Name, withheld, Math.Max(rows.Count, reply.Sandboxes.Count));
+            LogBrake(host.Name, withheld, population);
         }
 
         // Calls to one host run side by side (re-driving fifty creates one by one would outlast the host's deadline).

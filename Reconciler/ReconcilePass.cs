@@ -81,18 +81,15 @@ public sealed partial class ReconcilePass(
         var lostable = TransitionTable.Get(EventTypes.Lost).From;
         foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable, Reasons.HostUnreachable), (HostStatus.Decommissioned, Reasons.HostDecommissioned) })
         {
-            foreach (var row in await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false))
-            {
-                await PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason).ConfigureAwait(false);
-            }
+            var stranded = await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false);
+            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason))).ConfigureAwait(false);
         }
         // A decommissioned host never comes back, so what it ran is gone.
-        foreach (var row in await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false))
-        {
-            await PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned).ConfigureAwait(false);
-        }
+        var gone = await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false);
+        await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned))).ConfigureAwait(false);
     }
 
+    /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
     private async Task PublishAsync(SandboxRow row, string eventType, SandboxStatus to, string reason)
     {
         await publisher.PublishAsync(ReconcilerEvent.For(row, eventType, to, reason, null, clock.GetUtcNow())).ConfigureAwait(false);

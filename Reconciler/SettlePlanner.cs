@@ -27,11 +27,12 @@ public static class SettlePlanner
         foreach (var row in rows)
         {
             onHost.TryGetValue(row.Id.ToString(), out var alive);
-            if (alive is not null && Shown(alive) is null)
+            var shown = alive is null ? null : Shown(alive);
+            if (alive is not null && shown is null)
             {
                 continue; // a state this control plane does not know: decide nothing on it
             }
-            if (Decide(row, alive is null ? null : Shown(alive), autoPaused.Contains(row.Id.ToString()), now, transientGrace) is { } decision)
+            if (Decide(row, shown, autoPaused.Contains(row.Id.ToString()), now, transientGrace) is { } decision)
             {
                 decisions.Add(decision);
             }
