@@ -12,7 +12,7 @@ public static class ConsumerServiceCollectionExtensions
     {
         services.Configure<ApplierOptions>(configuration.GetSection(ApplierOptions.Section));
         services.AddSingleton<ApplyCounters>();
-        services.AddSingleton<DeadLetters>();
+        services.TryAddSingleton<DeadLetters>();
         services.AddSingleton<StreamMaintenance>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BatchApplier>();

@@ -1,3 +1,5 @@
+using Lifecycle.Core;
+
 namespace Lifecycle.ControlPlane;
 
 /// <summary>Builds the control plane; tests and benchmarks use it to run the real thing in-process.</summary>
@@ -6,6 +8,7 @@ public static class ControlPlaneApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddLifecycleSettingsFile();
         configure?.Invoke(builder);
         builder.AddControlPlane();
         var app = builder.Build();

@@ -4,15 +4,10 @@ using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
-using Lifecycle.Core.Hosts;
+using Lifecycle.Core;
 using Lifecycle.ControlPlane.Startup;
-using Lifecycle.Core.Store;
 using Lifecycle.Reconciler;
-using Lifecycle.Core.Streams;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using StackExchange.Redis;
 
 namespace Lifecycle.ControlPlane;
 
@@ -26,9 +21,7 @@ public static class Extensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.Configure<PostgresOptions>(configuration.GetSection(PostgresOptions.Section));
-        services.Configure<RedisOptions>(configuration.GetSection(RedisOptions.Section));
-        services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
+        services.AddLifecycleCore(configuration);
         services.Configure<OperationOptions>(configuration.GetSection(OperationOptions.Section));
         services.Configure<DevModeOptions>(configuration.GetSection(DevModeOptions.Section));
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
@@ -37,25 +30,6 @@ public static class Extensions
         services.AddLifecycleTelemetry();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
-        {
-            var redis = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration);
-            // Start even while Redis is down, and reconnect by itself when it returns.
-            redis.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(redis);
-        });
-        services.AddSingleton<StreamKeys>();
-        services.AddSingleton<EventPublisher>();
-        services.AddSingleton<ReconcileRequests>();
-        services.AddSingleton<Migrator>();
-        services.AddSingleton<SandboxStore>();
-        services.AddSingleton<TransitionHistoryStore>();
-        services.AddSingleton<TeamStore>();
-        services.AddSingleton<HostStore>();
-        services.AddSingleton<HostReportStore>();
-        services.AddSingleton<HostAgentClients>();
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();
         services.AddSingleton<BackgroundOperations>();

@@ -34,14 +34,23 @@ echo "building…" >&2
 dotnet build Lifecycle.sln -c Release -v quiet -nologo >"$state_dir/build.log" 2>&1 \
     || { tail -30 "$state_dir/build.log" >&2; exit 1; }
 
-dotnet ControlPlane/bin/Release/net10.0/ControlPlane.dll \
+# One settings file for this run, read by the control plane and by ./lifecyclectl alike.
+settings=$state_dir/lifecycle.json
+cat >"$settings" <<JSON
+{
+  "Lifecycle": {
+    "Postgres": { "ConnectionString": "$postgres" },
+    "Redis": { "Configuration": "$redis" },
+    "Admin": { "Key": "$admin_key" },
+    "Dev": { "Enabled": true, "ApiKey": "$api_key" }
+  }
+}
+JSON
+chmod 600 "$settings"
+
+LIFECYCLE_SETTINGS=$settings dotnet ControlPlane/bin/Release/net10.0/ControlPlane.dll \
     --urls "http://127.0.0.1:$http_port" \
     --contentRoot "$root/ControlPlane/bin/Release/net10.0" \
-    --Lifecycle:Postgres:ConnectionString="$postgres" \
-    --Lifecycle:Redis:Configuration="$redis" \
-    --Lifecycle:Admin:Key="$admin_key" \
-    --Lifecycle:Dev:Enabled=true \
-    --Lifecycle:Dev:ApiKey="$api_key" \
     >"$state_dir/control-plane.log" 2>&1 &
 pids+=($!)
 
@@ -84,6 +93,7 @@ Try it:
   curl -s -X POST $api/v1/sandboxes/ID/resume -H 'Authorization: Bearer $api_key'
   curl -s -X DELETE $api/v1/sandboxes/ID      -H 'Authorization: Bearer $api_key'
   redis-cli -p $redis_port XRANGE lifecycle:events - +
+  ./lifecyclectl streams      (also: pending, tail, dead, sandbox ID, hosts, stuck, reconcile; --json on each)
   curl -s $api/v1/hosts -H 'Authorization: Bearer $admin_key'
 
 Ctrl-C stops everything.

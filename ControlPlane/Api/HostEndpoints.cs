@@ -134,7 +134,7 @@ public static class HostEndpoints
         }
         var report = body.Value;
         var hostId = Guid.Parse(host.FindFirstValue(HostTokenAuthentication.HostIdClaim)!);
-        var sandbox = await sandboxes.GetForHostReportAsync(report.SandboxId!.Value, ct);
+        var sandbox = await sandboxes.GetAnyTeamAsync(report.SandboxId!.Value, ct);
         if (sandbox is null)
         {
             return Problem(Problems.Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {report.SandboxId} exists."));

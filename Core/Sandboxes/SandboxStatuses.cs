@@ -16,6 +16,10 @@ public static class SandboxStatuses
     public static readonly FrozenSet<SandboxStatus> Transient =
         new[] { SandboxStatus.Starting, SandboxStatus.Pausing, SandboxStatus.Resuming, SandboxStatus.Stopping }.ToFrozenSet();
 
+    /// <summary>Transient states and <c>missing</c>: a sandbox should not stay in one for long.</summary>
+    public static readonly FrozenSet<SandboxStatus> Unsettled =
+        Transient.Append(SandboxStatus.Missing).ToFrozenSet();
+
     /// <summary>Every status but <c>stopped</c>: the sandbox may still hold resources on a host.</summary>
     public static readonly FrozenSet<SandboxStatus> NonTerminal =
         Enum.GetValues<SandboxStatus>().Where(s => s != SandboxStatus.Stopped).ToFrozenSet();

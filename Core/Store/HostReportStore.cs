@@ -6,6 +6,8 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns <c>host_reports</c>: the newest report (by the host's sequence) per host and sandbox.</summary>
 public sealed class HostReportStore(NpgsqlDataSource dataSource)
 {
+    static HostReportStore() => SnakeCaseColumns.Apply();
+
     public enum Outcome
     {
         /// <summary>Newer than anything the host said of this sandbox before.</summary>

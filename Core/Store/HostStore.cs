@@ -7,6 +7,8 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns <c>hosts</c>: registration, heartbeats, and the status the HostMonitor gives them.</summary>
 public sealed class HostStore(NpgsqlDataSource dataSource)
 {
+    static HostStore() => SnakeCaseColumns.Apply();
+
     /// <summary>
     /// Registers a new online host; the token is stored only as its hash. Null when a host still in
     /// service already has the name (a re-registered machine is a new host: decommission the old one first).

@@ -8,7 +8,7 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns the <c>sandboxes</c> table; every status write is a compare-and-set that records history.</summary>
 public sealed class SandboxStore(NpgsqlDataSource dataSource)
 {
-    static SandboxStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+    static SandboxStore() => SnakeCaseColumns.Apply();
 
     /// <summary>
     /// Inserts a <c>starting</c> sandbox on the online host with the fewest active sandboxes and
@@ -86,8 +86,11 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             new CommandDefinition(sql, new { Id = id, TeamId = teamId }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    /// <summary>Any sandbox by id, whatever its team: for host reports, which are checked against the sandbox's host instead.</summary>
-    public async Task<SandboxRow?> GetForHostReportAsync(Guid id, CancellationToken ct)
+    /// <summary>
+    /// Any sandbox by id, whatever its team: for host reports (checked against the sandbox's host
+    /// instead) and for the on-call tool.
+    /// </summary>
+    public async Task<SandboxRow?> GetAnyTeamAsync(Guid id, CancellationToken ct)
     {
         const string sql = $"""
             SELECT {SandboxRow.Columns}
@@ -120,6 +123,38 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             Limit = limit,
         }, cancellationToken: ct)).ConfigureAwait(false);
         return rows.AsList();
+    }
+
+    /// <summary>
+    /// Sandboxes in a transient state or <c>missing</c> whose last change is older than
+    /// <paramref name="olderThan"/>, longest-stuck first. A scan (no index mentions status, see
+    /// 001_initial.sql), which an on-call query can afford and the hot path never runs.
+    /// </summary>
+    public async Task<IReadOnlyList<SandboxRow>> StuckAsync(TimeSpan olderThan, int limit, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {SandboxRow.Columns}
+              FROM sandboxes s LEFT JOIN hosts h ON h.id = s.host_id
+             WHERE s.status = ANY(@Statuses) AND s.updated_at < now() - @OlderThan
+             ORDER BY s.updated_at
+             LIMIT @Limit
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<SandboxRow>(new CommandDefinition(sql, new
+        {
+            Statuses = SandboxStatuses.Unsettled.Select(st => st.ToWire()).ToArray(),
+            OlderThan = olderThan,
+            Limit = limit,
+        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>How many sandboxes are in each status (a scan, for metrics at scrape time).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
+    {
+        const string sql = "SELECT status, count(*) FROM sandboxes GROUP BY status";
+        await using var conn = dataSource.CreateConnection();
+        var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Status, r => r.Count);
     }
 
     /// <summary>A host's sandboxes that are not stopped, as the HostMonitor compares them with what the host runs.</summary>

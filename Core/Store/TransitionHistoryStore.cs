@@ -6,6 +6,8 @@ namespace Lifecycle.Core.Store;
 /// <summary>Reads <c>sandbox_transitions</c>; rows are written with the transition itself by <see cref="SandboxStore"/>.</summary>
 public sealed class TransitionHistoryStore(NpgsqlDataSource dataSource)
 {
+    static TransitionHistoryStore() => SnakeCaseColumns.Apply();
+
     /// <summary>A sandbox's history, oldest first.</summary>
     public async Task<IReadOnlyList<TransitionRow>> ForSandboxAsync(Guid sandboxId, CancellationToken ct)
     {

@@ -35,30 +35,45 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
         await Task.WhenAll(writes).ConfigureAwait(false);
     }
 
-    public Task<StreamEntry[]> ListAsync(int count = 100) =>
-        redis.GetDatabase().StreamRangeAsync(keys.DeadLetters, count: count);
+    /// <summary>Letters oldest first, starting after <paramref name="after"/> (exclusive) when given.</summary>
+    public Task<StreamEntry[]> ListAsync(int count = 100, string? after = null) =>
+        redis.GetDatabase().StreamRangeAsync(keys.DeadLetters, after is null ? "-" : $"({after}", "+", count);
+
+    /// <summary>What became of a replay: the new entry id when it went back on the stream.</summary>
+    public sealed record Replay(ReplayOutcome Outcome, string? NewId = null);
+
+    public enum ReplayOutcome
+    {
+        Replayed,
+        NotFound,
+
+        /// <summary>The letter of an entry trimmed while pending: nothing of the event survives, so the letter stays as the record.</summary>
+        NothingToReplay,
+    }
 
     /// <summary>
     /// Puts a dead letter back on the events stream with its original fields (a new entry id, the
     /// same event id, so an event that did apply meanwhile is a harmless duplicate), and removes it
-    /// from the dead-letter stream. Returns the new entry id, or null when there is no such letter.
+    /// from the dead-letter stream.
     /// </summary>
-    public async Task<string?> ReplayAsync(string deadLetterId)
+    public async Task<Replay> ReplayAsync(string deadLetterId)
     {
         var db = redis.GetDatabase();
         var found = await db.StreamRangeAsync(keys.DeadLetters, deadLetterId, deadLetterId, count: 1).ConfigureAwait(false);
         if (found.Length == 0)
         {
-            return null;
+            return new Replay(ReplayOutcome.NotFound);
         }
         var original = found[0].Values.Where(v => !v.Name.ToString().StartsWith("dead_", StringComparison.Ordinal)).ToArray();
         if (original.Length == 0)
         {
-            // A trimmed entry: nothing of the event survives to replay; the letter stays as the record.
-            return null;
+            return new Replay(ReplayOutcome.NothingToReplay);
         }
-        var id = await db.StreamAddAsync(keys.Events, original).ConfigureAwait(false);
-        await db.StreamDeleteAsync(keys.DeadLetters, [deadLetterId]).ConfigureAwait(false);
-        return id.ToString();
+        // One MULTI: the event goes back and the letter goes away together, or neither does.
+        var transaction = db.CreateTransaction();
+        var added = transaction.StreamAddAsync(keys.Events, original);
+        _ = transaction.StreamDeleteAsync(keys.DeadLetters, [deadLetterId]);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+        return new Replay(ReplayOutcome.Replayed, (await added.ConfigureAwait(false)).ToString());
     }
 }

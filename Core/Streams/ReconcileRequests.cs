@@ -8,9 +8,12 @@ namespace Lifecycle.Core.Streams;
 /// </summary>
 public sealed class ReconcileRequests(IConnectionMultiplexer redis, StreamKeys keys)
 {
-    /// <summary>A pass over one host (one that just came back online), or over all hosts when null.</summary>
-    public Task RequestAsync(Guid? hostId) =>
-        redis.GetSubscriber().PublishAsync(RedisChannel.Literal(keys.ReconcileChannel), hostId?.ToString() ?? "", CommandFlags.FireAndForget);
+    /// <summary>
+    /// A pass over one host (one that just came back online), or over all hosts when null. Returns
+    /// how many replicas heard it: zero means no control plane with a HostMonitor is listening.
+    /// </summary>
+    public Task<long> RequestAsync(Guid? hostId) =>
+        redis.GetSubscriber().PublishAsync(RedisChannel.Literal(keys.ReconcileChannel), hostId?.ToString() ?? "");
 
     /// <summary>Calls <paramref name="handler"/> with each request: a host id, or null for all hosts.</summary>
     public Task SubscribeAsync(Action<Guid?> handler) =>

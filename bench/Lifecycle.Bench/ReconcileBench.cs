@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Dapper;
 using Grpc.Net.Client;
+using Lifecycle.Core;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
@@ -151,6 +152,8 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Lifecycle:Postgres:ConnectionString"] = dataSource.ConnectionString,
+            ["Lifecycle:Redis:Configuration"] = servers.Redis,
             ["Lifecycle:Streams:KeyPrefix"] = "bench:",
             ["Lifecycle:HostMonitor:Enabled"] = "false",
             ["Lifecycle:HostMonitor:HeartbeatTimeout"] = "01:00:00",
@@ -159,16 +162,7 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(dataSource);
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(servers.Redis));
-        services.AddSingleton<StreamKeys>();
-        services.AddSingleton<EventPublisher>();
-        services.AddSingleton<SandboxStore>();
-        services.AddSingleton<HostStore>();
-        services.AddSingleton<HostAgentClients>();
-        services.AddSingleton<ReconcileRequests>();
+        services.AddLifecycleCore(configuration);
         services.AddHostMonitor(configuration);
         return services.BuildServiceProvider();
     }

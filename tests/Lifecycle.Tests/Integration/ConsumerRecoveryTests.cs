@@ -98,7 +98,7 @@ public sealed class ConsumerRecoveryTests
         Assert.That((await GetAsync(sandbox.Id)).Status, Is.EqualTo("running"), "a dead-lettered event changes nothing");
 
         var deadLetters = _harness.Services.GetRequiredService<DeadLetters>();
-        Assert.That(await deadLetters.ReplayAsync(letter.Id.ToString()), Is.Not.Null);
+        Assert.That((await deadLetters.ReplayAsync(letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
         await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
         var remaining = await _harness.Redis.StreamRangeAsync(_harness.Keys.DeadLetters);
         Assert.That(remaining.Select(l => l.Id.ToString()), Does.Not.Contain(letter.Id.ToString()));

@@ -1,4 +1,4 @@
-using Lifecycle.Consumers;
+using Lifecycle.Core.Streams;
 
 namespace Lifecycle.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lifecycle.Consumers;
+namespace Lifecycle.Core.Streams;
 
 /// <summary>Stream entry ids (<c>milliseconds-sequence</c>) compared as numbers, not strings.</summary>
 public static class StreamIds
@@ -17,4 +17,7 @@ public static class StreamIds
 
     /// <summary>The smallest id at or after a moment.</summary>
     public static string AtTime(DateTimeOffset at) => $"{at.ToUnixTimeMilliseconds()}-0";
+
+    /// <summary>When an entry was added: Redis makes the id from the clock, in milliseconds.</summary>
+    public static DateTimeOffset TimeOf(string id) => DateTimeOffset.FromUnixTimeMilliseconds(Parse(id).Ms);
 }

@@ -1,0 +1,57 @@
+using Lifecycle.Cli.Rendering;
+using Lifecycle.Core;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Lifecycle.Cli;
+
+/// <summary>One command's run: the stores and connections it needs (made on first use), and where it writes.</summary>
+public sealed class CliSession(IServiceProvider services, Output output, IConfiguration configuration) : IAsyncDisposable
+{
+    public Output Output => output;
+
+    public TimeProvider Clock => services.GetRequiredService<TimeProvider>();
+
+    public StreamKeys Keys => services.GetRequiredService<StreamKeys>();
+
+    public IDatabase Redis => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+
+    public T Get<T>()
+        where T : notnull => services.GetRequiredService<T>();
+
+    /// <summary>Where Redis is, for an error message (the configuration string, never a password).</summary>
+    public string RedisEndpoint => ConfigurationOptions.Parse(configuration[$"{RedisOptions.Section}:Configuration"] ?? "").ToString(includePassword: false);
+
+    /// <summary>Where Postgres is, for an error message (host, port and database, never a password).</summary>
+    public string PostgresEndpoint
+    {
+        get
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(configuration[$"{PostgresOptions.Section}:ConnectionString"] ?? "");
+            return $"{builder.Host}:{builder.Port}/{builder.Database}";
+        }
+    }
+
+    public static CliSession Create(IConfiguration configuration, Output output)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddLifecycleCore(configuration)
+            .BuildServiceProvider();
+        return new CliSession(services, output, configuration);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (services is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

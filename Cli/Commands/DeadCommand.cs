@@ -1,0 +1,118 @@
+using System.CommandLine;
+using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Streams;
+using StackExchange.Redis;
+using static Lifecycle.Cli.Rendering.Cells;
+
+namespace Lifecycle.Cli.Commands;
+
+/// <summary><c>dead</c>: the dead-letter stream with reasons; <c>dead replay</c> puts letters back on the events stream.</summary>
+public static class DeadCommand
+{
+    public static Command Create(LifecycleCtl.Runner runner)
+    {
+        var limit = new Option<int>("--limit") { Description = "At most this many letters, oldest first", DefaultValueFactory = _ => 100 };
+        var command = new Command("dead", "Dead letters: entries that could not apply, with the reason") { limit };
+        command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
+        {
+            var letters = await session.Get<DeadLetters>().ListAsync(parsed.GetValue(limit)).ConfigureAwait(false);
+            var now = session.Clock.GetUtcNow();
+            var views = letters.Select(l => LetterView.Of(l, now)).ToList();
+            var output = session.Output;
+            if (output.Json)
+            {
+                output.WriteJson(new { letters = views });
+            }
+            else if (views.Count == 0)
+            {
+                output.Line("no dead letters");
+            }
+            else
+            {
+                output.Table(["LETTER", "AGE", "REASON", "TYPE", "SANDBOX", "SOURCE ENTRY", "DELIVERIES", "CONSUMER"], views.Select(v => new[]
+                {
+                    v.Id, Age(v.AgeMs), v.Reason, v.Event.Type, v.Event.SandboxId, v.SourceId, Number(v.Deliveries), v.Consumer,
+                }));
+            }
+            return ExitCodes.Ok;
+        }));
+        command.Subcommands.Add(ReplayCommand(runner));
+        return command;
+    }
+
+    private static Command ReplayCommand(LifecycleCtl.Runner runner)
+    {
+        var id = new Argument<string?>("letter") { Description = "The dead letter's id (from 'lifecyclectl dead')", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Replay every dead letter" };
+        var command = new Command("replay", "Put dead letters back on the events stream (once their cause is fixed)") { id, all };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(id) is null) == !result.GetValue(all))
+            {
+                result.AddError("give either a letter id or --all");
+            }
+        });
+        command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
+        {
+            var deadLetters = session.Get<DeadLetters>();
+            var ids = parsed.GetValue(id) is { } one ? [one] : await AllIdsAsync(deadLetters).ConfigureAwait(false);
+            var results = new List<ReplayView>();
+            foreach (var letter in ids)
+            {
+                var replay = await deadLetters.ReplayAsync(letter).ConfigureAwait(false);
+                results.Add(new ReplayView(letter, replay.Outcome, replay.NewId));
+            }
+            var output = session.Output;
+            if (output.Json)
+            {
+                output.WriteJson(new { replayed = results });
+            }
+            else
+            {
+                foreach (var result in results)
+                {
+                    output.Line(result.Outcome switch
+                    {
+                        DeadLetters.ReplayOutcome.Replayed => $"{result.Letter}: replayed as {result.NewId}",
+                        DeadLetters.ReplayOutcome.NotFound => $"{result.Letter}: no such dead letter",
+                        _ => $"{result.Letter}: holds no event (it was trimmed while pending); left in place",
+                    });
+                }
+                output.Line($"{results.Count(r => r.Outcome == DeadLetters.ReplayOutcome.Replayed)} of {results.Count} replayed");
+            }
+            return results.Any(r => r.Outcome == DeadLetters.ReplayOutcome.NotFound) ? ExitCodes.NotFound : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<List<string>> AllIdsAsync(DeadLetters deadLetters)
+    {
+        var ids = new List<string>();
+        string? after = null;
+        while (true)
+        {
+            var page = await deadLetters.ListAsync(500, after).ConfigureAwait(false);
+            if (page.Length == 0)
+            {
+                return ids;
+            }
+            ids.AddRange(page.Select(p => p.Id.ToString()));
+            after = ids[^1];
+        }
+    }
+
+    public sealed record ReplayView(string Letter, DeadLetters.ReplayOutcome Outcome, string? NewId);
+
+    /// <summary>A dead letter: why, where it came from, and the event it held.</summary>
+    public sealed record LetterView(string Id, long AgeMs, string? Reason, string? SourceId, long Deliveries, string? Consumer, EventView Event)
+    {
+        public static LetterView Of(StreamEntry letter, DateTimeOffset now)
+        {
+            var id = letter.Id.ToString();
+            string? Field(string name) => letter[name] is { IsNullOrEmpty: false } value ? value.ToString() : null;
+            return new LetterView(id, (long)(now - StreamIds.TimeOf(id)).TotalMilliseconds, Field(DeadLetters.ReasonField),
+                Field(DeadLetters.SourceIdField), long.TryParse(Field(DeadLetters.DeliveriesField), out var n) ? n : 0,
+                Field(DeadLetters.ConsumerField), EventView.Of(letter));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Store;
+using StackExchange.Redis;
+using static Lifecycle.Cli.Rendering.Cells;
+
+namespace Lifecycle.Cli.Commands;
+
+/// <summary><c>sandbox ID</c>: the row (whatever its team), its history from Postgres, and its entries still on the streams.</summary>
+public static class SandboxCommand
+{
+    private const int PageSize = 1000;
+
+    public static Command Create(LifecycleCtl.Runner runner)
+    {
+        var id = new Argument<Guid>("id") { Description = "The sandbox id" };
+        var scan = new Option<int>("--scan")
+        {
+            Description = "How many of the newest stream entries to search for this sandbox's events",
+            DefaultValueFactory = _ => 100_000,
+        };
+        var command = new Command("sandbox", "One sandbox: its row, its full history, and its entries still on the stream or dead-lettered") { id, scan };
+        command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
+        {
+            var sandboxId = parsed.GetValue(id);
+            var limit = parsed.GetValue(scan);
+            var row = await session.Get<SandboxStore>().GetAnyTeamAsync(sandboxId, ct).ConfigureAwait(false);
+            var history = await session.Get<TransitionHistoryStore>().ForSandboxAsync(sandboxId, ct).ConfigureAwait(false);
+            var onStream = await ScanAsync(session.Redis, session.Keys.Events, sandboxId, limit).ConfigureAwait(false);
+            var dead = await ScanAsync(session.Redis, session.Keys.DeadLetters, sandboxId, limit).ConfigureAwait(false);
+            Render(session.Output, sandboxId, row, history, onStream, dead, session.Clock.GetUtcNow());
+            return row is null ? ExitCodes.NotFound : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>The sandbox's entries among the newest <paramref name="limit"/>, oldest first.</summary>
+    private static async Task<List<EventView>> ScanAsync(IDatabase db, string key, Guid sandboxId, int limit)
+    {
+        var wanted = sandboxId.ToString();
+        var found = new List<EventView>();
+        RedisValue before = "+";
+        for (var scanned = 0; scanned < limit;)
+        {
+            var page = await db.StreamRangeAsync(key, "-", before, Math.Min(PageSize, limit - scanned), Order.Descending).ConfigureAwait(false);
+            if (page.Length == 0)
+            {
+                break;
+            }
+            scanned += page.Length;
+            found.AddRange(page.Where(e => e[StreamFields.SandboxId] == wanted).Select(EventView.Of));
+            before = $"({page[^1].Id}";
+        }
+        found.Reverse();
+        return found;
+    }
+
+    private static void Render(
+        Output output, Guid id, SandboxRow? row, IReadOnlyList<TransitionRow> history, List<EventView> onStream, List<EventView> dead, DateTimeOffset now)
+    {
+        if (output.Json)
+        {
+            output.WriteJson(new { id, sandbox = row, history, on_stream = onStream, dead_letters = dead });
+            return;
+        }
+        if (row is null)
+        {
+            output.Line($"sandbox {id}: no such row in Postgres");
+        }
+        else
+        {
+            output.Table(["SANDBOX", "STATUS", "VERSION", "TEAM", "HOST", "UPDATED", "DEADLINE", "LAST ERROR"],
+            [
+                [
+                    row.Id.ToString(), row.Status, Number(row.Version), row.TeamId.ToString(), row.HostId?.ToString(),
+                    $"{Time(row.UpdatedAt)} ({Age(row.UpdatedAt, now)} ago)", Time(row.OperationDeadline), row.LastError,
+                ],
+            ]);
+        }
+        Section(output, $"History ({history.Count} transitions, from Postgres):", ["VERSION", "AT", "TYPE", "FROM→TO", "ACTOR", "REASON/ERROR", "EVENT"],
+            history.Select(h => new[]
+            {
+                Number(h.Version), Time(h.At), h.Type, $"{h.FromStatus ?? "(new)"}→{h.ToStatus}", h.Actor, h.Error ?? h.Reason, h.EventId.ToString(),
+            }));
+        Section(output, $"On the events stream ({onStream.Count} entries):", EventView.Headers, onStream.Select(e => e.Row()));
+        if (dead.Count > 0)
+        {
+            Section(output, $"Dead-lettered ({dead.Count}; see 'lifecyclectl dead'):", EventView.Headers, dead.Select(e => e.Row()));
+        }
+    }
+
+    private static void Section(Output output, string title, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
+    {
+        output.Line();
+        output.Line(title);
+        var list = rows.ToList();
+        if (list.Count > 0)
+        {
+            output.Table(headers, list);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Streams;
+using StackExchange.Redis;
+
+namespace Lifecycle.Cli.Commands;
+
+/// <summary>
+/// <c>tail</c>: prints events as they arrive. Polls with <c>XRANGE</c> from the last id seen (never a
+/// blocking read, and no consumer group: tailing takes nothing from the appliers).
+/// </summary>
+public static class TailCommand
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    public static Command Create(LifecycleCtl.Runner runner)
+    {
+        var sandbox = new Option<Guid?>("--sandbox") { Description = "Only this sandbox's events" };
+        var type = new Option<string?>("--type") { Description = "Only events of this type, e.g. pause.failed" };
+        var since = new Option<TimeSpan?>("--since")
+        {
+            Description = "Start this far back (e.g. 10m) instead of at the end of the stream",
+            CustomParser = r => Durations.Parse(r),
+        };
+        var count = new Option<int?>("--count") { Description = "Stop after this many matching events (default: run until Ctrl-C)" };
+        var command = new Command("tail", "Print events as they arrive on the events stream") { sandbox, type, since, count };
+        command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
+        {
+            var db = session.Redis;
+            var key = session.Keys.Events;
+            var sandboxId = parsed.GetValue(sandbox)?.ToString();
+            var eventType = parsed.GetValue(type);
+            var remaining = parsed.GetValue(count) ?? int.MaxValue;
+            // The first read starts at --since (inclusive) or after the last entry; later ones after the last seen.
+            var next = parsed.GetValue(since) is { } back
+                ? StreamIds.AtTime(session.Clock.GetUtcNow() - back)
+                : await AfterLastAsync(db, key).ConfigureAwait(false);
+            var output = session.Output;
+            if (!output.Json)
+            {
+                output.Line(EventView.HeaderLine);
+            }
+            while (remaining > 0 && !ct.IsCancellationRequested)
+            {
+                var entries = await db.StreamRangeAsync(key, next, "+", count: 500).ConfigureAwait(false);
+                foreach (var entry in entries)
+                {
+                    next = $"({entry.Id}";
+                    var view = EventView.Of(entry);
+                    if ((sandboxId is null || view.SandboxId == sandboxId) && (eventType is null || view.Type == eventType) && remaining-- > 0)
+                    {
+                        Print(output, view);
+                    }
+                }
+                if (entries.Length == 0)
+                {
+                    try
+                    {
+                        await Task.Delay(PollInterval, session.Clock, ct).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<string> AfterLastAsync(IDatabase db, string key)
+    {
+        var last = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        return last.Length > 0 ? $"({last[0].Id}" : "-";
+    }
+
+    private static void Print(Output output, EventView view)
+    {
+        if (output.Json)
+        {
+            output.WriteJsonLine(view);
+        }
+        else
+        {
+            output.Line(view.Line());
+        }
+    }
+}

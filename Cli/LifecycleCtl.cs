@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Lifecycle.Cli.Commands;
+using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Lifecycle.Cli;
+
+/// <summary>
+/// <c>lifecyclectl</c>: the on-call engineer's view of the streams, the consumer group, dead letters,
+/// hosts and one sandbox's history. Everything it shows can also be read with <c>redis-cli</c> and
+/// <c>psql</c> (docs/runbook.md gives both for each question).
+/// </summary>
+public static class LifecycleCtl
+{
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print JSON (snake_case, like the API) instead of a table",
+        Recursive = true,
+    };
+
+    private static readonly Option<string?> RedisOverride = new("--redis")
+    {
+        Description = "Redis configuration string (default: Lifecycle:Redis:Configuration, as the control plane reads it)",
+        Recursive = true,
+    };
+
+    private static readonly Option<string?> PostgresOverride = new("--postgres")
+    {
+        Description = "Postgres connection string (default: Lifecycle:Postgres:ConnectionString)",
+        Recursive = true,
+    };
+
+    /// <summary>Runs one command line; returns its exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error, CancellationToken ct = default)
+    {
+        var root = new RootCommand("Inspect and steer a Lifecycle control plane: streams, pending entries, dead letters, hosts, sandboxes.");
+        root.Options.Add(Json);
+        root.Options.Add(RedisOverride);
+        root.Options.Add(PostgresOverride);
+        var run = new Runner(configuration, output, error);
+        foreach (var command in new[]
+        {
+            StreamsCommand.Create(run), PendingCommand.Create(run), TailCommand.Create(run), DeadCommand.Create(run),
+            SandboxCommand.Create(run), HostsCommand.Create(run), StuckCommand.Create(run), ReconcileCommand.Create(run),
+        })
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync(parseError.Message).ConfigureAwait(false);
+            }
+            await error.WriteLineAsync("Run 'lifecyclectl --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>StackExchange.Redis appends its whole connection state to a message; the first part says what happened.</summary>
+    private static string FirstPart(string message) =>
+        message.IndexOf(" - ", StringComparison.Ordinal) is var cut and > 0 ? message[..cut] : message;
+
+    /// <summary>Gives each command its session, and turns an unreachable server into a message and an exit code.</summary>
+    public sealed class Runner(IConfiguration configuration, TextWriter output, TextWriter error)
+    {
+        public async Task<int> RunAsync(ParseResult parsed, Func<CliSession, Task<int>> command)
+        {
+            var settings = new Dictionary<string, string?>();
+            if (parsed.GetValue(RedisOverride) is { } redis)
+            {
+                settings[$"{RedisOptions.Section}:Configuration"] = redis;
+            }
+            if (parsed.GetValue(PostgresOverride) is { } postgres)
+            {
+                settings[$"{PostgresOptions.Section}:ConnectionString"] = postgres;
+            }
+            var effective = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(settings).Build();
+            await using var session = CliSession.Create(effective, new Output(output, parsed.GetValue(Json)));
+            try
+            {
+                return await command(session).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            {
+                await error.WriteLineAsync($"cannot reach Redis at {session.RedisEndpoint}: {FirstPart(ex.Message)}").ConfigureAwait(false);
+                return ExitCodes.Unreachable;
+            }
+            catch (Exception ex) when (ex is NpgsqlException { InnerException: SocketException or TimeoutException } or NpgsqlException { IsTransient: true })
+            {
+                await error.WriteLineAsync($"cannot reach Postgres at {session.PostgresEndpoint}: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Unreachable;
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Lifecycle.Cli;
+
+return await LifecycleCtl.RunAsync(args, CliConfiguration.Load(), Console.Out, Console.Error);

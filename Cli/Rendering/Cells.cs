@@ -1,0 +1,24 @@
+using System.Globalization;
+
+namespace Lifecycle.Cli.Rendering;
+
+/// <summary>Table cells: numbers, ages and times in one invariant form.</summary>
+public static class Cells
+{
+    public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    public static string? Age(long? milliseconds) => milliseconds is { } ms ? Durations.Format(ms) : null;
+
+    public static string? Age(DateTimeOffset? at, DateTimeOffset now) => at is { } value ? Durations.Format(now - value) : null;
+
+    public static string? Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("u", CultureInfo.InvariantCulture);
+
+    /// <summary>A <c>timestamptz</c> as Npgsql reads it: a UTC <see cref="DateTime"/>.</summary>
+    public static string? Time(DateTime? at) => Time(Utc(at));
+
+    public static string? Age(DateTime? at, DateTimeOffset now) => Age(Utc(at), now);
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
+}

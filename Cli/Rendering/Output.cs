@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Lifecycle.Cli.Rendering;
+
+/// <summary>
+/// Where a command writes: tables for people, or JSON (snake_case, like the API) with <c>--json</c>.
+/// Tables have no borders, so <c>awk</c> and <c>grep</c> read them as well as people do.
+/// </summary>
+public sealed class Output
+{
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private static readonly JsonSerializerOptions OneLine = new(Indented) { WriteIndented = false };
+
+    private readonly TextWriter _writer;
+    private readonly IAnsiConsole _console;
+
+    public Output(TextWriter writer, bool json)
+    {
+        _writer = writer;
+        Json = json;
+        var terminal = writer == Console.Out && !Console.IsOutputRedirected;
+        _console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        if (!terminal)
+        {
+            // Piped or captured: never wrap a row, a line per row is what scripts expect.
+            _console.Profile.Width = 400;
+        }
+    }
+
+    public bool Json { get; }
+
+    public void WriteJson<T>(T value) => _writer.WriteLine(JsonSerializer.Serialize(value, Indented));
+
+    /// <summary>One compact JSON object per line (NDJSON), for streams of records such as <c>tail</c>.</summary>
+    public void WriteJsonLine<T>(T value)
+    {
+        _writer.WriteLine(JsonSerializer.Serialize(value, OneLine));
+        _writer.Flush();
+    }
+
+    public void Line(string text = "")
+    {
+        _writer.WriteLine(text);
+        _writer.Flush();
+    }
+
+    /// <summary>A table whose cells are plain text (never markup: reasons and errors may hold brackets).</summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
+    {
+        var table = new Table().Border(TableBorder.None).HideRowSeparators();
+        foreach (var header in headers)
+        {
+            table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))).PadLeft(0).PadRight(2));
+        }
+        foreach (var row in rows)
+        {
+            table.AddRow(row.Select(IRenderable (cell) => new Text(cell ?? "-")));
+        }
+        _console.Write(table);
+        _writer.Flush();
+    }
+}

@@ -1,0 +1,46 @@
+using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Lifecycle.Core;
+
+/// <summary>
+/// Registers what every process shares (the control plane, <c>lifecyclectl</c>, the benchmarks):
+/// the connections, the key names and the stores, bound from the same configuration sections.
+/// </summary>
+public static class CoreServiceCollectionExtensions
+{
+    public static IServiceCollection AddLifecycleCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<PostgresOptions>(configuration.GetSection(PostgresOptions.Section));
+        services.Configure<RedisOptions>(configuration.GetSection(RedisOptions.Section));
+        services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var redis = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration);
+            // Start even while Redis is down, and reconnect by itself when it returns.
+            redis.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(redis);
+        });
+        services.AddSingleton<StreamKeys>();
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<ReconcileRequests>();
+        services.AddSingleton<DeadLetters>();
+        services.AddSingleton<StreamInspector>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<SandboxStore>();
+        services.AddSingleton<TransitionHistoryStore>();
+        services.AddSingleton<TeamStore>();
+        services.AddSingleton<HostStore>();
+        services.AddSingleton<HostReportStore>();
+        services.AddSingleton<HostAgentClients>();
+        return services;
+    }
+}
