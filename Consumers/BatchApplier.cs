@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
@@ -30,6 +31,7 @@ public sealed class BatchApplier(
     public async Task<IReadOnlyList<ApplyOutcome>> ApplyAsync(
         StreamEntry[] entries, IReadOnlyDictionary<string, long>? deliveries, string consumer, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var outcomes = new ApplyOutcome[entries.Length];
         var events = new (int Index, StateEvent Event)[entries.Length];
         var eventCount = 0;
@@ -41,12 +43,14 @@ public sealed class BatchApplier(
             if (!StreamFields.TryDecode(entries[i].Values ?? [], out var stateEvent, out var error))
             {
                 outcomes[i] = ApplyOutcome.DeadLettered;
-                dead.Add(new(entries[i].Id, entries[i].Values ?? [], entries[i].Values is null or [] ? DeadLetters.TrimmedWhilePending : error, delivered));
+                var trimmed = entries[i].Values is null or [];
+                dead.Add(new(entries[i].Id, entries[i].Values ?? [], trimmed ? DeadLetters.TrimmedWhilePending : error, delivered,
+                    trimmed ? DeadLetters.Kinds.TrimmedWhilePending : DeadLetters.Kinds.Unreadable));
             }
             else if (delivered > maxDeliveries)
             {
                 outcomes[i] = ApplyOutcome.DeadLettered;
-                dead.Add(new(entries[i].Id, entries[i].Values, $"delivered {delivered} times (more than {maxDeliveries})", delivered));
+                dead.Add(new(entries[i].Id, entries[i].Values, $"delivered {delivered} times (more than {maxDeliveries})", delivered, DeadLetters.Kinds.TooManyDeliveries));
             }
             else if (TransitionTable.Get(stateEvent.Type).EmittedBy == Emitter.Api)
             {
@@ -79,7 +83,8 @@ public sealed class BatchApplier(
         await redis.GetDatabase()
             .StreamAcknowledgeAsync(keys.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
             .ConfigureAwait(false);
-        Count(entries, outcomes);
+        counters.Batch(entries.Length, Stopwatch.GetElapsedTime(started));
+        Count(entries, outcomes, dead);
         return outcomes;
     }
 
@@ -132,8 +137,12 @@ public sealed class BatchApplier(
     /// </summary>
     public async Task DeadLetterTrimmedAsync(RedisValue[] ids, string consumer)
     {
-        await deadLetters.WriteAsync([.. ids.Select(id => new DeadLetters.Letter(id, [], DeadLetters.TrimmedWhilePending, 0))], consumer).ConfigureAwait(false);
-        counters.Add(ApplyOutcome.DeadLettered, "unknown", ids.Length);
+        DeadLetters.Letter[] letters = [.. ids.Select(id => new DeadLetters.Letter(id, [], DeadLetters.TrimmedWhilePending, 0, DeadLetters.Kinds.TrimmedWhilePending))];
+        await deadLetters.WriteAsync(letters, consumer).ConfigureAwait(false);
+        foreach (var letter in letters)
+        {
+            counters.DeadLettered("unknown", letter.Kind);
+        }
     }
 
     private async Task ApplyOneByOneAsync(
@@ -152,7 +161,7 @@ public sealed class BatchApplier(
                 var index = events.Span[i].Index;
                 outcomes[index] = ApplyOutcome.DeadLettered;
                 dead.Add(new(entries[index].Id, entries[index].Values, $"rejected by Postgres: {ex.SqlState} {ex.MessageText}",
-                    deliveries?.GetValueOrDefault(entries[index].Id.ToString(), 1) ?? 1));
+                    deliveries?.GetValueOrDefault(entries[index].Id.ToString(), 1) ?? 1, DeadLetters.Kinds.RejectedByPostgres));
             }
         }
     }
@@ -174,12 +183,21 @@ public sealed class BatchApplier(
         return rounds;
     }
 
-    private void Count(StreamEntry[] entries, ApplyOutcome[] outcomes)
+    private void Count(StreamEntry[] entries, ApplyOutcome[] outcomes, List<DeadLetters.Letter> dead)
     {
+        var kinds = dead.ToDictionary(d => d.SourceId.ToString(), d => d.Kind);
         for (var i = 0; i < entries.Length; i++)
         {
-            var type = entries[i][StreamFields.Type];
-            counters.Add(outcomes[i], type.IsNullOrEmpty ? "unknown" : type.ToString());
+            var value = entries[i][StreamFields.Type];
+            var type = value.IsNullOrEmpty ? "unknown" : value.ToString();
+            if (outcomes[i] == ApplyOutcome.DeadLettered)
+            {
+                counters.DeadLettered(type, kinds.GetValueOrDefault(entries[i].Id.ToString(), DeadLetters.Kinds.Unreadable));
+            }
+            else
+            {
+                counters.Add(outcomes[i], type);
+            }
         }
     }
 }

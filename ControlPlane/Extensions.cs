@@ -32,6 +32,7 @@ public static class Extensions
 
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();
+        services.AddSingleton<OperationCounters>();
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();
 

@@ -1,4 +1,6 @@
 using Lifecycle.Consumers;
+using Lifecycle.ControlPlane.Operations;
+using Lifecycle.Core.Streams;
 using Lifecycle.Reconciler;
 using OpenTelemetry.Metrics;
 
@@ -13,8 +15,9 @@ public static class Telemetry
 {
     public static IServiceCollection AddLifecycleTelemetry(this IServiceCollection services)
     {
+        services.AddSingleton<ClusterGauges>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ApplyCounters.MeterName, ReconcileCounters.MeterName)
+            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddHealthChecks()
@@ -25,6 +28,8 @@ public static class Telemetry
 
     public static WebApplication MapLifecycleTelemetry(this WebApplication app)
     {
+        // Made now, so its gauges exist from the first scrape.
+        app.Services.GetRequiredService<ClusterGauges>();
         app.MapPrometheusScrapingEndpoint("/metrics").DisableRateLimiting();
         app.MapHealthChecks("/readyz").DisableRateLimiting();
         return app;

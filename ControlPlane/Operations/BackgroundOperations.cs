@@ -8,7 +8,8 @@ namespace Lifecycle.ControlPlane.Operations;
 /// <see cref="OperationOptions.DrainTimeout"/> to finish, then are cancelled and left to the
 /// HostMonitor, which settles or re-drives a transient sandbox once its deadline passes.
 /// </summary>
-public sealed partial class BackgroundOperations(IOptions<OperationOptions> options, ILogger<BackgroundOperations> logger)
+public sealed partial class BackgroundOperations(
+    IOptions<OperationOptions> options, TimeProvider clock, OperationCounters counters, ILogger<BackgroundOperations> logger)
     : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
@@ -17,8 +18,11 @@ public sealed partial class BackgroundOperations(IOptions<OperationOptions> opti
 
     public int InFlight => _inFlight.Count;
 
-    /// <summary>Starts <paramref name="work"/> at once; it gets a token that fires when it is abandoned at shutdown.</summary>
-    public void Start(Guid sandboxId, Func<CancellationToken, Task> work)
+    /// <summary>
+    /// Starts <paramref name="work"/> at once; it gets a token that fires when it is abandoned at
+    /// shutdown, and returns how it ended, for the metrics.
+    /// </summary>
+    public void Start(string operation, Guid sandboxId, Func<CancellationToken, Task<string>> work)
     {
         var id = Interlocked.Increment(ref _nextId);
         // Tracked before it runs, so an operation that ends at once cannot leave its entry behind.
@@ -26,12 +30,16 @@ public sealed partial class BackgroundOperations(IOptions<OperationOptions> opti
         var task = Task.Run(async () =>
         {
             await tracked.Task.ConfigureAwait(false);
+            var started = clock.GetTimestamp();
+            counters.Started(operation);
+            var outcome = OperationCounters.Crashed;
             try
             {
-                await work(_abandon.Token).ConfigureAwait(false);
+                outcome = await work(_abandon.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
             {
+                outcome = OperationCounters.Abandoned;
                 LogAbandoned(sandboxId);
             }
             catch (Exception ex)
@@ -41,6 +49,7 @@ public sealed partial class BackgroundOperations(IOptions<OperationOptions> opti
             }
             finally
             {
+                counters.Completed(operation, outcome, clock.GetElapsedTime(started));
                 _inFlight.TryRemove(id, out _);
             }
         });

@@ -82,7 +82,7 @@ public sealed partial class OperationRequests(
             // The transition is committed with its history row; the stream copy is for watchers only.
             LogPublishFailed(ex, requested.EventId, row.Id);
         }
-        background.Start(row.Id, ct => runner.RunAsync(operation, row, ct));
+        background.Start(operation.Name, row.Id, ct => runner.RunAsync(operation, row, ct));
     }
 
     private DateTimeOffset Deadline() => clock.GetUtcNow() + options.Value.Deadline;

@@ -23,8 +23,11 @@ public sealed partial class OperationRunner(
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary><paramref name="sandbox"/> is the row as the API left it: in the operation's transient state.</summary>
-    public async Task RunAsync(SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
+    /// <summary>
+    /// <paramref name="sandbox"/> is the row as the API left it: in the operation's transient state.
+    /// Returns how it ended (<see cref="OperationCounters.Succeeded"/> or <see cref="OperationCounters.Failed"/>).
+    /// </summary>
+    public async Task<string> RunAsync(SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
     {
         var client = clients.For(sandbox.HostAddress!);
         string? error = null;
@@ -51,11 +54,10 @@ public sealed partial class OperationRunner(
         if (error is null)
         {
             LogSucceeded(operation.Name, sandbox.Id);
+            return OperationCounters.Succeeded;
         }
-        else
-        {
-            LogFailed(operation.Name, sandbox.Id, error);
-        }
+        LogFailed(operation.Name, sandbox.Id, error);
+        return OperationCounters.Failed;
     }
 
     private static bool IsAmbiguous(StatusCode code) =>

@@ -34,6 +34,15 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
+    /// <summary>How many hosts are in each status, for metrics.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
+    {
+        const string sql = "SELECT status, count(*) FROM hosts GROUP BY status";
+        await using var conn = dataSource.CreateConnection();
+        var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Status, r => r.Count);
+    }
+
     /// <summary>Every host, decommissioned ones included, in service first.</summary>
     public async Task<IReadOnlyList<HostRow>> ListAsync(CancellationToken ct)
     {

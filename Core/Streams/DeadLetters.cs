@@ -16,8 +16,20 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
     /// <summary>Why an entry that was deleted from the stream while pending is a dead letter.</summary>
     public const string TrimmedWhilePending = "trimmed while pending";
 
-    /// <summary>One entry to set aside: its id on the events stream, its fields (none if trimmed), and why.</summary>
-    public sealed record Letter(RedisValue SourceId, NameValueEntry[] Fields, string Reason, long Deliveries);
+    /// <summary>
+    /// One entry to set aside: its id on the events stream, its fields (none if trimmed), why (in
+    /// words), and the <see cref="Kinds">kind</see> of why (a bounded set, for metrics).
+    /// </summary>
+    public sealed record Letter(RedisValue SourceId, NameValueEntry[] Fields, string Reason, long Deliveries, string Kind);
+
+    /// <summary>The kinds of reason an entry is dead-lettered for.</summary>
+    public static class Kinds
+    {
+        public const string Unreadable = "unreadable";
+        public const string TooManyDeliveries = "too_many_deliveries";
+        public const string RejectedByPostgres = "rejected_by_postgres";
+        public const string TrimmedWhilePending = "trimmed_while_pending";
+    }
 
     /// <summary>Writes the letters in one pipelined batch.</summary>
     public async Task WriteAsync(IReadOnlyCollection<Letter> letters, string consumer)
