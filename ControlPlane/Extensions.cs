@@ -28,6 +28,7 @@ public static class Extensions
         services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.Section));
         services.AddPerKeyRateLimits();
         services.AddLifecycleTelemetry();
+        builder.AddLifecycleLogging();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         services.AddSingleton<OperationRunner>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Logging;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
@@ -50,6 +51,7 @@ public sealed partial class ReconcilePass(
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = ct },
             async (host, passToken) =>
             {
+                using var scope = logger.BeginHostScope(host.Id, host.Name);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(passToken);
                 deadline.CancelAfter(options.Value.HostDeadline);
                 try

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Logging;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
@@ -29,6 +30,7 @@ public sealed partial class OperationRunner(
     /// </summary>
     public async Task<string> RunAsync(SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
     {
+        using var scope = logger.BeginOperationScope(operation.Name, sandbox.Id, sandbox.HostId);
         var client = clients.For(sandbox.HostAddress!);
         string? error = null;
         try
@@ -53,10 +55,10 @@ public sealed partial class OperationRunner(
         await PublishWithRetryAsync(outcome, ct).ConfigureAwait(false);
         if (error is null)
         {
-            LogSucceeded(operation.Name, sandbox.Id);
+            LogSucceeded(operation.Name, sandbox.Id, outcome.EventId);
             return OperationCounters.Succeeded;
         }
-        LogFailed(operation.Name, sandbox.Id, error);
+        LogFailed(operation.Name, sandbox.Id, error, outcome.EventId);
         return OperationCounters.Failed;
     }
 
@@ -104,11 +106,11 @@ public sealed partial class OperationRunner(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} of sandbox {SandboxId} succeeded on its host")]
-    private partial void LogSucceeded(string operation, Guid sandboxId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} of sandbox {SandboxId} succeeded on its host; published {EventId}")]
+    private partial void LogSucceeded(string operation, Guid sandboxId, Guid eventId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} failed on its host: {Error}")]
-    private partial void LogFailed(string operation, Guid sandboxId, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} failed on its host: {Error}; published {EventId}")]
+    private partial void LogFailed(string operation, Guid sandboxId, string error, Guid eventId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} failed (attempt {Attempt}); retrying")]
     private partial void LogPublishRetry(Exception ex, Guid eventId, int attempt);

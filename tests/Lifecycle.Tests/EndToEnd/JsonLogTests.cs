@@ -1,0 +1,73 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lifecycle.HostAgentSim;
+using Lifecycle.HostAgentSim.Fleet;
+
+namespace Lifecycle.Tests.EndToEnd;
+
+/// <summary>The control plane's console log in JSON, as a log shipper reads it from a real process.</summary>
+public sealed class JsonLogTests
+{
+    private const string AdminKey = "json-log-admin-key";
+    private const string TeamKey = "json-log-team-key";
+
+    [Test]
+    public async Task Every_line_is_json_and_an_operation_logs_its_sandbox_host_event_and_the_requests_trace()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var port = LocalServers.FreePort();
+        using var process = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, $"test:{Guid.NewGuid():N}:",
+            $"urls=http://127.0.0.1:{port}", "Lifecycle:Logging:Format=json", "Logging:LogLevel:Default=Information",
+            $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}", "Lifecycle:HostMonitor:Enabled=false");
+        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
+        {
+            ControlPlaneUrl = $"http://127.0.0.1:{port}",
+            AdminKey = AdminKey,
+        }, CancellationToken.None);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sandboxes") { Content = JsonContent.Create(new { template = "base" }) };
+        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(BitConverter.GetBytes(42L))}-01");
+        var created = await client.SendAsync(request);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        JsonElement? succeeded = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (succeeded is null && DateTime.UtcNow < deadline)
+        {
+            succeeded = Parsed(process).Cast<JsonElement?>().FirstOrDefault(e => Text(e!.Value, "sandbox_id") == id && Text(e.Value, "message")!.Contains("succeeded", StringComparison.Ordinal));
+            await Task.Delay(100);
+        }
+
+        Assert.That(succeeded, Is.Not.Null, string.Join('\n', process.Lines));
+        var entry = succeeded!.Value;
+        Assert.That(Text(entry, "trace_id"), Is.EqualTo(traceId), "the request's trace follows it into the background operation");
+        Assert.That(Text(entry, "host_id"), Is.EqualTo(fleet.Hosts[0].HostId.ToString()));
+        Assert.That(Guid.TryParse(Text(entry, "event_id"), out _), Is.True, "the outcome event it published");
+        Assert.That(Text(entry, "operation"), Is.EqualTo("create"));
+        Assert.That(Text(entry, "level"), Is.EqualTo("information"));
+        Assert.That(process.Lines.Where(line => line.Length > 0).All(IsJsonObject), Is.True, string.Join('\n', process.Lines.Where(l => !IsJsonObject(l))));
+    }
+
+    private static IEnumerable<JsonElement> Parsed(ControlPlaneProcess process) =>
+        process.Lines.Where(IsJsonObject).Select(line => JsonDocument.Parse(line).RootElement);
+
+    private static bool IsJsonObject(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string? Text(JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : null;
+}
