@@ -14,7 +14,9 @@ public static partial class Durations
         var match = Pattern().Match(text.Trim());
         if (!match.Success || text.Trim().Length == 0)
         {
-            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
+            // hh:mm:ss too, but never a bare number: TimeSpan would read "5" as five days.
+            return text.Contains(':', StringComparison.Ordinal)
+                && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
         }
         foreach (Capture part in match.Groups["part"].Captures)
         {
