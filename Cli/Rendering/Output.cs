@@ -22,25 +22,13 @@ public sealed class Output
     private static readonly JsonSerializerOptions OneLine = new(Indented) { WriteIndented = false };
 
     private readonly TextWriter _writer;
-    private readonly IAnsiConsole _console;
+    private readonly bool _terminal;
 
     public Output(TextWriter writer, bool json)
     {
         _writer = writer;
         Json = json;
-        var terminal = writer == Console.Out && !Console.IsOutputRedirected;
-        _console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        if (!terminal)
-        {
-            // Piped or captured: never wrap a row, a line per row is what scripts expect.
-            _console.Profile.Width = 400;
-        }
+        _terminal = writer == Console.Out && !Console.IsOutputRedirected;
     }
 
     public bool Json { get; }
@@ -72,7 +60,30 @@ public sealed class Output
         {
             table.AddRow(row.Select(IRenderable (cell) => new Text(cell ?? "-")));
         }
-        _console.Write(table);
+        // Rendered aside, so each line goes out without the padding Spectre gives the last column.
+        using var rendered = new StringWriter();
+        ConsoleOn(rendered).Write(table);
+        foreach (var line in rendered.ToString().Split('\n'))
+        {
+            if (line.TrimEnd() is { Length: > 0 } text)
+            {
+                _writer.WriteLine(text);
+            }
+        }
         _writer.Flush();
+    }
+
+    private IAnsiConsole ConsoleOn(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = _terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = _terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        // A terminal keeps its width; piped or captured output never wraps a row: a line per row is what scripts expect.
+        console.Profile.Width = _terminal ? Console.WindowWidth : 400;
+        return console;
     }
 }
