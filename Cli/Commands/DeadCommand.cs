@@ -108,11 +108,10 @@ public static class DeadCommand
     {
         public static LetterView Of(StreamEntry letter, DateTimeOffset now)
         {
+            string? Field(string name) => EventView.Field(letter, name);
             var id = letter.Id.ToString();
-            string? Field(string name) => letter[name] is { IsNullOrEmpty: false } value ? value.ToString() : null;
-            return new LetterView(id, (long)(now - StreamIds.TimeOf(id)).TotalMilliseconds, Field(DeadLetters.ReasonField),
-                Field(DeadLetters.SourceIdField), long.TryParse(Field(DeadLetters.DeliveriesField), out var n) ? n : 0,
-                Field(DeadLetters.ConsumerField), EventView.Of(letter));
+            return new LetterView(id, Cells.AgeMs(id, now), Field(DeadLetters.ReasonField), Field(DeadLetters.SourceIdField),
+                long.TryParse(Field(DeadLetters.DeliveriesField), out var n) ? n : 0, Field(DeadLetters.ConsumerField), EventView.Of(letter));
         }
     }
 }

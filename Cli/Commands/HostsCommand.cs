@@ -46,7 +46,7 @@ public static class HostsCommand
     {
         public static HostView Of(HostRow host, DateTimeOffset now) => new(
             host.Id, host.Name, host.Status, host.GrpcAddress, host.LastHeartbeatAt,
-            host.LastHeartbeatAt is { } at ? (long)(now - new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc))).TotalMilliseconds : null,
+            AgeMs(host.LastHeartbeatAt, now),
             JsonSerializer.Deserialize<Dictionary<string, long>>(host.SandboxCounts) ?? []);
     }
 }

@@ -38,7 +38,7 @@ public static class PendingCommand
                 var view = found.Length > 0 ? EventView.Of(found[0]) : null;
                 var id = p.MessageId.ToString();
                 return new PendingView(id, p.ConsumerName.ToString(), p.IdleTimeInMilliseconds, p.DeliveryCount,
-                    (long)(now - StreamIds.TimeOf(id)).TotalMilliseconds, view?.Type, view?.SandboxId, found.Length == 0);
+                    AgeMs(id, now), view?.Type, view?.SandboxId, found.Length == 0);
             }).ToList();
 
             var output = session.Output;

@@ -123,6 +123,4 @@ public static class StreamsCommand
         IReadOnlyList<ConsumerReport> Consumers);
 
     private static DateTimeOffset? At(string? id) => id is null ? null : StreamIds.TimeOf(id);
-
-    private static long? AgeMs(DateTimeOffset? at, DateTimeOffset now) => at is { } value ? (long)(now - value).TotalMilliseconds : null;
 }

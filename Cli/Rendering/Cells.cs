@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lifecycle.Core.Streams;
 
 namespace Lifecycle.Cli.Rendering;
 
@@ -19,6 +20,14 @@ public static class Cells
     public static string? Time(DateTime? at) => Time(Utc(at));
 
     public static string? Age(DateTime? at, DateTimeOffset now) => Age(Utc(at), now);
+
+    /// <summary>Milliseconds from <paramref name="at"/> to <paramref name="now"/>, for JSON.</summary>
+    public static long? AgeMs(DateTimeOffset? at, DateTimeOffset now) => at is { } value ? (long)(now - value).TotalMilliseconds : null;
+
+    public static long? AgeMs(DateTime? at, DateTimeOffset now) => AgeMs(Utc(at), now);
+
+    /// <summary>How long ago a stream entry was added: its id carries the time.</summary>
+    public static long AgeMs(string entryId, DateTimeOffset now) => (long)(now - StreamIds.TimeOf(entryId)).TotalMilliseconds;
 
     private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 }

@@ -14,12 +14,14 @@ public sealed record EventView(
 {
     public static EventView Of(StreamEntry entry)
     {
-        string? Field(string name) => entry[name] is { IsNullOrEmpty: false } value ? value.ToString() : null;
         var id = entry.Id.ToString();
-        return new EventView(id, StreamIds.TimeOf(id), Field(StreamFields.EventId), Field(StreamFields.Type),
-            Field(StreamFields.SandboxId), Field(StreamFields.HostId), Field(StreamFields.From), Field(StreamFields.To),
-            Field(StreamFields.Version), Field(StreamFields.Actor), Field(StreamFields.Reason), Field(StreamFields.Error));
+        return new EventView(id, StreamIds.TimeOf(id), Field(entry, StreamFields.EventId), Field(entry, StreamFields.Type),
+            Field(entry, StreamFields.SandboxId), Field(entry, StreamFields.HostId), Field(entry, StreamFields.From), Field(entry, StreamFields.To),
+            Field(entry, StreamFields.Version), Field(entry, StreamFields.Actor), Field(entry, StreamFields.Reason), Field(entry, StreamFields.Error));
     }
+
+    /// <summary>A field's value, or null when the entry lacks it or it is empty (absent values are empty strings on the stream).</summary>
+    public static string? Field(StreamEntry entry, string name) => entry[name] is { IsNullOrEmpty: false } value ? value.ToString() : null;
 
     public static readonly string[] Headers = ["ENTRY", "ADDED", "TYPE", "SANDBOX", "FROM→TO", "ACTOR", "REASON/ERROR"];
 
