@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Security;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
@@ -32,7 +33,7 @@ public static class HostEndpoints
     }
 
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(
-        HttpRequest request, StrictJson json, HostStore hosts, CancellationToken ct)
+        HttpRequest request, StrictJson json, HostStore hosts, HostPlacement placement, CancellationToken ct)
     {
         var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
         if (body.Value is null)
@@ -50,6 +51,7 @@ public static class HostEndpoints
             return Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
                 $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host."));
         }
+        placement.Invalidate();
         return TypedResults.Created($"/v1/hosts/{row.Id}", HostResponse.From(row, token));
     }
 
@@ -67,7 +69,7 @@ public static class HostEndpoints
 
     /// <summary>Revokes the token at once; the HostMonitor then moves the host's sandboxes to missing and on to stopped.</summary>
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
-        string id, HostStore hosts, ReconcileRequests reconcile, CancellationToken ct)
+        string id, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var hostId))
         {
@@ -78,6 +80,7 @@ public static class HostEndpoints
         {
             return Problem(NotFound(hostId));
         }
+        placement.Invalidate();
         await reconcile.RequestAsync(null);
         return TypedResults.Ok(HostResponse.From(row));
     }
@@ -90,7 +93,7 @@ public static class HostEndpoints
 
     /// <summary>A host's heartbeat. One that comes back from unreachable gets a pass of its own at once.</summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Heartbeat(
-        string id, ClaimsPrincipal host, HostStore hosts, ReconcileRequests reconcile, CancellationToken ct)
+        string id, ClaimsPrincipal host, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var hostId))
         {
@@ -108,6 +111,7 @@ public static class HostEndpoints
         }
         if (before == HostStatus.Unreachable)
         {
+            placement.Invalidate();
             await reconcile.RequestAsync(hostId);
         }
         return TypedResults.Accepted((string?)null);

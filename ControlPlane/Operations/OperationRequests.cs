@@ -1,4 +1,5 @@
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
@@ -12,6 +13,7 @@ namespace Lifecycle.ControlPlane.Operations;
 /// </summary>
 public sealed partial class OperationRequests(
     SandboxStore store,
+    HostPlacement placement,
     EventPublisher publisher,
     BackgroundOperations background,
     OperationRunner runner,
@@ -28,16 +30,27 @@ public sealed partial class OperationRequests(
         var requested = SandboxOperation.Create.Requested;
         var created = new StateEvent(Guid.CreateVersion7(), requested.EventType, sandbox.Id, sandbox.TeamId, null,
             null, SandboxOperation.Create.InProgress, 0, Actors.Team(sandbox.TeamId), null, null, clock.GetUtcNow());
-        var row = await store.CreateOnLeastLoadedHostAsync(sandbox, created, Deadline(), ct).ConfigureAwait(false);
-        if (row is null)
+        // A second try when the chosen host is no longer online: the counts were stale, read them afresh.
+        for (var attempt = 1; attempt <= 2; attempt++)
         {
-            var earlier = sandbox.IdempotencyKey is null
-                ? null
-                : await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct).ConfigureAwait(false);
-            return earlier is null ? new RequestOutcome.NoCapacity() : new RequestOutcome.Accepted(earlier);
+            if (await placement.ChooseAsync(ct).ConfigureAwait(false) is not { } hostId)
+            {
+                return new RequestOutcome.NoCapacity();
+            }
+            var row = await store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct).ConfigureAwait(false);
+            if (row is not null)
+            {
+                await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row).ConfigureAwait(false);
+                return new RequestOutcome.Accepted(row);
+            }
+            if (sandbox.IdempotencyKey is not null
+                && await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct).ConfigureAwait(false) is { } earlier)
+            {
+                return new RequestOutcome.Accepted(earlier);
+            }
+            placement.Invalidate();
         }
-        await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row).ConfigureAwait(false);
-        return new RequestOutcome.Accepted(row);
+        return new RequestOutcome.NoCapacity();
     }
 
     /// <summary>Pause, resume or destroy a team's sandbox.</summary>

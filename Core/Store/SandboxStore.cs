@@ -11,20 +11,16 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     static SandboxStore() => SnakeCaseColumns.Apply();
 
     /// <summary>
-    /// Inserts a <c>starting</c> sandbox on the online host with the fewest active sandboxes and
-    /// records its create event, in one statement. Returns null when no host is online, or when the
-    /// team already used the idempotency key (see <see cref="FindByIdempotencyKeyAsync"/>).
+    /// Inserts a <c>starting</c> sandbox on <paramref name="hostId"/> and records its create event, in
+    /// one statement. Returns null when that host is no longer online, or when the team already used
+    /// the idempotency key (see <see cref="FindByIdempotencyKeyAsync"/>).
     /// </summary>
-    public async Task<SandboxRow?> CreateOnLeastLoadedHostAsync(
-        NewSandbox sandbox, StateEvent created, DateTimeOffset deadline, CancellationToken ct)
+    public async Task<SandboxRow?> CreateOnHostAsync(
+        Guid hostId, NewSandbox sandbox, StateEvent created, DateTimeOffset deadline, CancellationToken ct)
     {
         const string sql = $"""
             WITH chosen AS (
-                SELECT h.id
-                  FROM hosts h
-                 WHERE h.status = 'online'
-                 ORDER BY (SELECT count(*) FROM sandboxes a WHERE a.host_id = h.id AND a.status <> 'stopped'), h.id
-                 LIMIT 1
+                SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = 'online'
             ), s AS (
                 INSERT INTO sandboxes (id, team_id, host_id, status, version, template, vcpus, memory_mb, timeout_sec,
                                        metadata, operation_deadline, idempotency_key, created_at, updated_at)
@@ -42,6 +38,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new
         {
+            HostId = hostId,
             sandbox.Id,
             sandbox.TeamId,
             sandbox.Template,
@@ -59,6 +56,24 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             created.Reason,
             At = created.At.UtcDateTime,
         }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every online host with its count of sandboxes that are not <c>stopped</c>: what placement
+    /// balances on. It reads every such sandbox, so <see cref="Hosts.HostPlacement"/> runs it once per
+    /// refresh interval, never per create.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, long>> ActiveSandboxesPerOnlineHostAsync(CancellationToken ct)
+    {
+        const string sql = """
+            SELECT h.id, count(s.id)
+              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> 'stopped'
+             WHERE h.status = 'online'
+             GROUP BY h.id
+            """;
+        await using var conn = dataSource.CreateConnection();
+        var rows = await conn.QueryAsync<(Guid Host, long Active)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Host, r => r.Active);
     }
 
     public async Task<SandboxRow?> FindByIdempotencyKeyAsync(Guid teamId, string idempotencyKey, CancellationToken ct)

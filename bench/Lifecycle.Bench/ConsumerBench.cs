@@ -186,8 +186,8 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
 
     private async Task<(Stats Rate, List<double> LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
     {
-        var consumers = Enumerable.Range(1, processes).Select(i => ConsumerProcess.Start(
-            servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", settings.BatchSize)).ToList();
+        var consumers = Enumerable.Range(1, processes).Select(i => ControlPlaneProcess.Start(
+            servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", $"Lifecycle:Consumer:BatchSize={settings.BatchSize}")).ToList();
         try
         {
             await WaitAsync(async () => (await db.StreamConsumerInfoAsync(Stream, StreamKeys.ApplierGroup)).Count(c => c.Name.ToString().StartsWith($"bench-{processes}-", StringComparison.Ordinal)) == processes);

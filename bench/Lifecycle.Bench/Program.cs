@@ -4,11 +4,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StackExchange.Redis;
 
-// make bench-consumer / bench-reconcile: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile [--quick]
+// make bench-consumer / bench-reconcile / bench-api: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile|api [--quick]
 var part = args.FirstOrDefault() ?? "";
-if (part is not ("consumer" or "reconcile"))
+if (part is not ("consumer" or "reconcile" or "api"))
 {
-    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile [--quick] [--batch N]");
+    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api [--quick] [--batch N]");
     return 2;
 }
 var quick = args.Contains("--quick");
@@ -30,9 +30,12 @@ var versions = new Dictionary<string, string>
     ["redis"] = await RedisVersionAsync(servers.Redis),
 };
 
-IResultSection section = part == "consumer"
-    ? await new ConsumerBench(servers, dataSource, settings).RunAsync()
-    : await new ReconcileBench(servers, dataSource, hosts: quick ? 50 : 500, perHost: 200, repeats: quick ? 1 : 5).RunAsync();
+IResultSection section = part switch
+{
+    "consumer" => await new ConsumerBench(servers, dataSource, settings).RunAsync(),
+    "reconcile" => await new ReconcileBench(servers, dataSource, hosts: quick ? 50 : 500, perHost: 200, repeats: quick ? 1 : 5).RunAsync(),
+    _ => await new ApiBench(servers, dataSource, quick ? new ApiBench.Settings(Repeats: 1, RunSeconds: 3, MemorySandboxes: 5_000, StormSeconds: 3) : new()).RunAsync(),
+};
 var file = ResultsFile.Write(quick ? $"{part}-quick" : part, Machine.Current(), versions, section);
 Console.WriteLine($"results: {file}");
 return 0;

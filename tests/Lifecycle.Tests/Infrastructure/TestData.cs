@@ -16,14 +16,15 @@ public static class TestData
         return (teamId, host?.Id ?? throw new InvalidOperationException($"host {name}-host is already registered"));
     }
 
-    /// <summary>A new <c>starting</c> sandbox of the team, as the API creates it.</summary>
+    /// <summary>A new <c>starting</c> sandbox of the team on its least-loaded online host, as the API creates it.</summary>
     public static async Task<SandboxRow> CreateStartingAsync(SandboxStore store, Guid teamId)
     {
+        var hostId = (await store.ActiveSandboxesPerOnlineHostAsync(CancellationToken.None)).MinBy(h => (h.Value, h.Key)).Key;
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
         var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null,
             SandboxStatus.Starting, 0, Actors.Team(teamId), null, null, now);
-        var row = await store.CreateOnLeastLoadedHostAsync(
+        var row = await store.CreateOnHostAsync(hostId,
             new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null), created, now.AddMinutes(5), CancellationToken.None);
         return row ?? throw new InvalidOperationException("no online host to create a sandbox on");
     }
