@@ -21,7 +21,7 @@ public static class CoreServiceCollectionExtensions
         services.Configure<RedisOptions>(configuration.GetSection(RedisOptions.Section));
         services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        services.AddSingleton(sp => PostgresDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
             var redis = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration);

@@ -59,8 +59,16 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migrat
         }
         finally
         {
-            // Unlock even when cancelled; closing the connection would release it too.
-            await conn.ExecuteAsync(UnlockSql, new { LockKey }).ConfigureAwait(false);
+            // Unlock even when cancelled. Pooled sessions are not reset on return (PostgresDataSource),
+            // so a connection that could not unlock must not go back to the pool still holding the lock.
+            try
+            {
+                await conn.ExecuteAsync(UnlockSql, new { LockKey }).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                NpgsqlConnection.ClearPool(conn);
+            }
         }
     }
 

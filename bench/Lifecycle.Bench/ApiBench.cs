@@ -317,7 +317,6 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
             md.AppendLine(CultureInfo.InvariantCulture, $"- accept at 16 clients / Postgres INSERT at 16 clients: **{AcceptRatio:P0}** (target ≥ {AcceptTarget:P0})");
             md.AppendLine(CultureInfo.InvariantCulture, $"- accept at 64 clients / Postgres INSERT at 64 clients: {Median(Accept64, r => r.PerSecond) / PostgresInserts64.Median:P0}");
             md.AppendLine(CultureInfo.InvariantCulture, $"- accept at 16 clients / bare ASP.NET Core 202 at 16 clients: {Median(Accept16, r => r.PerSecond) / Median(Bare16, r => r.PerSecond):P0}");
-            md.AppendLine(CultureInfo.InvariantCulture, $"- Redis XADD / Postgres INSERT at 16 clients: {RedisXadds16.Median / PostgresInserts16.Median:F1}x (why Postgres, not Redis, bounds the accept rate)");
             md.AppendLine();
             foreach (var line in Targets())
             {
