@@ -57,7 +57,7 @@ CREATE TABLE sandboxes (
 CREATE INDEX sandboxes_team_id_desc ON sandboxes (team_id, id DESC);
 -- Host choice and per-host reconciliation.
 CREATE INDEX sandboxes_host ON sandboxes (host_id);
--- Operations whose deadline passed, for the HostMonitor; set only while a transient state lasts.
+-- (Dropped by 004_no_deadline_index.sql: it made transitions non-HOT and nothing reads by it.)
 CREATE INDEX sandboxes_operation_deadline ON sandboxes (operation_deadline);
 
 -- One row per applied transition, keyed by the event id so a redelivered event is a no-op.
