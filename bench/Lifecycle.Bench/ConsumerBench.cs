@@ -187,7 +187,9 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
     private async Task<(Stats Rate, List<double> LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
     {
         var consumers = Enumerable.Range(1, processes).Select(i => ControlPlaneProcess.Start(
-            servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", $"Lifecycle:Consumer:BatchSize={settings.BatchSize}")).ToList();
+            servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", $"Lifecycle:Consumer:BatchSize={settings.BatchSize}",
+            // Consumers only: a HostMonitor would find the seeded host silent and publish events of its own mid-drain.
+            "Lifecycle:HostMonitor:Enabled=false")).ToList();
         try
         {
             await WaitAsync(async () => (await db.StreamConsumerInfoAsync(Stream, StreamKeys.ApplierGroup)).Count(c => c.Name.ToString().StartsWith($"bench-{processes}-", StringComparison.Ordinal)) == processes);
