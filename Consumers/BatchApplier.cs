@@ -185,14 +185,15 @@ public sealed class BatchApplier(
 
     private void Count(StreamEntry[] entries, ApplyOutcome[] outcomes, List<DeadLetters.Letter> dead)
     {
-        var kinds = dead.ToDictionary(d => d.SourceId.ToString(), d => d.Kind);
+        // Most batches have no dead letter: build the lookup only when one has.
+        var kinds = dead.Count == 0 ? null : dead.ToDictionary(d => d.SourceId.ToString(), d => d.Kind);
         for (var i = 0; i < entries.Length; i++)
         {
             var value = entries[i][StreamFields.Type];
             var type = value.IsNullOrEmpty ? "unknown" : value.ToString();
             if (outcomes[i] == ApplyOutcome.DeadLettered)
             {
-                counters.DeadLettered(type, kinds.GetValueOrDefault(entries[i].Id.ToString(), DeadLetters.Kinds.Unreadable));
+                counters.DeadLettered(type, kinds?.GetValueOrDefault(entries[i].Id.ToString()) ?? DeadLetters.Kinds.Unreadable);
             }
             else
             {

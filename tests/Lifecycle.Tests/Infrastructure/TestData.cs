@@ -1,7 +1,9 @@
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Transitions;
+using Microsoft.Extensions.Options;
 
 namespace Lifecycle.Tests;
 
@@ -19,7 +21,8 @@ public static class TestData
     /// <summary>A new <c>starting</c> sandbox of the team on its least-loaded online host, as the API creates it.</summary>
     public static async Task<SandboxRow> CreateStartingAsync(SandboxStore store, Guid teamId)
     {
-        var hostId = (await store.ActiveSandboxesPerOnlineHostAsync(CancellationToken.None)).MinBy(h => (h.Value, h.Key)).Key;
+        using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions()));
+        var hostId = await placement.ChooseAsync(CancellationToken.None) ?? Guid.Empty;
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
         var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null,
