@@ -261,9 +261,11 @@ public sealed class LifecyclectlTests
     }
 
     /// <summary>The first line holding every fragment, with runs of spaces squeezed to one.</summary>
+    // Fragments match whole words: a consumer named "c1" must not find a row whose random stream key
+    // happens to hold "c1" somewhere in its hex.
     private static string Row(string table, params string[] fragments) =>
         Lines(table).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
-            .FirstOrDefault(l => fragments.All(f => l.Contains(f, StringComparison.Ordinal)))
+            .FirstOrDefault(l => fragments.All(f => $" {l} ".Contains($" {f.Trim()} ", StringComparison.Ordinal)))
         ?? throw new AssertionException($"no line holds {string.Join(", ", fragments)}:\n{table}");
 
     private static IEnumerable<string> Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'));
