@@ -15,7 +15,7 @@ public abstract record Decision
 }
 
 /// <summary>Publish one transition of the table for the sandbox, from the status and version it was read at.</summary>
-public sealed record Transit(SandboxRow Sandbox, string EventType, SandboxStatus To, string Reason) : Decision
+public sealed record Transit(HostedSandbox Sandbox, string EventType, SandboxStatus To, string Reason) : Decision
 {
     public override bool Destructive => To is SandboxStatus.Stopped or SandboxStatus.Error;
 
@@ -23,7 +23,7 @@ public sealed record Transit(SandboxRow Sandbox, string EventType, SandboxStatus
 }
 
 /// <summary>Call the operation's idempotent RPC again: its deadline passed and the host still shows the old state.</summary>
-public sealed record Redrive(SandboxRow Sandbox, SandboxOperation Operation) : Decision
+public sealed record Redrive(HostedSandbox Sandbox, SandboxOperation Operation) : Decision
 {
     public override bool Destructive => false;
 

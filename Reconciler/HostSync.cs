@@ -80,12 +80,20 @@ public sealed partial class HostSync(
     private async Task RedriveAsync(HostAgentClient client, Redrive redrive, HostTarget host, CancellationToken ct)
     {
         var settings = options.Value;
+        // The plan holds no spec (a create's template and sizes): read the whole row, and let it go if
+        // the sandbox has moved on since the plan read it.
+        if (await sandboxes.GetAnyTeamAsync(redrive.Sandbox.Id, ct).ConfigureAwait(false) is not { } sandbox
+            || sandbox.Version != redrive.Sandbox.Version)
+        {
+            LogMovedOn(redrive.Sandbox.Id, redrive.Operation.Name);
+            return;
+        }
         var backoff = settings.RedriveBackoff;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var info = await HostAgentCalls.InvokeAsync(client, redrive.Operation, redrive.Sandbox,
+                var info = await HostAgentCalls.InvokeAsync(client, redrive.Operation, sandbox,
                     clock.GetUtcNow().UtcDateTime + settings.HostDeadline, ct).ConfigureAwait(false);
                 var to = info is null ? SandboxStatus.Stopped : SettlePlanner.Shown(info) ?? redrive.Operation.OnSuccess;
                 counters.Change("redrive", redrive.Operation.Name);
@@ -115,11 +123,14 @@ public sealed partial class HostSync(
         var row = transit.Sandbox;
         await publisher.PublishAsync(ReconcilerEvent.For(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow())).ConfigureAwait(false);
         counters.Change(transit.EventType, transit.Reason);
-        LogTransit(row.Id, host.Name, row.Status, transit.To.ToWire(), transit.EventType, transit.Reason);
+        LogTransit(row.Id, host.Name, row.Status.ToWire(), transit.To.ToWire(), transit.EventType, transit.Reason);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} on {HostName}: {From} -> {To} ({EventType}, {Reason})")]
     private partial void LogTransit(Guid sandboxId, string hostName, string from, string to, string eventType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} moved on before its {Operation} could be re-driven: the next pass decides afresh")]
+    private partial void LogMovedOn(Guid sandboxId, string operation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Destroyed orphan VM {SandboxId} on {HostName}: alive on the host, stopped or unknown in the database for over {Grace}")]
     private partial void LogOrphan(string sandboxId, string hostName, TimeSpan grace);

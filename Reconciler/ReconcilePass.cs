@@ -92,7 +92,7 @@ public sealed partial class ReconcilePass(
     }
 
     /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
-    private async Task PublishAsync(SandboxRow row, string eventType, SandboxStatus to, string reason)
+    private async Task PublishAsync(HostedSandbox row, string eventType, SandboxStatus to, string reason)
     {
         await publisher.PublishAsync(ReconcilerEvent.For(row, eventType, to, reason, null, clock.GetUtcNow())).ConfigureAwait(false);
         counters.Change(eventType, reason);

@@ -15,7 +15,7 @@ namespace Lifecycle.Reconciler;
 /// </summary>
 public static class SettlePlanner
 {
-    public static List<Decision> Plan(IReadOnlyList<SandboxRow> rows, ListSandboxesReply reply, DateTime now, TimeSpan transientGrace)
+    public static List<Decision> Plan(IReadOnlyList<HostedSandbox> rows, ListSandboxesReply reply, DateTime now, TimeSpan transientGrace)
     {
         var onHost = new Dictionary<string, SandboxInfo>(StringComparer.Ordinal);
         foreach (var info in reply.Sandboxes)
@@ -26,7 +26,8 @@ public static class SettlePlanner
         var decisions = new List<Decision>();
         foreach (var row in rows)
         {
-            onHost.TryGetValue(row.Id.ToString(), out var alive);
+            // Taken out as it is matched: what the host still lists at the end is unknown here.
+            onHost.Remove(row.Id.ToString(), out var alive);
             var shown = alive is null ? null : Shown(alive);
             if (alive is not null && shown is null)
             {
@@ -37,15 +38,14 @@ public static class SettlePlanner
                 decisions.Add(decision);
             }
         }
-        var known = rows.Select(r => r.Id.ToString()).ToHashSet(StringComparer.Ordinal);
-        decisions.AddRange(onHost.Keys.Where(id => !known.Contains(id)).Select(id => new Orphan(id)));
+        decisions.AddRange(onHost.Keys.Select(id => new Orphan(id)));
         return decisions;
     }
 
     /// <param name="shown">The state the host shows (running or paused), or null when the host does not list it.</param>
-    private static Decision? Decide(SandboxRow row, SandboxStatus? shown, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
+    private static Decision? Decide(HostedSandbox row, SandboxStatus? shown, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
     {
-        var status = row.StatusValue;
+        var status = row.Status;
         switch (status)
         {
             case Missing:
@@ -65,7 +65,7 @@ public static class SettlePlanner
         }
     }
 
-    private static Decision? DecideTransient(SandboxRow row, SandboxOperation operation, SandboxStatus? shown, DateTime now)
+    private static Decision? DecideTransient(HostedSandbox row, SandboxOperation operation, SandboxStatus? shown, DateTime now)
     {
         var deadlinePassed = row.OperationDeadline is not { } deadline || deadline <= now;
         if (operation == SandboxOperation.Destroy)

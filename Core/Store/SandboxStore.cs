@@ -173,27 +173,27 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>A host's sandboxes that are not stopped, as the HostMonitor compares them with what the host runs.</summary>
-    public async Task<IReadOnlyList<SandboxRow>> NotStoppedOnHostAsync(Guid hostId, CancellationToken ct)
+    public async Task<IReadOnlyList<HostedSandbox>> NotStoppedOnHostAsync(Guid hostId, CancellationToken ct)
     {
         const string sql = $"""
-            SELECT {SandboxRow.Columns}
-              FROM sandboxes s JOIN hosts h ON h.id = s.host_id
+            SELECT {HostedSandbox.Columns}
+              FROM sandboxes s
              WHERE s.host_id = @HostId AND s.status <> 'stopped'
             """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<SandboxRow>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Sandboxes in one of <paramref name="statuses"/> on hosts whose status is <paramref name="hostStatus"/>.</summary>
-    public async Task<IReadOnlyList<SandboxRow>> OnHostsInStatusAsync(string hostStatus, IReadOnlyCollection<SandboxStatus> statuses, CancellationToken ct)
+    public async Task<IReadOnlyList<HostedSandbox>> OnHostsInStatusAsync(string hostStatus, IReadOnlyCollection<SandboxStatus> statuses, CancellationToken ct)
     {
         const string sql = $"""
-            SELECT {SandboxRow.Columns}
+            SELECT {HostedSandbox.Columns}
               FROM sandboxes s JOIN hosts h ON h.id = s.host_id
              WHERE h.status = @HostStatus AND s.status = ANY(@Statuses)
             """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<SandboxRow>(new CommandDefinition(sql, new
+        return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new
         {
             HostStatus = hostStatus,
             Statuses = statuses.Select(s => s.ToWire()).ToArray(),

@@ -3,6 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Grpc.Net.Client;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
@@ -80,6 +84,33 @@ public sealed class HostMonitorTests
 
         Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)), "not before the orphan grace");
         Assert.That(host.TryGet(known, out _), Is.True, "a sandbox the database knows is left running");
+    }
+
+    [Test]
+    public async Task A_create_whose_call_never_reached_the_host_is_re_driven_with_its_whole_spec_after_the_deadline()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
+        var host = harness.Fleet.Hosts[0];
+        var store = harness.Services.GetRequiredService<SandboxStore>();
+        var teamId = await harness.Services.GetRequiredService<TeamStore>().FindTeamByKeyAsync(ControlPlaneHarness.ApiKey, CancellationToken.None)
+            ?? throw new AssertionException("the dev team exists");
+        var id = Guid.CreateVersion7();
+        var at = DateTimeOffset.UtcNow.AddMinutes(-1);
+        // The row a create writes before its call, as if the process died between the two: nobody calls the host.
+        var requested = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null,
+            SandboxStatus.Starting, 0, Actors.Team(teamId), null, null, at);
+        await store.CreateOnHostAsync(host.HostId!.Value,
+            new NewSandbox(id, teamId, "python-3.12", 2, 1024, 600, """{"owner":"ci"}""", null), requested, at.AddSeconds(1), CancellationToken.None);
+
+        await harness.WaitForStatusAsync(id.ToString(), "running", TimeSpan.FromSeconds(10));
+
+        Assert.That(host.TryGet(id.ToString(), out var vm), Is.True, "the host runs it");
+        Assert.That((vm!.Spec.Template, vm.Spec.Vcpus, vm.Spec.MemoryMb, vm.Spec.TimeoutSec), Is.EqualTo(("python-3.12", 2, 1024, 600)));
+        Assert.That(vm.Spec.Metadata, Is.EqualTo(new Dictionary<string, string> { ["owner"] = "ci" }));
+        await using var conn = harness.Database.DataSource.CreateConnection();
+        var settled = await conn.QuerySingleAsync<(string Type, string Actor, string Reason)>(
+            "SELECT type, actor, reason FROM sandbox_transitions WHERE sandbox_id = @Id AND version = 1", new { Id = id });
+        Assert.That(settled, Is.EqualTo(("sandbox.settled", "reconciler", Reasons.Redriven)));
     }
 
     [Test]

@@ -91,7 +91,7 @@ public sealed class SettlePlannerTests
         Assert.That(SettlePlanner.Plan([row], Reply((row.Id.ToString(), SandboxState.Unspecified)), Now, Grace), Is.Empty);
     }
 
-    private static List<Decision> Plan(SandboxRow row, Host host)
+    private static List<Decision> Plan(HostedSandbox row, Host host)
     {
         var id = row.Id.ToString();
         var reply = host switch
@@ -114,7 +114,7 @@ public sealed class SettlePlannerTests
         return reply;
     }
 
-    private static SandboxRow Row(SandboxStatus status, Deadline deadline, TimeSpan updatedAgo) => new(
-        Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), status.ToWire(), 3, "base", 1, 512, 300, "{}", null,
-        deadline == Deadline.Passed ? Now.AddSeconds(-1) : Now.AddMinutes(1), Now.AddHours(-1), Now - updatedAgo, null, "http://127.0.0.1:1");
+    private static HostedSandbox Row(SandboxStatus status, Deadline deadline, TimeSpan updatedAgo) => new(
+        Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), status.ToWire(), 3,
+        deadline == Deadline.Passed ? Now.AddSeconds(-1) : Now.AddMinutes(1), Now - updatedAgo);
 }
