@@ -49,7 +49,7 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
 
         var port = LocalServers.FreePort();
         var api = new Uri($"http://127.0.0.1:{port}");
-        var controlPlane = ControlPlaneProcess.Start(servers, dataSource.ConnectionString, KeyPrefix, "api-bench",
+        var controlPlane = BenchControlPlane.Start(servers, dataSource.ConnectionString, KeyPrefix, "api-bench",
             $"urls={api}", $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}",
             "Lifecycle:RateLimit:PermitsPerSecond=100000000", "Lifecycle:RateLimit:Burst=100000000");
         try

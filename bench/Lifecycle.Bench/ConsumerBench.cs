@@ -186,7 +186,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
 
     private async Task<(Stats Rate, List<double> LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
     {
-        var consumers = Enumerable.Range(1, processes).Select(i => ControlPlaneProcess.Start(
+        var consumers = Enumerable.Range(1, processes).Select(i => BenchControlPlane.Start(
             servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", $"Lifecycle:Consumer:BatchSize={settings.BatchSize}",
             // Consumers only: a HostMonitor would find the seeded host silent and publish events of its own mid-drain.
             "Lifecycle:HostMonitor:Enabled=false")).ToList();
