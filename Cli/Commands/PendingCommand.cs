@@ -15,7 +15,7 @@ public static class PendingCommand
         var minIdle = new Option<TimeSpan?>("--min-idle")
         {
             Description = "Only entries idle at least this long (e.g. 30s): the ones a consumer is stuck on",
-            CustomParser = r => Durations.Parse(r),
+            CustomParser = r => DurationOption.Parse(r),
         };
         var limit = new Option<int>("--limit") { Description = "At most this many entries, oldest first", DefaultValueFactory = _ => 100 };
         var command = new Command("pending", "Pending entries of the appliers group, with idle time and delivery count") { consumer, minIdle, limit };

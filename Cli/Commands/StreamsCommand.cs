@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
 using Lifecycle.Core.Streams;
+using Lifecycle.Core.Text;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;
@@ -15,7 +16,7 @@ public static class StreamsCommand
         var maxPendingAge = new Option<TimeSpan?>("--max-pending-age")
         {
             Description = "Exit 1 when a group's oldest pending entry is older than this (e.g. 1m)",
-            CustomParser = r => Durations.Parse(r),
+            CustomParser = r => DurationOption.Parse(r),
         };
         var maxDead = new Option<long?>("--max-dead") { Description = "Exit 1 when the dead-letter stream holds more entries than this" };
         var command = new Command("streams", "Length, first/last entry and their age, groups, consumers with idle time, pending, lag, oldest pending")

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
 using Lifecycle.Core.Store;
+using Lifecycle.Core.Text;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;
@@ -14,7 +15,7 @@ public static class StuckCommand
         {
             Description = "How long a sandbox may stay unsettled before it counts as stuck (e.g. 5m)",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
-            CustomParser = r => Durations.Parse(r),
+            CustomParser = r => DurationOption.Parse(r),
         };
         var limit = new Option<int>("--limit") { Description = "At most this many, longest-stuck first", DefaultValueFactory = _ => 100 };
         var command = new Command("stuck", "Sandboxes in a transient state or missing for longer than --older-than") { olderThan, limit };

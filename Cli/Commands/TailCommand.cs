@@ -20,7 +20,7 @@ public static class TailCommand
         var since = new Option<TimeSpan?>("--since")
         {
             Description = "Start this far back (e.g. 10m) instead of at the end of the stream",
-            CustomParser = r => Durations.Parse(r),
+            CustomParser = r => DurationOption.Parse(r),
         };
         var count = new Option<int?>("--count") { Description = "Stop after this many matching events (default: run until Ctrl-C)" };
         var command = new Command("tail", "Print events as they arrive on the events stream") { sandbox, type, since, count };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lifecycle.Core.Streams;
+using Lifecycle.Core.Text;
 
 namespace Lifecycle.Cli.Rendering;
 

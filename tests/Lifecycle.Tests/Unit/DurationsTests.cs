@@ -1,4 +1,5 @@
 using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Text;
 
 namespace Lifecycle.Tests.Unit;
 

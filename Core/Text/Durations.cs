@@ -1,11 +1,13 @@
-using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using static System.FormattableString;
 
-namespace Lifecycle.Cli.Rendering;
+namespace Lifecycle.Core.Text;
 
-/// <summary>Durations as people type and read them: <c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>2d</c>.</summary>
+/// <summary>
+/// Durations as people type and read them: <c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>2d</c>, <c>500ms</c>.
+/// Shared by <c>lifecyclectl</c> flags and API query parameters such as <c>wait?timeout=30s</c>.
+/// </summary>
 public static partial class Durations
 {
     public static bool TryParse(string text, out TimeSpan duration)
@@ -32,18 +34,6 @@ public static partial class Durations
             };
         }
         return true;
-    }
-
-    /// <summary>For <c>Option.CustomParser</c>: the duration, or a parse error that names the option.</summary>
-    public static TimeSpan Parse(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (TryParse(text, out var duration))
-        {
-            return duration;
-        }
-        result.AddError($"'{text}' is not a duration; write it like 90s, 5m, 1h30m or 2d");
-        return TimeSpan.Zero;
     }
 
     /// <summary>The two largest units: <c>850ms</c>, <c>12s</c>, <c>3m12s</c>, <c>2h05m</c>, <c>4d03h</c>.</summary>
