@@ -12,7 +12,8 @@ namespace Lifecycle.Consumers;
 /// <summary>
 /// Applies one batch of stream entries: every readable event as a compare-and-set in one
 /// Postgres transaction (in stream order), unreadable ones to the dead-letter stream. Only
-/// after the commit does it acknowledge the whole batch, with one XACK.
+/// after the commit does it acknowledge the whole batch, with one XACK, and name the sandboxes it
+/// changed to waiting long polls.
 /// </summary>
 public sealed class BatchApplier(
     NpgsqlDataSource dataSource,
@@ -22,6 +23,7 @@ public sealed class BatchApplier(
     IOptions<ApplierOptions> options,
     IConnectionMultiplexer redis,
     StreamKeys keys,
+    SandboxChanges changes,
     ApplyCounters counters)
 {
     /// <summary>
@@ -36,6 +38,7 @@ public sealed class BatchApplier(
         var events = new (int Index, StateEvent Event)[entries.Length];
         var eventCount = 0;
         var dead = new List<DeadLetters.Letter>();
+        var apiApplied = new List<Guid>();
         var maxDeliveries = options.Value.MaxDeliveries;
         for (var i = 0; i < entries.Length; i++)
         {
@@ -55,6 +58,7 @@ public sealed class BatchApplier(
             else if (TransitionTable.Get(stateEvent.Type).EmittedBy == Emitter.Api)
             {
                 outcomes[i] = ApplyOutcome.AppliedByApi;
+                apiApplied.Add(stateEvent.SandboxId);
             }
             else
             {
@@ -83,9 +87,24 @@ public sealed class BatchApplier(
         await redis.GetDatabase()
             .StreamAcknowledgeAsync(keys.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
             .ConfigureAwait(false);
+        await changes.PublishAsync(Changed(events.AsSpan(0, eventCount), outcomes, apiApplied)).ConfigureAwait(false);
         counters.Batch(entries.Length, Stopwatch.GetElapsedTime(started));
         Count(entries, outcomes, dead);
         return outcomes;
+    }
+
+    /// <summary>Sandboxes whose rows moved: by this batch, or by the API before it published the event.</summary>
+    private static HashSet<Guid> Changed(ReadOnlySpan<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, List<Guid> apiApplied)
+    {
+        var changed = new HashSet<Guid>(apiApplied);
+        foreach (var (index, stateEvent) in events)
+        {
+            if (outcomes[index] == ApplyOutcome.Applied)
+            {
+                changed.Add(stateEvent.SandboxId);
+            }
+        }
+        return changed;
     }
 
     /// <summary>

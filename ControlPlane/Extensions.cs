@@ -6,6 +6,7 @@ using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.Core;
 using Lifecycle.ControlPlane.Startup;
+using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Authentication;
 
@@ -36,11 +37,13 @@ public static class Extensions
         services.AddSingleton<OperationCounters>();
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();
+        services.AddSingleton<SandboxChangeListener>();
 
         // Hosted services start in this order and stop in reverse: the schema first; operations
         // drain before the consumer stops, so their last events are still applied.
         services.AddHostedService<DatabaseMigrationService>();
         services.AddHostedService<DevModeSeeder>();
+        services.AddHostedService(sp => sp.GetRequiredService<SandboxChangeListener>());
         services.AddEventAppliers(configuration);
         services.AddHostMonitor(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundOperations>());
@@ -76,6 +79,7 @@ public static class Extensions
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting();
         app.MapLifecycleTelemetry();
         app.MapSandboxes();
+        app.MapSandboxOutcomes();
         app.MapHosts();
         app.MapTeams();
         return app;

@@ -32,6 +32,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<StreamKeys>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<ReconcileRequests>();
+        services.AddSingleton<SandboxChanges>();
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<StreamInspector>();
         services.AddSingleton<Migrator>();

@@ -18,11 +18,25 @@ public static class Problems
     /// <summary>An impossible transition, naming the current status (also as the <c>status_now</c> extension).</summary>
     public static ProblemDetails Conflict(string operation, SandboxStatus current)
     {
-        var problem = Make(StatusCodes.Status409Conflict, "Operation not possible in the current status",
-            $"Cannot {operation} a sandbox that is {current.ToWire()}.");
+        return WithCurrent(Make(StatusCodes.Status409Conflict, "Operation not possible in the current status",
+            $"Cannot {operation} a sandbox that is {current.ToWire()}."), current);
+    }
+
+    private static ProblemDetails WithCurrent(ProblemDetails problem, SandboxStatus current)
+    {
         problem.Extensions["current_status"] = current.ToWire();
         return problem;
     }
+
+    /// <summary>A wait that ran out of time, naming the status the sandbox is in.</summary>
+    public static ProblemDetails WaitTimedOut(SandboxStatus awaited, SandboxStatus current, TimeSpan timeout) =>
+        WithCurrent(Make(StatusCodes.Status408RequestTimeout, "Wait timed out",
+            $"The sandbox did not become {awaited.ToWire()} within {timeout.TotalSeconds:0.###} s; it is {current.ToWire()}."), current);
+
+    /// <summary>A wait for a status the sandbox cannot reach from the current one without a new request (running, from error).</summary>
+    public static ProblemDetails Unreachable(SandboxStatus awaited, SandboxStatus current) =>
+        WithCurrent(Make(StatusCodes.Status409Conflict, "Status cannot be reached",
+            $"The sandbox is {current.ToWire()}, from which it cannot become {awaited.ToWire()} without a new request."), current);
 
     public static ProblemDetails NoCapacity() =>
         Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");

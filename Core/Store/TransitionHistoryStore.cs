@@ -8,18 +8,26 @@ public sealed class TransitionHistoryStore(NpgsqlDataSource dataSource)
 {
     static TransitionHistoryStore() => SnakeCaseColumns.Apply();
 
-    /// <summary>A sandbox's history, oldest first.</summary>
-    public async Task<IReadOnlyList<TransitionRow>> ForSandboxAsync(Guid sandboxId, CancellationToken ct)
+    /// <summary>A sandbox's whole history, oldest first.</summary>
+    public Task<IReadOnlyList<TransitionRow>> ForSandboxAsync(Guid sandboxId, CancellationToken ct) =>
+        PageForSandboxAsync(sandboxId, afterVersion: -1, limit: int.MaxValue, ct);
+
+    /// <summary>
+    /// At most <paramref name="limit"/> of a sandbox's transitions after version <paramref name="afterVersion"/>,
+    /// oldest first (one row per version: a unique index).
+    /// </summary>
+    public async Task<IReadOnlyList<TransitionRow>> PageForSandboxAsync(Guid sandboxId, long afterVersion, int limit, CancellationToken ct)
     {
         const string sql = """
             SELECT event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at, applied_at
               FROM sandbox_transitions
-             WHERE sandbox_id = @SandboxId
-             ORDER BY version, applied_at
+             WHERE sandbox_id = @SandboxId AND version > @AfterVersion
+             ORDER BY version
+             LIMIT @Limit
             """;
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<TransitionRow>(
-            new CommandDefinition(sql, new { SandboxId = sandboxId }, cancellationToken: ct)).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<TransitionRow>(new CommandDefinition(sql,
+            new { SandboxId = sandboxId, AfterVersion = afterVersion, Limit = limit }, cancellationToken: ct)).ConfigureAwait(false);
         return rows.AsList();
     }
 

@@ -19,6 +19,9 @@ public sealed class StreamKeys(IOptions<StreamOptions> options)
     /// <summary>Pub/sub channel that wakes idle consumers; a hint only, the stream is the truth.</summary>
     public string WakeChannel => $"{_prefix}lifecycle:events:wake";
 
+    /// <summary>Pub/sub channel naming the sandboxes whose rows the consumer just changed: wakes <c>GET …/wait</c>; a hint only.</summary>
+    public string ChangedChannel => $"{_prefix}lifecycle:sandboxes:changed";
+
     /// <summary>Pub/sub channel asking the HostMonitor's leader for a pass now: a host id, or empty for all hosts.</summary>
     public string ReconcileChannel => $"{_prefix}lifecycle:reconcile";
 }

@@ -40,6 +40,10 @@ public static class TransitionTable
     private static readonly FrozenDictionary<string, Transition> ByType =
         Rows.ToFrozenDictionary(row => row.EventType, StringComparer.Ordinal);
 
+    // After Rows: static fields are initialised in the order they are written.
+    private static readonly FrozenDictionary<SandboxStatus, FrozenSet<SandboxStatus>> ReachableUnasked =
+        Enum.GetValues<SandboxStatus>().ToFrozenDictionary(status => status, ReachableUnaskedFrom);
+
     public static bool TryGet(string? eventType, out Transition transition) =>
         ByType.TryGetValue(eventType ?? "", out transition!);
 
@@ -49,6 +53,31 @@ public static class TransitionTable
     /// <summary>True when an event of this type may move a sandbox from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static bool Allows(string eventType, SandboxStatus? from, SandboxStatus to) =>
         TryGet(eventType, out var row) && row.Allows(from, to);
+
+    /// <summary>
+    /// Whether some chain of rows that nobody has to ask for (outcomes of an operation under way, host
+    /// reports, the HostMonitor; no API request) leads from <paramref name="from"/> to <paramref name="to"/>:
+    /// what a wait for <paramref name="to"/> can still hope for. An errored sandbox never runs again by
+    /// itself, so a wait for running ends there; a running one may still pause or exit by itself.
+    /// </summary>
+    public static bool CanReachUnasked(SandboxStatus from, SandboxStatus to) => ReachableUnasked[from].Contains(to);
+
+    private static FrozenSet<SandboxStatus> ReachableUnaskedFrom(SandboxStatus start)
+    {
+        var seen = new HashSet<SandboxStatus>();
+        var next = new Queue<SandboxStatus>([start]);
+        while (next.TryDequeue(out var status))
+        {
+            foreach (var to in Rows.Where(row => row.EmittedBy != Emitter.Api && row.From.Contains(status)).SelectMany(row => row.To))
+            {
+                if (seen.Add(to))
+                {
+                    next.Enqueue(to);
+                }
+            }
+        }
+        return seen.ToFrozenSet();
+    }
 
     private static Transition Row(string type, SandboxStatus[] from, SandboxStatus[] to, Emitter emitter) =>
         new(type, from.ToFrozenSet(), to.ToFrozenSet(), emitter);

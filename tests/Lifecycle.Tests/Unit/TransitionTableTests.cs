@@ -95,4 +95,21 @@ public sealed class TransitionTableTests
         Assert.That(SandboxStatuses.TryParse("1", out _), Is.False);
         Assert.That(SandboxStatuses.TryParse(null, out _), Is.False);
     }
+
+    [TestCase(Running, Stopped, true)]
+    [TestCase(Running, Paused, true)]
+    [TestCase(Starting, Running, true)]
+    [TestCase(Starting, Error, true)]
+    [TestCase(Resuming, Paused, true)]
+    [TestCase(Missing, Running, true)]
+    [TestCase(Stopping, Stopped, true)]
+    [TestCase(Error, Stopped, false)]
+    [TestCase(Error, Running, false)]
+    [TestCase(Paused, Stopping, false)]
+    [TestCase(Stopped, Running, false)]
+    [TestCase(Stopped, Stopped, false)]
+    public void A_wait_can_hope_only_for_a_status_that_rows_nobody_asks_for_lead_to(SandboxStatus from, SandboxStatus to, bool reachable)
+    {
+        Assert.That(TransitionTable.CanReachUnasked(from, to), Is.EqualTo(reachable));
+    }
 }

@@ -1,0 +1,23 @@
+using Lifecycle.Core.Store;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>One applied transition of a sandbox, as <c>GET /v1/sandboxes/{id}/events</c> shows it.</summary>
+public sealed record SandboxEventResponse(
+    Guid EventId,
+    string Type,
+    string? From,
+    string To,
+    long Version,
+    string Actor,
+    string? Reason,
+    string? Error,
+    DateTime At,
+    DateTime AppliedAt)
+{
+    public static SandboxEventResponse Of(TransitionRow row) =>
+        new(row.EventId, row.Type, row.FromStatus, row.ToStatus, row.Version, row.Actor, row.Reason, row.Error, row.At, row.AppliedAt);
+}
+
+/// <summary>One page of a sandbox's history, oldest first; pass <paramref name="NextCursor"/> back as <c>cursor</c> for the next.</summary>
+public sealed record SandboxEventPage(IReadOnlyList<SandboxEventResponse> Events, string? NextCursor);
