@@ -50,6 +50,8 @@ public static class Extensions
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddProblemDetails();
+        // The OpenAPI document, generated from the endpoints and their typed results at /openapi/v1.json.
+        services.AddOpenApi();
         // No default scheme: each endpoint group names the one credential it takes (a team key, a
         // host token, the admin key), so none is accepted where another is expected.
         services.AddAuthentication()
@@ -78,6 +80,7 @@ public static class Extensions
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting();
         app.MapLifecycleTelemetry();
+        app.MapOpenApi().DisableRateLimiting();
         app.MapSandboxes();
         app.MapSandboxOutcomes();
         app.MapHosts();

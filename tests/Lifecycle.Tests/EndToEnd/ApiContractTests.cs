@@ -18,6 +18,25 @@ public sealed class ApiContractTests
     [OneTimeTearDown]
     public async Task StopAsync() => await _harness.DisposeAsync();
 
+    [Test]
+    public async Task The_openapi_document_describes_every_route_with_the_names_clients_send()
+    {
+        using var anonymous = _harness.ClientWithKey(null);
+
+        var response = await anonymous.GetAsync("/openapi/v1.json");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var document = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(paths, Is.SupersetOf(new[]
+        {
+            "/v1/sandboxes", "/v1/sandboxes/{id}", "/v1/sandboxes/{id}/pause", "/v1/sandboxes/{id}/resume",
+            "/v1/sandboxes/{id}/wait", "/v1/sandboxes/{id}/events", "/v1/hosts/{id}/heartbeat", "/v1/hosts/sandbox-events",
+        }));
+        var sandbox = document.GetProperty("components").GetProperty("schemas").GetProperty("SandboxResponse").GetProperty("properties");
+        Assert.That(sandbox.EnumerateObject().Select(p => p.Name), Does.Contain("last_error").And.Contain("memory_mb"));
+    }
+
     [TestCase("{\"vcpus\": 1", "Malformed JSON")]
     [TestCase("{\"vcpus\": 1, \"colour\": \"red\"}", "Unknown field")]
     [TestCase("{\"vcpus\": -1}", "vcpus")]
