@@ -89,12 +89,15 @@ Try it:
   curl -s -X POST $api/v1/sandboxes -H 'Authorization: Bearer $api_key' \\
        -H 'Content-Type: application/json' -d '{"template":"base","vcpus":1,"memory_mb":512}'
   curl -s $api/v1/sandboxes/ID -H 'Authorization: Bearer $api_key'
+  curl -s "$api/v1/sandboxes/ID/wait?status=running&timeout=30s" -H 'Authorization: Bearer $api_key'
+  curl -s $api/v1/sandboxes/ID/events -H 'Authorization: Bearer $api_key'
   curl -s -X POST $api/v1/sandboxes/ID/pause  -H 'Authorization: Bearer $api_key'
   curl -s -X POST $api/v1/sandboxes/ID/resume -H 'Authorization: Bearer $api_key'
   curl -s -X DELETE $api/v1/sandboxes/ID      -H 'Authorization: Bearer $api_key'
   redis-cli -p $redis_port XRANGE lifecycle:events - +
   ./lifecyclectl streams      (also: pending, tail, dead, sandbox ID, hosts, stuck, reconcile; --json on each)
   curl -s $api/v1/hosts -H 'Authorization: Bearer $admin_key'
+  curl -s $api/openapi/v1.json     (every route)
 
 Ctrl-C stops everything.
 TEXT

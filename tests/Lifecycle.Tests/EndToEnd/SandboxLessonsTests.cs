@@ -86,6 +86,19 @@ public sealed class SandboxLessonsTests
         await _harness.WaitForStatusAsync(id, "running");
     }
 
+    [Test]
+    public async Task Wait_right_after_create_finds_the_sandbox_and_ends_at_once_when_the_create_fails()
+    {
+        var id = await CreateAsync();
+        var running = await ExpectAsync(_harness.Client.GetAsync($"/v1/sandboxes/{id}/wait?status=running&timeout=20s"), HttpStatusCode.OK);
+        Assert.That(running.GetProperty("status").GetString(), Is.EqualTo("running"));
+
+        _harness.Fleet.Hosts[0].FailureRate = 1;
+        var failing = await CreateAsync();
+        var problem = await ExpectAsync(_harness.Client.GetAsync($"/v1/sandboxes/{failing}/wait?status=running&timeout=20s"), HttpStatusCode.Conflict);
+        Assert.That(problem.GetProperty("current_status").GetString(), Is.EqualTo("error"), "an errored sandbox never runs by itself");
+    }
+
     private async Task<string> CreateAsync()
     {
         var created = await ExpectAsync(_harness.Client.PostAsJsonAsync("/v1/sandboxes", new { }), HttpStatusCode.Accepted);
