@@ -21,14 +21,15 @@ public static class HostEndpoints
 
     public static IEndpointRouteBuilder MapHosts(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName);
+        var admin = app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)");
         admin.MapPost("/hosts", Register);
         admin.MapGet("/hosts", List);
         admin.MapGet("/hosts/{id}", Get);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
         admin.MapPost("/reconcile", Reconcile);
-        app.MapPost("/v1/hosts/{id}/heartbeat", Heartbeat).RequireAuthorization(HostTokenAuthentication.SchemeName);
-        app.MapPost("/v1/hosts/sandbox-events", Report).RequireAuthorization(HostTokenAuthentication.SchemeName);
+        var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
+        agents.MapPost("/{id}/heartbeat", Heartbeat);
+        agents.MapPost("/sandbox-events", Report);
         return app;
     }
 

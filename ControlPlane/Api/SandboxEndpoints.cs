@@ -17,13 +17,13 @@ public static class SandboxEndpoints
 
     public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(TeamKeyAuthentication.SchemeName);
-        group.MapPost("/", Create);
+        var group = app.MapSandboxGroup();
+        group.MapPost("/", Create).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/", List);
         group.MapGet("/{id}", Get);
-        group.MapPost("/{id}/pause", Pause);
-        group.MapPost("/{id}/resume", Resume);
-        group.MapDelete("/{id}", Destroy);
+        group.MapPost("/{id}/pause", Pause).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id}/resume", Resume).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{id}", Destroy).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

@@ -29,8 +29,8 @@ public static class SandboxOutcomeEndpoints
 
     public static IEndpointRouteBuilder MapSandboxOutcomes(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(TeamKeyAuthentication.SchemeName);
-        group.MapGet("/{id}/wait", Wait);
+        var group = app.MapSandboxGroup();
+        group.MapGet("/{id}/wait", Wait).ProducesProblem(StatusCodes.Status408RequestTimeout).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id}/events", Events);
         return app;
     }

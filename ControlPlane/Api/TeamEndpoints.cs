@@ -28,7 +28,7 @@ public static class TeamEndpoints
 
     public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/v1/teams").RequireAuthorization(AdminKeyAuthentication.SchemeName);
+        var admin = app.MapGroup("/v1/teams").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("teams (admin)");
         admin.MapPost("/", Create);
         admin.MapGet("/", List);
         admin.MapPost("/{id}/keys", AddKey);

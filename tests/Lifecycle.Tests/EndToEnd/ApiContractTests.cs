@@ -35,6 +35,9 @@ public sealed class ApiContractTests
         }));
         var sandbox = document.GetProperty("components").GetProperty("schemas").GetProperty("SandboxResponse").GetProperty("properties");
         Assert.That(sandbox.EnumerateObject().Select(p => p.Name), Does.Contain("last_error").And.Contain("memory_mb"));
+        var wait = document.GetProperty("paths").GetProperty("/v1/sandboxes/{id}/wait").GetProperty("get");
+        Assert.That(wait.GetProperty("responses").EnumerateObject().Select(r => r.Name), Is.SupersetOf(new[] { "200", "400", "404", "408", "409" }),
+            "the problems a client must handle are declared");
     }
 
     [TestCase("{\"vcpus\": 1", "Malformed JSON")]
