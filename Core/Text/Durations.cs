@@ -20,20 +20,29 @@ public static partial class Durations
             return text.Contains(':', StringComparison.Ordinal)
                 && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
         }
-        foreach (Capture part in match.Groups["part"].Captures)
+        try
         {
-            var unitAt = part.Value.IndexOfAny(['d', 'h', 'm', 's']);
-            var amount = double.Parse(part.Value.AsSpan(0, unitAt), CultureInfo.InvariantCulture);
-            duration += part.Value[unitAt..] switch
+            foreach (Capture part in match.Groups["part"].Captures)
             {
-                "d" => TimeSpan.FromDays(amount),
-                "h" => TimeSpan.FromHours(amount),
-                "m" => TimeSpan.FromMinutes(amount),
-                "s" => TimeSpan.FromSeconds(amount),
-                _ => TimeSpan.FromMilliseconds(amount),
-            };
+                var unitAt = part.Value.IndexOfAny(['d', 'h', 'm', 's']);
+                var amount = double.Parse(part.Value.AsSpan(0, unitAt), CultureInfo.InvariantCulture);
+                duration += part.Value[unitAt..] switch
+                {
+                    "d" => TimeSpan.FromDays(amount),
+                    "h" => TimeSpan.FromHours(amount),
+                    "m" => TimeSpan.FromMinutes(amount),
+                    "s" => TimeSpan.FromSeconds(amount),
+                    _ => TimeSpan.FromMilliseconds(amount),
+                };
+            }
+            return true;
         }
-        return true;
+        catch (OverflowException)
+        {
+            // "99999999999d" is typed input too: refused, never thrown (an API query parameter would answer 500).
+            duration = TimeSpan.Zero;
+            return false;
+        }
     }
 
     /// <summary>The two largest units: <c>850ms</c>, <c>12s</c>, <c>3m12s</c>, <c>2h05m</c>, <c>4d03h</c>.</summary>
