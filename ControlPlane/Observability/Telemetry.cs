@@ -1,5 +1,6 @@
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Operations;
+using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.Core.Streams;
 using Lifecycle.Reconciler;
 using OpenTelemetry.Metrics;
@@ -17,7 +18,7 @@ public static class Telemetry
     {
         services.AddSingleton<ClusterGauges>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName)
+            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName, SandboxChangeListener.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddHealthChecks()

@@ -1,15 +1,32 @@
+using System.Diagnostics.Metrics;
 using Lifecycle.Core.Streams;
 
 namespace Lifecycle.ControlPlane.Waiting;
 
 /// <summary>
 /// Hears which sandboxes changed (<see cref="SandboxChanges"/>) and wakes the long polls watching
-/// them. Holds an entry only while someone watches a sandbox, so memory follows the waiters, not the fleet.
+/// them. Holds an entry only while someone watches a sandbox, so memory follows the waiters, not the
+/// fleet. Meter <c>Lifecycle.Waits</c>: how many waits are open in this replica.
 /// </summary>
-public sealed partial class SandboxChangeListener(SandboxChanges changes, ILogger<SandboxChangeListener> logger) : IHostedService
+public sealed partial class SandboxChangeListener : IHostedService, IDisposable
 {
+    public const string MeterName = "Lifecycle.Waits";
+
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Watched> _watched = [];
+    private readonly SandboxChanges _changes;
+    private readonly ILogger<SandboxChangeListener> _logger;
+    private readonly Meter _meter;
+    private int _waits;
+
+    public SandboxChangeListener(SandboxChanges changes, IMeterFactory meters, ILogger<SandboxChangeListener> logger)
+    {
+        _changes = changes;
+        _logger = logger;
+        _meter = meters.Create(MeterName);
+        _meter.CreateObservableGauge("lifecycle.waits.in_flight", () => Volatile.Read(ref _waits), unit: "{wait}",
+            description: "GET …/wait long polls open in this replica");
+    }
 
     /// <summary>Start watching before reading the row, so a change in between is not missed; dispose to stop.</summary>
     public IDisposable Watch(Guid sandboxId)
@@ -21,6 +38,7 @@ public sealed partial class SandboxChangeListener(SandboxChanges changes, ILogge
                 _watched[sandboxId] = watched = new Watched();
             }
             watched.Watchers++;
+            _waits++;
         }
         return new Unwatch(this, sandboxId);
     }
@@ -40,7 +58,7 @@ public sealed partial class SandboxChangeListener(SandboxChanges changes, ILogge
     {
         try
         {
-            await changes.SubscribeAsync(OnChanged).ConfigureAwait(false);
+            await _changes.SubscribeAsync(OnChanged).ConfigureAwait(false);
         }
         catch (StackExchange.Redis.RedisException ex)
         {
@@ -50,6 +68,8 @@ public sealed partial class SandboxChangeListener(SandboxChanges changes, ILogge
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _meter.Dispose();
 
     private void OnChanged(Guid sandboxId)
     {
@@ -69,9 +89,13 @@ public sealed partial class SandboxChangeListener(SandboxChanges changes, ILogge
     {
         lock (_gate)
         {
-            if (_watched.TryGetValue(sandboxId, out var watched) && --watched.Watchers == 0)
+            if (_watched.TryGetValue(sandboxId, out var watched))
             {
-                _watched.Remove(sandboxId);
+                _waits--;
+                if (--watched.Watchers == 0)
+                {
+                    _watched.Remove(sandboxId);
+                }
             }
         }
     }

@@ -52,6 +52,20 @@ public sealed class WaitAndEventsTests
     }
 
     [Test]
+    public async Task Open_waits_are_a_gauge_on_metrics()
+    {
+        var id = await CreateAsync();
+        await _harness.WaitForStatusAsync(id, "running");
+
+        var waiting = _harness.Client.GetAsync($"/v1/sandboxes/{id}/wait?status=paused&timeout=3s");
+        var whileOpen = await OpenWaitsAsync(expected: 1);
+        Assert.That((await waiting).StatusCode, Is.EqualTo(HttpStatusCode.RequestTimeout));
+        var afterwards = await OpenWaitsAsync(expected: 0);
+
+        Assert.That((whileOpen, afterwards), Is.EqualTo((1.0, 0.0)));
+    }
+
+    [Test]
     public async Task Wait_for_a_status_the_table_can_no_longer_reach_is_409_at_once()
     {
         var id = await CreateAsync();
@@ -145,6 +159,22 @@ public sealed class WaitAndEventsTests
         var unknown = await _harness.Client.GetAsync($"/v1/sandboxes/{Guid.NewGuid()}{path}");
 
         Assert.That((theirs.StatusCode, unknown.StatusCode), Is.EqualTo((HttpStatusCode.NotFound, HttpStatusCode.NotFound)));
+    }
+
+    /// <summary>The gauge once it shows <paramref name="expected"/>, or what it shows after 2 s.</summary>
+    private async Task<double> OpenWaitsAsync(double expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (true)
+        {
+            var metrics = await _harness.Client.GetStringAsync("/metrics");
+            var open = PrometheusText.Single(metrics, "lifecycle_waits_in_flight");
+            if (open == expected || DateTime.UtcNow > deadline)
+            {
+                return open;
+            }
+            await Task.Delay(50);
+        }
     }
 
     private async Task<string> CreateAsync()
