@@ -67,7 +67,7 @@ public sealed class LifecyclectlTests
         var (_, notIdleEnough, _) = await _cluster.RunAsync("pending", "--min-idle", "1h");
 
         Assert.That(exit, Is.EqualTo(ExitCodes.Ok));
-        Assert.That(Row(table, _cluster.PendingIds[0]), Does.Contain($"{SeededCluster.Consumer} ").And.Contain(" 1 ").And.Contain("sandbox.create.requested"));
+        Assert.That(Row(table, _cluster.PendingIds[0]), Does.Contain($" {SeededCluster.Consumer} ").And.Contain(" 1 ").And.Contain("sandbox.create.requested"));
         Assert.That(Row(table, _cluster.PendingIds[1]), Does.Contain("sandbox.create.succeeded").And.Contain(_cluster.Running.ToString()));
         var entries = JsonDocument.Parse(json).RootElement.GetProperty("entries").EnumerateArray().ToList();
         Assert.That(entries.Select(e => e.GetProperty("id").GetString()), Is.EqualTo(_cluster.PendingIds));
