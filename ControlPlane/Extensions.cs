@@ -78,7 +78,7 @@ public static class Extensions
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting().WithTags("health");
         app.MapLifecycleTelemetry();
         app.MapOpenApi().DisableRateLimiting();
         app.MapSandboxes();
