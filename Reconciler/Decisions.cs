@@ -30,6 +30,17 @@ public sealed record Redrive(HostedSandbox Sandbox, SandboxOperation Operation) 
     public override string Key => $"{Sandbox.Id}:redrive:{Operation.Name}:{Sandbox.Version}";
 }
 
+/// <summary>
+/// Call the operation's idempotent RPC to make the host match a settled row (pause a VM the row calls
+/// paused, destroy one for an error row); the row itself does not change.
+/// </summary>
+public sealed record Enforce(HostedSandbox Sandbox, SandboxOperation Operation) : Decision
+{
+    public override bool Destructive => Operation == SandboxOperation.Destroy;
+
+    public override string Key => $"{Sandbox.Id}:enforce:{Operation.Name}:{Sandbox.Version}";
+}
+
 /// <summary>A VM alive on the host for a sandbox the database calls stopped, or does not know on this host.</summary>
 public sealed record Orphan(string SandboxId) : Decision
 {
@@ -44,6 +55,12 @@ public static class Reasons
     public const string HostUnreachable = "host_unreachable";
     public const string HostDecommissioned = "host_decommissioned";
     public const string AliveOnHost = "alive_on_host";
+
+    /// <summary>Found alive after it was lost mid-operation: back to that operation, which is re-driven.</summary>
+    public const string ResumesOperation = "resumes_operation";
+
+    /// <summary>Paused, but the host has neither its VM nor its snapshot.</summary>
+    public const string SnapshotGone = "snapshot_gone";
     public const string AbsentOnHost = "absent_on_host";
     public const string AutoPausedByHost = "auto_paused_by_host";
     public const string HostShowsOutcome = "host_shows_outcome";

@@ -63,6 +63,9 @@ public sealed partial class HostSync(
             case Redrive redrive:
                 await RedriveAsync(client, redrive, host, ct).ConfigureAwait(false);
                 break;
+            case Enforce enforce:
+                await EnforceAsync(client, enforce, host, ct).ConfigureAwait(false);
+                break;
             case Orphan orphan:
                 await client.DestroySandboxAsync(new SandboxRef { SandboxId = orphan.SandboxId },
                     deadline: clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
@@ -93,9 +96,9 @@ public sealed partial class HostSync(
         {
             try
             {
-                var info = await HostAgentCalls.InvokeAsync(client, redrive.Operation, sandbox,
+                var shown = await HostAgentCalls.InvokeAsync(client, redrive.Operation, sandbox,
                     clock.GetUtcNow().UtcDateTime + settings.HostDeadline, ct).ConfigureAwait(false);
-                var to = info is null ? SandboxStatus.Stopped : SettlePlanner.Shown(info) ?? redrive.Operation.OnSuccess;
+                var to = HostOutcomes.SettlesIn(redrive.Operation, shown) ?? redrive.Operation.OnSuccess;
                 counters.Change("redrive", redrive.Operation.Name);
                 await PublishAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null).ConfigureAwait(false);
                 return;
@@ -115,6 +118,23 @@ public sealed partial class HostSync(
         }
     }
 
+    /// <summary>
+    /// Makes the host match a settled row. Read afresh first: a request that moved the sandbox since the
+    /// plan (a resume of a paused one, say) must not be undone. A failure waits for the next pass.
+    /// </summary>
+    private async Task EnforceAsync(HostAgentClient client, Enforce enforce, HostTarget host, CancellationToken ct)
+    {
+        if (await sandboxes.GetAnyTeamAsync(enforce.Sandbox.Id, ct).ConfigureAwait(false) is not { } sandbox
+            || sandbox.Version != enforce.Sandbox.Version)
+        {
+            LogMovedOn(enforce.Sandbox.Id, enforce.Operation.Name);
+            return;
+        }
+        await HostAgentCalls.InvokeAsync(client, enforce.Operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct).ConfigureAwait(false);
+        counters.Change("enforced", enforce.Operation.Name);
+        LogEnforced(enforce.Operation.Name, sandbox.Id, host.Name, sandbox.Status);
+    }
+
     private static bool IsWorthRetrying(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown;
 
@@ -129,8 +149,11 @@ public sealed partial class HostSync(
     [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} on {HostName}: {From} -> {To} ({EventType}, {Reason})")]
     private partial void LogTransit(Guid sandboxId, string hostName, string from, string to, string eventType, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} moved on before its {Operation} could be re-driven: the next pass decides afresh")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} moved on before its {Operation} could be carried out: the next pass decides afresh")]
     private partial void LogMovedOn(Guid sandboxId, string operation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ran {Operation} on sandbox {SandboxId} on {HostName}: the host did not match its {Status} row")]
+    private partial void LogEnforced(string operation, Guid sandboxId, string hostName, string status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Destroyed orphan VM {SandboxId} on {HostName}: alive on the host, stopped or unknown in the database for over {Grace}")]
     private partial void LogOrphan(string sandboxId, string hostName, TimeSpan grace);

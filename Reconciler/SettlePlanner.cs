@@ -1,3 +1,4 @@
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Transitions;
@@ -31,24 +32,18 @@ public static class SettlePlanner
                 onHost.TryAdd(id, info);
             }
         }
-        var autoPaused = new HashSet<Guid>();
-        foreach (var id in reply.AutoPausedIds)
-        {
-            if (Guid.TryParse(id, out var parsed))
-            {
-                autoPaused.Add(parsed);
-            }
-        }
+        var autoPaused = ParsedIds(reply.AutoPausedIds);
+        var stored = ParsedIds(reply.StoredSnapshotIds);
         foreach (var row in rows)
         {
             // Taken out as it is matched: what the host still lists at the end is unknown here.
             onHost.Remove(row.Id, out var alive);
-            var shown = alive is null ? null : Shown(alive);
+            var shown = alive is not null ? HostView.Status(alive) : stored.Contains(row.Id) ? Paused : null;
             if (alive is not null && shown is null)
             {
                 continue; // a state this control plane does not know: decide nothing on it
             }
-            if (Decide(row, shown, autoPaused.Contains(row.Id), now, transientGrace) is { } decision)
+            if (Decide(row, shown, alive is not null, autoPaused.Contains(row.Id), now, transientGrace) is { } decision)
             {
                 decisions.Add(decision);
             }
@@ -57,62 +52,75 @@ public static class SettlePlanner
         return decisions;
     }
 
-    /// <param name="shown">The state the host shows (running or paused), or null when the host does not list it.</param>
-    private static Decision? Decide(HostedSandbox row, SandboxStatus? shown, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
+    /// <param name="shown">What the host shows: running, paused (its VM, or a snapshot kept off the host), or null for neither.</param>
+    /// <param name="vmOnHost">True when a VM for the row runs or sits paused on the host itself.</param>
+    private static Decision? Decide(HostedSandbox row, SandboxStatus? shown, bool vmOnHost, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
     {
         var status = row.Status;
         switch (status)
         {
             case Missing:
-                return shown is { } back
-                    ? new Transit(row, EventTypes.Found, back, Reasons.AliveOnHost)
-                    : new Transit(row, EventTypes.Vanished, Stopped, Reasons.AbsentOnHost);
+                return DecideMissing(row, shown);
             case Running when shown == Paused || (shown is null && autoPausedByHost):
                 return new Transit(row, EventTypes.AutoPaused, Paused, Reasons.AutoPausedByHost);
             case Running when shown is null:
                 return new Transit(row, EventTypes.Exited, Stopped, Reasons.AbsentOnHost);
+            case Paused when shown is null:
+                return new Transit(row, EventTypes.Vanished, Stopped, Reasons.SnapshotGone);
+            case Paused when shown == Running && Settled(row, now, transientGrace):
+                // The client was told it is paused (a pause that succeeded, or a resume that failed): the
+                // host is made to match, not the row, so no accepted request is undone.
+                return new Enforce(row, SandboxOperation.Pause);
+            case Error when vmOnHost && Settled(row, now, transientGrace):
+                // An error row holds nothing: whatever failed (a create that timed out, a destroy), a VM
+                // that came up or lived on anyway runs unseen and billed. Destroyed, the row stays error.
+                return new Enforce(row, SandboxOperation.Destroy);
             case Starting or Pausing or Resuming or Stopping:
-                return now - row.UpdatedAt < transientGrace ? null : DecideTransient(row, SandboxOperation.UnderWayIn(status)!, shown, now);
+                return Settled(row, now, transientGrace) ? DecideTransient(row, SandboxOperation.UnderWayIn(status)!, shown, now) : null;
             default:
-                // Running or paused as the host shows, error, or paused but not listed (its snapshot
-                // may live off the host): nothing to settle.
+                // Running or paused as the host shows, or error with nothing on the host.
                 return null;
         }
     }
 
-    private static Decision? DecideTransient(HostedSandbox row, SandboxOperation operation, SandboxStatus? shown, DateTime now)
+    /// <summary>
+    /// Back from missing. Lost mid-operation, it returns to that operation (re-driven once its grace
+    /// passes), whatever the host shows; otherwise it is what the host shows. Gone: vanished.
+    /// </summary>
+    private static Transit DecideMissing(HostedSandbox row, SandboxStatus? shown)
     {
-        var deadlinePassed = row.OperationDeadline is not { } deadline || deadline <= now;
-        if (operation == SandboxOperation.Destroy)
-        {
-            return shown is null
-                ? new Transit(row, EventTypes.Settled, Stopped, Reasons.AbsentOnHost)
-                : deadlinePassed ? new Redrive(row, operation) : null;
-        }
-        if (operation == SandboxOperation.Create)
-        {
-            // Not on the host yet is the old state of a create: the RPC may never have been sent.
-            return shown is { } booted
-                ? new Transit(row, EventTypes.Settled, booted, Reasons.HostShowsOutcome)
-                : deadlinePassed ? new Redrive(row, operation) : null;
-        }
-        if (shown == operation.OnSuccess)
-        {
-            return new Transit(row, EventTypes.Settled, operation.OnSuccess, Reasons.HostShowsOutcome);
-        }
         if (shown is null)
         {
-            // Gone from the host mid-operation: a pause had its snapshot taken; a resume has nothing to resume.
-            return new Transit(row, EventTypes.Settled, operation == SandboxOperation.Pause ? Paused : Error, Reasons.AbsentOnHost);
+            return new Transit(row, EventTypes.Vanished, Stopped, Reasons.AbsentOnHost);
         }
+        return row.LostFrom is { } was && was.IsTransient()
+            ? new Transit(row, EventTypes.Found, was, Reasons.ResumesOperation)
+            : new Transit(row, EventTypes.Found, shown.Value, Reasons.AliveOnHost);
+    }
+
+    /// <summary>Left alone for a grace after its last change: an operation or request may still be acting on it.</summary>
+    private static bool Settled(HostedSandbox row, DateTime now, TimeSpan grace) => now - row.UpdatedAt >= grace;
+
+    private static Decision? DecideTransient(HostedSandbox row, SandboxOperation operation, SandboxStatus? shown, DateTime now)
+    {
+        if (HostOutcomes.SettlesIn(operation, shown) is { } outcome)
+        {
+            return new Transit(row, EventTypes.Settled, outcome, shown is null ? Reasons.AbsentOnHost : Reasons.HostShowsOutcome);
+        }
+        var deadlinePassed = row.OperationDeadline is not { } deadline || deadline <= now;
         return deadlinePassed ? new Redrive(row, operation) : null;
     }
 
-    /// <summary>The host's state as a status: running, paused, or null for a state not known here.</summary>
-    public static SandboxStatus? Shown(SandboxInfo info) => info.State switch
+    private static HashSet<Guid> ParsedIds(IEnumerable<string> ids)
     {
-        SandboxState.Running => Running,
-        SandboxState.Paused => Paused,
-        _ => null,
-    };
+        var parsed = new HashSet<Guid>();
+        foreach (var id in ids)
+        {
+            if (Guid.TryParse(id, out var value))
+            {
+                parsed.Add(value);
+            }
+        }
+        return parsed;
+    }
 }

@@ -10,6 +10,9 @@ public sealed class OperationCounters : IDisposable
 
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
+
+    /// <summary>The RPC's outcome is unknown and the host did not answer when asked: left to the HostMonitor.</summary>
+    public const string Unknown = "unknown";
     public const string Abandoned = "abandoned";
     public const string Crashed = "crashed";
 

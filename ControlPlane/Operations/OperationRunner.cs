@@ -5,7 +5,6 @@ using Lifecycle.Core.Logging;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
-using Lifecycle.HostAgent.V1;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +25,8 @@ public sealed partial class OperationRunner(
 
     /// <summary>
     /// <paramref name="sandbox"/> is the row as the API left it: in the operation's transient state.
-    /// Returns how it ended (<see cref="OperationCounters.Succeeded"/> or <see cref="OperationCounters.Failed"/>).
+    /// Returns how it ended (<see cref="OperationCounters.Succeeded"/>, <see cref="OperationCounters.Failed"/>
+    /// or <see cref="OperationCounters.Unknown"/>).
     /// </summary>
     public async Task<string> RunAsync(SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
     {
@@ -40,10 +40,21 @@ public sealed partial class OperationRunner(
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
             error = $"{ex.StatusCode}: {ex.Status.Detail}";
-            // A timeout or a dropped connection says nothing of what the host did: ask it before declaring failure.
-            if (IsAmbiguous(ex.StatusCode) && await HostShowsDoneAsync(client, operation, sandbox.Id, ct).ConfigureAwait(false))
+            // A timeout or a dropped connection says nothing of what the host did: ask it before declaring
+            // failure. A host that cannot say either (frozen, gone) decides nothing: the sandbox stays in
+            // its transient state, and the HostMonitor settles it against the host after its deadline. A
+            // failure declared here would be final (error), while the VM may well come up a moment later.
+            if (IsAmbiguous(ex.StatusCode))
             {
-                error = null;
+                switch (await AskHostAsync(client, operation, sandbox.Id, ct).ConfigureAwait(false))
+                {
+                    case null:
+                        LogUndecided(operation.Name, sandbox.Id, error);
+                        return OperationCounters.Unknown;
+                    case true:
+                        error = null;
+                        break;
+                }
             }
         }
 
@@ -65,21 +76,17 @@ public sealed partial class OperationRunner(
     private static bool IsAmbiguous(StatusCode code) =>
         code is StatusCode.DeadlineExceeded or StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.Unknown;
 
-    /// <summary>True when ListSandboxes shows the state the operation aimed for.</summary>
-    private async Task<bool> HostShowsDoneAsync(HostAgentClient client, SandboxOperation operation, Guid sandboxId, CancellationToken ct)
+    /// <summary>Whether the host shows the operation done (<see cref="HostOutcomes"/>), or null when it does not answer.</summary>
+    private async Task<bool?> AskHostAsync(HostAgentClient client, SandboxOperation operation, Guid sandboxId, CancellationToken ct)
     {
         try
         {
-            var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
-                deadline: clock.GetUtcNow().UtcDateTime + ProbeTimeout, cancellationToken: ct).ConfigureAwait(false);
-            var onHost = reply.Sandboxes.FirstOrDefault(s => s.SandboxId == sandboxId.ToString());
-            return operation == SandboxOperation.Destroy
-                ? onHost is null
-                : onHost?.State == (operation == SandboxOperation.Pause ? SandboxState.Paused : SandboxState.Running);
+            var shown = await HostAgentCalls.ShowsAsync(client, sandboxId, clock.GetUtcNow().UtcDateTime + ProbeTimeout, ct).ConfigureAwait(false);
+            return HostOutcomes.ShowsDone(operation, shown);
         }
         catch (RpcException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -111,6 +118,9 @@ public sealed partial class OperationRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} failed on its host: {Error}; published {EventId}")]
     private partial void LogFailed(string operation, Guid sandboxId, string error, Guid eventId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} undecided: {Error}, and the host does not answer; left to the HostMonitor")]
+    private partial void LogUndecided(string operation, Guid sandboxId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} failed (attempt {Attempt}); retrying")]
     private partial void LogPublishRetry(Exception ex, Guid eventId, int attempt);

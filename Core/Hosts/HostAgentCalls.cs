@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Transitions;
 using Lifecycle.HostAgent.V1;
@@ -12,33 +13,50 @@ namespace Lifecycle.Core.Hosts;
 /// </summary>
 public static class HostAgentCalls
 {
-    /// <summary>What the host reports afterwards: the sandbox, or null once destroyed.</summary>
-    public static async Task<SandboxInfo?> InvokeAsync(
+    /// <summary>Calls the operation's RPC; returns what the host shows afterwards (null once destroyed).</summary>
+    public static async Task<SandboxStatus?> InvokeAsync(
         HostAgentClient client, SandboxOperation operation, SandboxRow sandbox, DateTime deadline, CancellationToken ct)
     {
         var target = new SandboxRef { SandboxId = sandbox.Id.ToString() };
-        if (operation == SandboxOperation.Create)
+        var reply = operation.Name switch
         {
-            var request = new CreateSandboxRequest
-            {
-                SandboxId = target.SandboxId,
-                Template = sandbox.Template,
-                Vcpus = sandbox.Vcpus,
-                MemoryMb = sandbox.MemoryMb,
-                TimeoutSec = sandbox.TimeoutSec,
-            };
-            request.Metadata.Add(JsonSerializer.Deserialize<Dictionary<string, string>>(sandbox.Metadata) ?? []);
-            return (await client.CreateSandboxAsync(request, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)).Sandbox;
-        }
-        if (operation == SandboxOperation.Pause)
+            "create" => await client.CreateSandboxAsync(CreateRequest(sandbox), deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false),
+            "pause" => await client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false),
+            "resume" => await client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false),
+            _ => null,
+        };
+        if (reply is null)
         {
-            return (await client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)).Sandbox;
+            await client.DestroySandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
+            return null;
         }
-        if (operation == SandboxOperation.Resume)
+        // A state this control plane does not know counts as the operation's own outcome: the call succeeded.
+        return HostView.Status(reply.Sandbox) ?? operation.OnSuccess;
+    }
+
+    /// <summary>What one host shows of one sandbox, asked with <c>ListSandboxes</c> (null: neither VM nor snapshot).</summary>
+    public static async Task<SandboxStatus?> ShowsAsync(HostAgentClient client, Guid sandboxId, DateTime deadline, CancellationToken ct)
+    {
+        var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(), deadline: deadline, cancellationToken: ct).ConfigureAwait(false);
+        var id = sandboxId.ToString();
+        if (reply.Sandboxes.FirstOrDefault(s => s.SandboxId == id) is { } info)
         {
-            return (await client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)).Sandbox;
+            return HostView.Status(info);
         }
-        await client.DestroySandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
-        return null;
+        return reply.StoredSnapshotIds.Contains(id) ? SandboxStatus.Paused : null;
+    }
+
+    private static CreateSandboxRequest CreateRequest(SandboxRow sandbox)
+    {
+        var request = new CreateSandboxRequest
+        {
+            SandboxId = sandbox.Id.ToString(),
+            Template = sandbox.Template,
+            Vcpus = sandbox.Vcpus,
+            MemoryMb = sandbox.MemoryMb,
+            TimeoutSec = sandbox.TimeoutSec,
+        };
+        request.Metadata.Add(JsonSerializer.Deserialize<Dictionary<string, string>>(sandbox.Metadata) ?? []);
+        return request;
     }
 }

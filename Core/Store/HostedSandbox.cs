@@ -8,10 +8,11 @@ namespace Lifecycle.Core.Store;
 /// each is kept to about a hundred bytes; re-driving a create reads the whole row of that one
 /// sandbox (<see cref="SandboxStore.GetAnyTeamAsync"/>).
 /// </summary>
-public sealed class HostedSandbox(Guid id, Guid teamId, Guid? hostId, string status, long version, DateTime? operationDeadline, DateTime updatedAt)
+public sealed class HostedSandbox(
+    Guid id, Guid teamId, Guid? hostId, string status, long version, DateTime? operationDeadline, DateTime updatedAt, string? lostFrom)
 {
     /// <summary>The select list that matches the constructor, for a sandbox <c>s</c>.</summary>
-    internal const string Columns = "s.id, s.team_id, s.host_id, s.status, s.version, s.operation_deadline, s.updated_at";
+    internal const string Columns = "s.id, s.team_id, s.host_id, s.status, s.version, s.operation_deadline, s.updated_at, s.lost_from";
 
     public Guid Id { get; } = id;
 
@@ -27,4 +28,7 @@ public sealed class HostedSandbox(Guid id, Guid teamId, Guid? hostId, string sta
     public DateTime? OperationDeadline { get; } = operationDeadline;
 
     public DateTime UpdatedAt { get; } = updatedAt;
+
+    /// <summary>For a <c>missing</c> sandbox, the status it was lost in; null otherwise.</summary>
+    public SandboxStatus? LostFrom { get; } = lostFrom is null ? null : SandboxStatuses.Parse(lostFrom);
 }

@@ -218,6 +218,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
                    version = sandboxes.version + 1,
                    updated_at = now(),
                    operation_deadline = e.deadline,
+                   lost_from = CASE WHEN e.to_status = 'missing' THEN e.from_status END,
                    last_error = COALESCE(e.error, sandboxes.last_error),
                    started_at = CASE WHEN e.to_status = 'running' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
               FROM e

@@ -31,8 +31,13 @@ public static class TransitionTable
         Row(EventTypes.AutoPaused, [Running, Pausing], [Paused], Emitter.HostOrReconciler),
         Row(EventTypes.Exited, [Running, Pausing, Resuming], [Stopped], Emitter.HostOrReconciler),
         Row(EventTypes.Lost, [Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing], Emitter.Reconciler),
-        Row(EventTypes.Found, [Missing], [Running, Paused], Emitter.Reconciler),
-        Row(EventTypes.Vanished, [Missing], [Stopped], Emitter.Reconciler),
+        // Found alive: what the host shows, unless an operation was under way when the sandbox was lost.
+        // Then it returns to that operation's transient state and the operation is re-driven, so an
+        // accepted request (a destroy above all) is never undone by a host that blinked.
+        Row(EventTypes.Found, [Missing], [Running, Paused, Starting, Pausing, Resuming, Stopping], Emitter.Reconciler),
+        // Neither VM nor snapshot on the host: a missing sandbox that did not come back, or a paused one
+        // whose snapshot is gone (every resume would fail).
+        Row(EventTypes.Vanished, [Missing, Paused], [Stopped], Emitter.Reconciler),
         Row(EventTypes.Settled, [Starting, Pausing, Resuming, Stopping], [Running, Paused, Stopped, Error], Emitter.Reconciler),
         Row(EventTypes.TimedOut, [Starting, Pausing, Resuming, Stopping], [Error], Emitter.Reconciler),
     ];
@@ -64,18 +69,25 @@ public static class TransitionTable
 
     private static FrozenSet<SandboxStatus> ReachableUnaskedFrom(SandboxStatus start)
     {
+        // To a fixed point rather than breadth-first, because one row depends on the path: found returns
+        // a sandbox to a transient state only when it was lost in that state, so only to one reached before.
         var seen = new HashSet<SandboxStatus>();
-        var next = new Queue<SandboxStatus>([start]);
-        while (next.TryDequeue(out var status))
+        bool grew;
+        do
         {
-            foreach (var to in Rows.Where(row => row.EmittedBy != Emitter.Api && row.From.Contains(status)).SelectMany(row => row.To))
+            grew = false;
+            foreach (var row in Rows.Where(row => row.EmittedBy != Emitter.Api))
             {
-                if (seen.Add(to))
+                foreach (var from in row.From.Where(f => f == start || seen.Contains(f)))
                 {
-                    next.Enqueue(to);
+                    foreach (var to in row.To.Where(to => row.EventType != EventTypes.Found || !SandboxStatuses.IsTransient(to) || to == start || seen.Contains(to)))
+                    {
+                        grew |= seen.Add(to);
+                    }
                 }
             }
         }
+        while (grew);
         return seen.ToFrozenSet();
     }
 

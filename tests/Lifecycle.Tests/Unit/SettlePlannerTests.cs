@@ -13,7 +13,7 @@ public sealed class SettlePlannerTests
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
-    public enum Host { Absent, Running, Paused, AbsentButAutoPaused }
+    public enum Host { Absent, Running, Paused, AbsentButAutoPaused, SnapshotStoredOffHost }
 
     public enum Deadline { Passed, Ahead }
 
@@ -26,10 +26,13 @@ public sealed class SettlePlannerTests
     [TestCase(Starting, Host.Running, EventTypes.Settled, Running)]
     [TestCase(Starting, Host.Paused, EventTypes.Settled, Paused)]
     [TestCase(Pausing, Host.Paused, EventTypes.Settled, Paused)]
-    [TestCase(Pausing, Host.Absent, EventTypes.Settled, Paused)]
+    [TestCase(Pausing, Host.SnapshotStoredOffHost, EventTypes.Settled, Paused)]
+    [TestCase(Pausing, Host.Absent, EventTypes.Settled, Stopped)]
     [TestCase(Resuming, Host.Running, EventTypes.Settled, Running)]
-    [TestCase(Resuming, Host.Absent, EventTypes.Settled, Error)]
+    [TestCase(Resuming, Host.Absent, EventTypes.Settled, Stopped)]
     [TestCase(Stopping, Host.Absent, EventTypes.Settled, Stopped)]
+    [TestCase(Paused, Host.Absent, EventTypes.Vanished, Stopped)]
+    [TestCase(Missing, Host.SnapshotStoredOffHost, EventTypes.Found, Paused)]
     public void A_sandbox_the_host_contradicts_gets_the_event_of_the_table_that_fits(SandboxStatus db, Host host, string type, SandboxStatus to)
     {
         var row = Row(db, Deadline.Ahead, updatedAgo: TimeSpan.FromMinutes(1));
@@ -42,9 +45,7 @@ public sealed class SettlePlannerTests
 
     [TestCase(Running, Host.Running)]
     [TestCase(Paused, Host.Paused)]
-    [TestCase(Paused, Host.Absent)]
-    [TestCase(Paused, Host.Running)]
-    [TestCase(Error, Host.Running)]
+    [TestCase(Paused, Host.SnapshotStoredOffHost)]
     [TestCase(Error, Host.Absent)]
     public void A_sandbox_the_host_agrees_with_or_that_has_no_rule_is_left_alone(SandboxStatus db, Host host)
     {
@@ -57,6 +58,56 @@ public sealed class SettlePlannerTests
     public void A_transient_sandbox_inside_its_grace_is_left_to_its_operation(SandboxStatus db, Host host)
     {
         Assert.That(Plan(Row(db, Deadline.Passed, updatedAgo: TimeSpan.FromSeconds(5)), host), Is.Empty);
+    }
+
+    [TestCase(Stopping, "destroy")]
+    [TestCase(Starting, "create")]
+    [TestCase(Pausing, "pause")]
+    [TestCase(Resuming, "resume")]
+    public void A_sandbox_lost_mid_operation_returns_to_that_operation_when_found_whatever_the_host_shows(SandboxStatus lostIn, string operation)
+    {
+        foreach (var host in new[] { Host.Running, Host.Paused })
+        {
+            var row = Row(Missing, Deadline.Ahead, TimeSpan.FromMinutes(1), lostFrom: lostIn);
+
+            var transit = (Transit)Plan(row, host).Single();
+
+            Assert.That((transit.EventType, transit.To), Is.EqualTo((EventTypes.Found, lostIn)), $"host shows {host}");
+            Assert.That(SandboxOperation.UnderWayIn(transit.To)?.Name, Is.EqualTo(operation));
+            Assert.That(TransitionTable.Allows(transit.EventType, Missing, transit.To), Is.True);
+        }
+    }
+
+    [Test]
+    public void A_sandbox_found_back_in_its_operation_has_that_operation_re_driven_after_its_grace()
+    {
+        // What the consumer leaves after applying found → stopping: no operation deadline.
+        var found = new HostedSandbox(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), "stopping", 5, null, Now - Grace, null);
+
+        var redrive = (Redrive)SettlePlanner.Plan([found], Reply((found.Id.ToString(), SandboxState.Running)), Now, Grace).Single();
+
+        Assert.That(redrive.Operation, Is.EqualTo(SandboxOperation.Destroy));
+    }
+
+    [TestCase(Running, Host.Running)]
+    [TestCase(Paused, Host.Paused)]
+    public void A_sandbox_lost_while_settled_is_found_as_the_host_shows_it(SandboxStatus lostIn, Host host)
+    {
+        var transit = (Transit)Plan(Row(Missing, Deadline.Ahead, TimeSpan.FromMinutes(1), lostFrom: lostIn), host).Single();
+
+        Assert.That((transit.EventType, transit.To, transit.Reason), Is.EqualTo((EventTypes.Found, lostIn, Reasons.AliveOnHost)));
+    }
+
+    [TestCase(Paused, Host.Running, "pause", false)]
+    [TestCase(Error, Host.Running, "destroy", true)]
+    [TestCase(Error, Host.Paused, "destroy", true)]
+    public void A_vm_that_contradicts_a_settled_row_is_made_to_match_it_and_the_row_stays(SandboxStatus db, Host host, string operation, bool destructive)
+    {
+        Assert.That(Plan(Row(db, Deadline.Ahead, updatedAgo: TimeSpan.FromSeconds(5)), host), Is.Empty, "a request may still be acting on a row changed moments ago");
+
+        var enforce = (Enforce)Plan(Row(db, Deadline.Ahead, TimeSpan.FromMinutes(1)), host).Single();
+
+        Assert.That((enforce.Operation.Name, enforce.Destructive), Is.EqualTo((operation, destructive)));
     }
 
     [TestCase(Starting, Host.Absent, "create")]
@@ -100,6 +151,10 @@ public sealed class SettlePlannerTests
             Host.Paused => Reply((id, SandboxState.Paused)),
             _ => Reply(),
         };
+        if (host == Host.SnapshotStoredOffHost)
+        {
+            reply.StoredSnapshotIds.Add(id);
+        }
         if (host == Host.AbsentButAutoPaused)
         {
             reply.AutoPausedIds.Add(id);
@@ -114,7 +169,8 @@ public sealed class SettlePlannerTests
         return reply;
     }
 
-    private static HostedSandbox Row(SandboxStatus status, Deadline deadline, TimeSpan updatedAgo) => new(
+    private static HostedSandbox Row(SandboxStatus status, Deadline deadline, TimeSpan updatedAgo, SandboxStatus? lostFrom = null) => new(
         Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), status.ToWire(), 3,
-        deadline == Deadline.Passed ? Now.AddSeconds(-1) : Now.AddMinutes(1), Now - updatedAgo);
+        deadline == Deadline.Passed ? Now.AddSeconds(-1) : Now.AddMinutes(1), Now - updatedAgo,
+        (lostFrom ?? (status == Missing ? Running : null))?.ToWire());
 }

@@ -27,8 +27,8 @@ public sealed class TransitionTableTests
         [EventTypes.AutoPaused] = ([Running, Pausing], [Paused]),
         [EventTypes.Exited] = ([Running, Pausing, Resuming], [Stopped]),
         [EventTypes.Lost] = ([Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing]),
-        [EventTypes.Found] = ([Missing], [Running, Paused]),
-        [EventTypes.Vanished] = ([Missing], [Stopped]),
+        [EventTypes.Found] = ([Missing], [Running, Paused, Starting, Pausing, Resuming, Stopping]),
+        [EventTypes.Vanished] = ([Missing, Paused], [Stopped]),
         [EventTypes.Settled] = (Transient, [Running, Paused, Stopped, Error]),
         [EventTypes.TimedOut] = (Transient, [Error]),
     };
@@ -106,6 +106,9 @@ public sealed class TransitionTableTests
     [TestCase(Error, Stopped, false)]
     [TestCase(Error, Running, false)]
     [TestCase(Paused, Stopping, false)]
+    [TestCase(Stopping, Stopping, true)]
+    [TestCase(Running, Starting, false)]
+    [TestCase(Paused, Stopped, true)]
     [TestCase(Stopped, Running, false)]
     [TestCase(Stopped, Stopped, false)]
     public void A_wait_can_hope_only_for_a_status_that_rows_nobody_asks_for_lead_to(SandboxStatus from, SandboxStatus to, bool reachable)
