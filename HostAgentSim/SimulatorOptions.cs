@@ -21,6 +21,12 @@ public sealed record SimulatorOptions
     /// <summary>How many destroyed ids each host remembers, so late creates cannot resurrect them.</summary>
     public int TombstoneCapacity { get; init; } = 100_000;
 
+    /// <summary>
+    /// Paused sandboxes' snapshots are kept in storage off the host too, so a restart that loses the VMs
+    /// keeps them resumable (ListSandboxes lists them as stored snapshots).
+    /// </summary>
+    public bool SnapshotsOffHost { get; init; }
+
     /// <summary>How often hosts look for sandboxes idle past their timeout_sec to pause them.</summary>
     public int IdleSweepMs { get; init; } = 1_000;
 

@@ -15,6 +15,7 @@ public sealed class ReconcileCounters : IDisposable
     private readonly Histogram<double> _passSeconds;
     private long _withheldCount;
     private long _changeCount;
+    private long _passCount;
 
     public ReconcileCounters()
     {
@@ -25,8 +26,12 @@ public sealed class ReconcileCounters : IDisposable
         _passSeconds = _meter.CreateHistogram<double>("lifecycle.reconciler.pass.duration", unit: "s", description: "Duration of a pass");
     }
 
+    /// <summary>Passes this replica finished since it started.</summary>
+    public long PassesTotal => Interlocked.Read(ref _passCount);
+
     public void Pass(TimeSpan duration, string scope)
     {
+        Interlocked.Increment(ref _passCount);
         _passes.Add(1, new KeyValuePair<string, object?>("scope", scope));
         _passSeconds.Record(duration.TotalSeconds);
     }

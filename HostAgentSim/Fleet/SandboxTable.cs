@@ -4,10 +4,15 @@ namespace Lifecycle.HostAgentSim.Fleet;
 
 /// <summary>The sandboxes one simulated host runs, with the transition rules of hostagent.proto.</summary>
 /// <remarks>One lock per host: hosts never contend with each other, and calls to one host are cheap enough to serialise.</remarks>
-internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
+/// <param name="snapshotsOffHost">
+/// Paused sandboxes' snapshots are also kept in storage off the host, so they outlive a restart that loses
+/// the VMs: listed as stored snapshots, and a resume restores them.
+/// </param>
+internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, bool snapshotsOffHost = false)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SimulatedSandbox> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedSandbox> _stored = new(StringComparer.Ordinal);
     private readonly BoundedIdSet _destroyed = new(tombstoneCapacity);
     private readonly BoundedIdSet _autoPaused = new(tombstoneCapacity);
 
@@ -34,14 +39,14 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         }
     }
 
-    /// <summary>Pauses a running sandbox, returns a paused one as it is; false when unknown.</summary>
+    /// <summary>Pauses a running sandbox, returns a paused one (or a stored snapshot) as it is; false when unknown.</summary>
     public bool TryPause(string id, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
     {
         lock (_gate)
         {
             if (!_live.TryGetValue(id, out sandbox))
             {
-                return false;
+                return _stored.TryGetValue(id, out sandbox);
             }
 
             if (sandbox.State == SimulatedSandboxState.Running)
@@ -54,14 +59,18 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         }
     }
 
-    /// <summary>Resumes a paused sandbox, returns a running one as it is; false when unknown.</summary>
+    /// <summary>Resumes a paused sandbox (restoring a stored snapshot), returns a running one as it is; false when unknown.</summary>
     public bool TryResume(string id, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
     {
         lock (_gate)
         {
             if (!_live.TryGetValue(id, out sandbox))
             {
-                return false;
+                if (!_stored.Remove(id, out sandbox))
+                {
+                    return false;
+                }
+                _live[id] = sandbox;
             }
 
             if (sandbox.State == SimulatedSandboxState.Paused)
@@ -86,7 +95,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         lock (_gate)
         {
             _destroyed.Add(id);
-            return _live.Remove(id);
+            return _live.Remove(id) | _stored.Remove(id);
         }
     }
 
@@ -169,20 +178,30 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         }
     }
 
-    /// <summary>The live sandboxes and every id auto-paused since start, read under one lock so they agree.</summary>
-    public (SimulatedSandbox[] Sandboxes, string[] AutoPausedIds) List()
+    /// <summary>The live sandboxes, every id auto-paused since start and the stored snapshots, read under one lock so they agree.</summary>
+    public (SimulatedSandbox[] Sandboxes, string[] AutoPausedIds, string[] StoredSnapshotIds) List()
     {
         lock (_gate)
         {
-            return ([.. _live.Values], _autoPaused.ToArray());
+            return ([.. _live.Values], _autoPaused.ToArray(), [.. _stored.Keys]);
         }
     }
 
-    /// <summary>A restart of the host that lost its VMs: nothing runs, nothing is remembered as auto-paused; tombstones survive.</summary>
+    /// <summary>
+    /// A restart of the host that lost its VMs: nothing runs, nothing is remembered as auto-paused;
+    /// tombstones survive, and so do paused sandboxes' snapshots when they are kept off the host.
+    /// </summary>
     public void LoseEverything()
     {
         lock (_gate)
         {
+            if (snapshotsOffHost)
+            {
+                foreach (var paused in _live.Values.Where(s => s.State == SimulatedSandboxState.Paused))
+                {
+                    _stored[paused.Id] = paused;
+                }
+            }
             _live.Clear();
             _autoPaused.Clear();
         }

@@ -25,7 +25,7 @@ public sealed class SimulatedHost
         Address = $"http://127.0.0.1:{port}";
         LatencyMs = options.LatencyMs;
         FailureRate = options.FailureRate;
-        Sandboxes = new SandboxTable(options.TombstoneCapacity, time);
+        Sandboxes = new SandboxTable(options.TombstoneCapacity, time, options.SnapshotsOffHost);
     }
 
     public string Name { get; }

@@ -61,10 +61,11 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
     public override async Task<ListSandboxesReply> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
         var host = await AdmitAsync(context).ConfigureAwait(false);
-        var (sandboxes, autoPausedIds) = host.Sandboxes.List();
+        var (sandboxes, autoPausedIds, storedSnapshotIds) = host.Sandboxes.List();
         var reply = new ListSandboxesReply();
         reply.Sandboxes.AddRange(sandboxes.Select(sandbox => sandbox.ToProto()));
         reply.AutoPausedIds.AddRange(autoPausedIds);
+        reply.StoredSnapshotIds.AddRange(storedSnapshotIds);
         return reply;
     }
 

@@ -64,9 +64,10 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     /// <param name="database">A database to use (and drop at the end); a new one on the shared server by default.</param>
     /// <param name="redis">A Redis to use; the shared one by default.</param>
     /// <param name="logs">When given, every log entry of the control plane and the hosts, at every level, lands here.</param>
+    /// <param name="snapshotsOffHost">The hosts keep paused sandboxes' snapshots off the host too (they outlive a restart).</param>
     public static async Task<ControlPlaneHarness> StartAsync(
         int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null, TestDatabase? database = null, string? redis = null,
-        int heartbeatMs = 30_000, CapturedLogs? logs = null)
+        int heartbeatMs = 30_000, CapturedLogs? logs = null, bool snapshotsOffHost = false)
     {
         database ??= await TestDatabase.CreateAsync();
         var keyPrefix = $"test:{Guid.NewGuid():N}:";
@@ -109,6 +110,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             ControlPlaneUrl = address,
             AdminKey = AdminKey,
             HeartbeatIntervalMs = heartbeatMs,
+            SnapshotsOffHost = snapshotsOffHost,
         }, logs is null ? null : LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)), CancellationToken.None);
         return harness;
     }

@@ -123,6 +123,28 @@ public sealed class AcceptedRequestTests
     }
 
     [Test]
+    public async Task A_paused_sandbox_whose_snapshot_is_kept_off_its_host_outlives_the_hosts_restart_and_resumes()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200, snapshotsOffHost: true);
+        var host = harness.Fleet.Hosts[0];
+        var id = await CreateRunningAsync(harness);
+        (await harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null)).EnsureSuccessStatusCode();
+        await harness.WaitForStatusAsync(id, "paused");
+        var versions = (await HistoryAsync(harness, id)).Count;
+        var passes = harness.Services.GetRequiredService<ReconcileCounters>();
+
+        host.RestartEmpty();
+        Assert.That(host.TryGet(id, out _), Is.False, "the VM is gone; only its stored snapshot is left");
+        var after = passes.PassesTotal;
+        await WaitUntilAsync(() => passes.PassesTotal >= after + 3, TimeSpan.FromSeconds(10), "three HostMonitor passes see the restarted host");
+
+        Assert.That((await HistoryAsync(harness, id)).Count, Is.EqualTo(versions), "a stored snapshot is paused elsewhere, not gone");
+        (await harness.Client.PostAsync($"/v1/sandboxes/{id}/resume", null)).EnsureSuccessStatusCode();
+        await harness.WaitForStatusAsync(id, "running");
+        Assert.That(host.TryGet(id, out var vm) && vm.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Running, Is.True, "restored on the host");
+    }
+
+    [Test]
     public async Task A_paused_sandbox_whose_vm_runs_again_on_its_host_is_paused_again_and_its_row_stays_paused()
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200);
