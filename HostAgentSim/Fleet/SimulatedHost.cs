@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+using Grpc.Core;
 
 namespace Lifecycle.HostAgentSim.Fleet;
 
@@ -57,6 +58,12 @@ public sealed class SimulatedHost
             Volatile.Write(ref _failureRate, value);
         }
     }
+
+    /// <summary>
+    /// The status injected failures answer with. UNAVAILABLE (the default) is a dropped call: the caller
+    /// cannot know what the host did. A definitive code (RESOURCE_EXHAUSTED, say) is a host that refuses.
+    /// </summary>
+    public StatusCode FailureStatus { get; set; } = StatusCode.Unavailable;
 
     public bool IsFrozen => Volatile.Read(ref _frozen) is not null;
 

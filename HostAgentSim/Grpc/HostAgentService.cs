@@ -92,7 +92,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
         if (host.RollInjectedFailure())
         {
             logger.LogDebug("host {Host} injected a failure into {Method}", host.Name, context.Method);
-            throw new RpcException(new Status(StatusCode.Unavailable, "injected failure"));
+            throw new RpcException(new Status(host.FailureStatus, "injected failure"));
         }
 
         return host;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Grpc.Core;
 using Lifecycle.HostAgentSim.Fleet;
 
 namespace Lifecycle.Tests.EndToEnd;
@@ -12,6 +13,11 @@ public sealed class SandboxLessonsTests
 
     [OneTimeSetUp]
     public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(hosts: 1, latencyMs: 2);
+
+    // These lessons are about a host that refuses (a definitive answer). A dropped call, which says
+    // nothing of what the host did, is left to the HostMonitor instead (AcceptedRequestTests).
+    [SetUp]
+    public void HostRefusesWhenItFails() => _harness.Fleet.Hosts[0].FailureStatus = StatusCode.ResourceExhausted;
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _harness.DisposeAsync();

@@ -63,7 +63,7 @@ public sealed class AcceptedRequestTests
 
         host.Freeze();
         Assert.That((int)(await harness.Client.DeleteAsync($"/v1/sandboxes/{id}")).StatusCode, Is.EqualTo(202));
-        await WaitUntilAsync(() => operations.InFlight == 0, TimeSpan.FromSeconds(10), "the destroy call gives up on the frozen host");
+        await Eventually.TrueAsync(() => operations.InFlight == 0, TimeSpan.FromSeconds(10), "the destroy call gives up on the frozen host");
         await harness.WaitForConsumerIdleAsync();
         Assert.That((await harness.WaitForStatusAsync(id, "stopping")).GetProperty("status").GetString(), Is.EqualTo("stopping"),
             "a host that cannot say what it did decides nothing: no failure is declared");
@@ -99,7 +99,7 @@ public sealed class AcceptedRequestTests
             await conn.ExecuteAsync("UPDATE sandboxes SET updated_at = now() - interval '1 minute' WHERE id = @Id", new { Id = id });
         }
 
-        await WaitUntilAsync(() => !host.TryGet(id.ToString(), out _), TimeSpan.FromSeconds(10), "the VM of the error row is destroyed");
+        await Eventually.TrueAsync(() => !host.TryGet(id.ToString(), out _), TimeSpan.FromSeconds(10), "the VM of the error row is destroyed");
 
         var row = await harness.WaitForStatusAsync(id.ToString(), "error");
         Assert.That(row.GetProperty("status").GetString(), Is.EqualTo("error"));
@@ -136,7 +136,7 @@ public sealed class AcceptedRequestTests
         host.RestartEmpty();
         Assert.That(host.TryGet(id, out _), Is.False, "the VM is gone; only its stored snapshot is left");
         var after = passes.PassesTotal;
-        await WaitUntilAsync(() => passes.PassesTotal >= after + 3, TimeSpan.FromSeconds(10), "three HostMonitor passes see the restarted host");
+        await Eventually.TrueAsync(() => passes.PassesTotal >= after + 3, TimeSpan.FromSeconds(10), "three HostMonitor passes see the restarted host");
 
         Assert.That((await HistoryAsync(harness, id)).Count, Is.EqualTo(versions), "a stored snapshot is paused elsewhere, not gone");
         (await harness.Client.PostAsync($"/v1/sandboxes/{id}/resume", null)).EnsureSuccessStatusCode();
@@ -157,7 +157,7 @@ public sealed class AcceptedRequestTests
         await new HostAgentClient(channel).ResumeSandboxAsync(new SandboxRef { SandboxId = id });
         Assert.That(host.TryGet(id, out var resumed) && resumed.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Running, Is.True);
 
-        await WaitUntilAsync(() => host.TryGet(id, out var vm) && vm.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Paused,
+        await Eventually.TrueAsync(() => host.TryGet(id, out var vm) && vm.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Paused,
             TimeSpan.FromSeconds(10), "the host pauses the VM again");
 
         Assert.That((await harness.WaitForStatusAsync(id, "paused")).GetProperty("status").GetString(), Is.EqualTo("paused"));
@@ -178,15 +178,5 @@ public sealed class AcceptedRequestTests
         await using var conn = harness.Database.DataSource.CreateConnection();
         return [.. await conn.QueryAsync<(string, string, string?)>(
             "SELECT type, to_status, reason FROM sandbox_transitions WHERE sandbox_id = @Id ORDER BY version", new { Id = Guid.Parse(id) })];
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
     }
 }

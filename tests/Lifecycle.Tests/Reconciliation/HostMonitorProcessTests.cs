@@ -44,7 +44,7 @@ public sealed class HostMonitorProcessTests
         using var first = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, Settings(LocalServers.FreePort(), leasePeriod));
         using var second = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, Settings(LocalServers.FreePort(), leasePeriod));
 
-        await WaitUntilAsync(() => first.Logged(Leads) || second.Logged(Leads), TimeSpan.FromSeconds(30), "one replica leads");
+        await Eventually.TrueAsync(() => first.Logged(Leads) || second.Logged(Leads), TimeSpan.FromSeconds(30), "one replica leads");
         await Task.Delay(leasePeriod * 2); // both have tried the lease more than once by now
         var (leader, standby) = first.Logged(Leads) ? (first, second) : (second, first);
         Assert.That(standby.Logged(Leads), Is.False, "only one replica leads");
@@ -53,10 +53,10 @@ public sealed class HostMonitorProcessTests
 
         leader.Kill();
         var watch = Stopwatch.StartNew();
-        await WaitUntilAsync(() => standby.Logged(Leads), leasePeriod * 3, "the standby takes over");
+        await Eventually.TrueAsync(() => standby.Logged(Leads), leasePeriod * 3, "the standby takes over");
 
         Assert.That(watch.Elapsed, Is.LessThan(leasePeriod + TimeSpan.FromSeconds(1)), "within one lease period (plus scheduling slack)");
-        await WaitUntilAsync(() => standby.Logged(PassRan), TimeSpan.FromSeconds(10), "the new leader runs a pass");
+        await Eventually.TrueAsync(() => standby.Logged(PassRan), TimeSpan.FromSeconds(10), "the new leader runs a pass");
     }
 
     [Test]
@@ -81,7 +81,7 @@ public sealed class HostMonitorProcessTests
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
 
         var toPause = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => CreateAsync(client)));
-        await WaitUntilAsync(() => toPause.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Running),
+        await Eventually.TrueAsync(() => toPause.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Running),
             TimeSpan.FromSeconds(30), "20 sandboxes run");
         await Task.Delay(500); // and their outcome events are applied
 
@@ -99,7 +99,7 @@ public sealed class HostMonitorProcessTests
         Assert.That(interrupted, Is.Not.Empty, "the kill left operations in flight");
 
         using var restarted = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
-        await WaitUntilAsync(() => created.All(id => Status(client, id) == "running") && toPause.All(id => Status(client, id) == "paused"),
+        await Eventually.TrueAsync(() => created.All(id => Status(client, id) == "running") && toPause.All(id => Status(client, id) == "paused"),
             TimeSpan.FromSeconds(60), "every interrupted operation settles");
 
         Assert.That(created.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Running), Is.True, "the host runs every create");
@@ -139,16 +139,6 @@ public sealed class HostMonitorProcessTests
         catch (HttpRequestException)
         {
             return null; // not up yet
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
-            await Task.Delay(50);
         }
     }
 }

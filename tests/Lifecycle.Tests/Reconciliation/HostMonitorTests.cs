@@ -80,7 +80,7 @@ public sealed class HostMonitorTests
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = stray, Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
         var watch = Stopwatch.StartNew();
 
-        await WaitUntilAsync(() => !host.TryGet(stray, out _), TimeSpan.FromSeconds(10), "the orphan is destroyed");
+        await Eventually.TrueAsync(() => !host.TryGet(stray, out _), TimeSpan.FromSeconds(10), "the orphan is destroyed");
 
         Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)), "not before the orphan grace");
         Assert.That(host.TryGet(known, out _), Is.True, "a sandbox the database knows is left running");
@@ -177,15 +177,5 @@ public sealed class HostMonitorTests
     {
         await using var conn = harness.Database.DataSource.CreateConnection();
         return [.. await conn.QueryAsync<string>("SELECT type FROM sandbox_transitions WHERE sandbox_id = @Id ORDER BY version", new { Id = Guid.Parse(id) })];
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
     }
 }

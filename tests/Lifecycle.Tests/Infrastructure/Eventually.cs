@@ -1,0 +1,20 @@
+namespace Lifecycle.Tests;
+
+/// <summary>Waits for a condition by polling it until a deadline; fails the test naming what never happened.</summary>
+public static class Eventually
+{
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(50);
+
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        TrueAsync(() => Task.FromResult(condition()), timeout, what);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
+            await Task.Delay(Every);
+        }
+    }
+}
