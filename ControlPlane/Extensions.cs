@@ -4,11 +4,13 @@ using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
+using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Core;
 using Lifecycle.ControlPlane.Startup;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
 
 namespace Lifecycle.ControlPlane;
 
@@ -50,6 +52,13 @@ public static class Extensions
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddProblemDetails();
+        services.Configure<OutageOptions>(configuration.GetSection(OutageOptions.Section));
+        services.AddSingleton<RideThrough>();
+        services.AddExceptionHandler<OutageExceptionHandler>();
+        // An outage is answered (503) and logged once by OutageExceptionHandler; the middleware's own
+        // error log with a stack trace per request is for the failures that stay 500s.
+        services.Configure<ExceptionHandlerOptions>(handler =>
+            handler.SuppressDiagnosticsCallback = context => context.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService);
         // The OpenAPI document, generated from the endpoints and their typed results at /openapi/v1.json.
         services.AddOpenApi();
         // No default scheme: each endpoint group names the one credential it takes (a team key, a
@@ -81,10 +90,12 @@ public static class Extensions
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting().WithTags("health");
         app.MapLifecycleTelemetry();
         app.MapOpenApi().DisableRateLimiting();
-        app.MapSandboxes();
-        app.MapSandboxOutcomes();
-        app.MapHosts();
-        app.MapTeams();
+        // Every API endpoint rides through a short Postgres outage (health, metrics and OpenAPI need none).
+        var api = app.MapGroup("").AddEndpointFilter<RideThroughFilter>();
+        api.MapSandboxes();
+        api.MapSandboxOutcomes();
+        api.MapHosts();
+        api.MapTeams();
         return app;
     }
 }

@@ -11,7 +11,8 @@ namespace Lifecycle.Reconciler;
 /// Runs HostMonitor passes on exactly one replica: whichever holds the <see cref="LeaderLease"/>.
 /// The leader runs a pass at once (so a restart settles what a crash interrupted), then every
 /// interval, and on request (a host back online, an operator). A standby tries to take the lease
-/// every lease period. A leader that loses the lease stops mid-pass.
+/// every <see cref="HostMonitorOptions.LeaseRetryPeriod"/>. A leader that loses the lease stops mid-pass.
+/// Only the leader listens to reconcile requests, so a request that no leader heard is known as such.
 /// </summary>
 public sealed partial class HostMonitor(
     ReconcilePass pass,
@@ -27,17 +28,18 @@ public sealed partial class HostMonitor(
     {
         var settings = options.Value;
         await using var lease = new LeaderLease(postgres.Value.ConnectionString, settings.LeasePeriod, logger);
-        await SubscribeAsync().ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
             if (!await lease.TryAcquireAsync(stoppingToken).ConfigureAwait(false))
             {
-                await DelayAsync(settings.LeasePeriod, stoppingToken).ConfigureAwait(false);
+                await DelayAsync(settings.LeaseRetryPeriod, stoppingToken).ConfigureAwait(false);
                 continue;
             }
             using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             LogLeading();
-            var watch = WatchLeaseAsync(lease, leadership);
+            var listening = new Listening(requests, host => _requested.Writer.TryWrite(host), LogNoRequests);
+            await listening.TryStartAsync().ConfigureAwait(false);
+            var watch = WatchLeaseAsync(lease, leadership, listening);
             try
             {
                 await LeadAsync(leadership.Token).ConfigureAwait(false);
@@ -50,6 +52,7 @@ public sealed partial class HostMonitor(
             {
                 await leadership.CancelAsync().ConfigureAwait(false);
                 await watch.ConfigureAwait(false);
+                await listening.StopAsync().ConfigureAwait(false);
                 await lease.ReleaseAsync().ConfigureAwait(false);
             }
         }
@@ -106,30 +109,68 @@ public sealed partial class HostMonitor(
         }
     }
 
-    /// <summary>Checks in on the lease three times a period; cancels the leadership when it is gone.</summary>
-    private async Task WatchLeaseAsync(LeaderLease lease, CancellationTokenSource leadership)
+    /// <summary>
+    /// Checks in on the lease every retry period (at most a third of the lease period); cancels the
+    /// leadership when it is gone. Also subscribes to requests if Redis was away when leading began.
+    /// </summary>
+    private async Task WatchLeaseAsync(LeaderLease lease, CancellationTokenSource leadership, Listening listening)
     {
-        var every = options.Value.LeasePeriod / 3;
+        var settings = options.Value;
+        var every = settings.LeaseRetryPeriod < settings.LeasePeriod / 3 ? settings.LeaseRetryPeriod : settings.LeasePeriod / 3;
         while (!leadership.IsCancellationRequested)
         {
             await DelayAsync(every, leadership.Token).ConfigureAwait(false);
-            if (!leadership.IsCancellationRequested && !await lease.StillHeldAsync(CancellationToken.None).ConfigureAwait(false))
+            if (leadership.IsCancellationRequested)
+            {
+                break;
+            }
+            if (!await lease.StillHeldAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 await leadership.CancelAsync().ConfigureAwait(false);
+                break;
             }
+            await listening.TryStartAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task SubscribeAsync()
+    /// <summary>The leader's subscription to reconcile requests, held exactly while it leads.</summary>
+    private sealed class Listening(ReconcileRequests requests, Action<Guid?> handler, Action<string> logFailure)
     {
-        try
+        private IAsyncDisposable? _subscription;
+
+        public async Task TryStartAsync()
         {
-            await requests.SubscribeAsync(host => _requested.Writer.TryWrite(host)).ConfigureAwait(false);
+            if (_subscription is not null)
+            {
+                return;
+            }
+            try
+            {
+                _subscription = await requests.SubscribeAsync(handler).ConfigureAwait(false);
+            }
+            catch (StackExchange.Redis.RedisException ex)
+            {
+                // Passes still run on their interval; requests are only a shortcut. Tried again at each check-in.
+                logFailure(ex.Message);
+            }
         }
-        catch (StackExchange.Redis.RedisException ex)
+
+        public async Task StopAsync()
         {
-            // Passes still run on their interval; requests are only a shortcut.
-            LogNoRequests(ex.Message);
+            if (Interlocked.Exchange(ref _subscription, null) is not { } subscription)
+            {
+                return;
+            }
+            try
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (StackExchange.Redis.RedisException ex)
+            {
+                // Redis away: the handler is removed locally all the same, so it does not come back
+                // with the connection.
+                logFailure(ex.Message);
+            }
         }
     }
 
@@ -153,6 +194,6 @@ public sealed partial class HostMonitor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor pass failed: {ErrorType}: {Error}")]
     private partial void LogPassFailed(string errorType, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: cannot subscribe to reconcile requests ({Error}); passes run on their interval only")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: reconcile requests not (un)subscribed ({Error}); passes run on their interval meanwhile")]
     private partial void LogNoRequests(string error);
 }

@@ -45,4 +45,12 @@ public sealed class HostMonitorOptions
     /// session ends (releasing it) when the leader has been silent this long.
     /// </summary>
     public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often a standby tries to take the lease, and the leader checks in on it (at most a third of
+    /// <see cref="LeasePeriod"/>). Short, like Kubernetes' lease retry period: a try is one cheap
+    /// <c>pg_try_advisory_lock</c>, and after a Postgres restart a leader is back within this time of
+    /// Postgres answering, instead of a whole lease period later.
+    /// </summary>
+    public TimeSpan LeaseRetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 }

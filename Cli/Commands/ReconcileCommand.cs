@@ -5,7 +5,8 @@ namespace Lifecycle.Cli.Commands;
 
 /// <summary>
 /// <c>reconcile</c>: asks the HostMonitor's leader for a pass now, over Redis pub/sub (the channel
-/// <c>POST /v1/reconcile</c> uses), so it needs no admin key. Exits 5 when no replica heard it.
+/// <c>POST /v1/reconcile</c> uses), so it needs no admin key. Only the leader listens, so the number of
+/// receivers says whether a leader took the request. Exits 5 when none did.
 /// </summary>
 public static class ReconcileCommand
 {
@@ -20,13 +21,13 @@ public static class ReconcileCommand
             var output = session.Output;
             if (output.Json)
             {
-                output.WriteJson(new { host = hostId, replicas_listening = heard });
+                output.WriteJson(new { host = hostId, leader_heard = heard > 0, listeners = heard });
             }
             else
             {
                 output.Line(heard == 0
-                    ? "no control plane with a HostMonitor is listening: nothing will run the pass (is the control plane up? is Lifecycle:HostMonitor:Enabled true?)"
-                    : $"asked for a pass over {(hostId is null ? "every host" : $"host {hostId}")}; {heard} replica(s) heard it, the leader runs it");
+                    ? "no HostMonitor leader at the moment: nothing will run the pass (is the control plane up? is Postgres? is Lifecycle:HostMonitor:Enabled true?); the next leader runs a pass when it takes the lead"
+                    : $"asked for a pass over {(hostId is null ? "every host" : $"host {hostId}")}; the HostMonitor's leader took it");
             }
             return heard == 0 ? ExitCodes.NobodyListening : ExitCodes.Ok;
         }));

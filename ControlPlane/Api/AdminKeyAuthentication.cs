@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Lifecycle.Core.Security;
+using Lifecycle.ControlPlane.Outages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -16,8 +17,9 @@ public sealed class AdminKeyAuthentication(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     IOptions<AdminOptions> admin,
-    IProblemDetailsService problems)
-    : BearerAuthentication(options, loggerFactory, encoder, problems)
+    IProblemDetailsService problems,
+    RideThrough rideThrough)
+    : BearerAuthentication(options, loggerFactory, encoder, problems, rideThrough)
 {
     public const string SchemeName = "AdminKey";
     public const string AdminClaim = "admin";

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Lifecycle.ControlPlane.Outages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -7,13 +8,16 @@ namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer SECRET</c>, checked by a subclass on every request (so revoking a secret
-/// takes effect on the next one), with problem+json 401 and 403 answers.
+/// takes effect on the next one), with problem+json 401 and 403 answers. A lookup that fails because
+/// Postgres is away is waited out within the request's budget, and after that is an exception (answered
+/// 503), never a 401: the credential may be perfectly good.
 /// </summary>
 public abstract class BearerAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IProblemDetailsService problems)
+    IProblemDetailsService problems,
+    RideThrough rideThrough)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     private const int MaxSecretLength = 256;
@@ -36,7 +40,9 @@ public abstract class BearerAuthentication(
         {
             return AuthenticateResult.Fail("malformed credentials");
         }
-        var claims = await ClaimsForAsync(secret, Context.RequestAborted).ConfigureAwait(false);
+        // A lookup is a read: repeating it is always safe.
+        var claims = await rideThrough.RunAsync(Context, repeatableAfterBreak: true,
+            ct => new ValueTask<Claim[]?>(ClaimsForAsync(secret, ct))).ConfigureAwait(false);
         if (claims is null)
         {
             return AuthenticateResult.Fail("unknown or revoked credentials");

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Security;
@@ -22,7 +23,7 @@ public static class HostEndpoints
     public static IEndpointRouteBuilder MapHosts(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)");
-        admin.MapPost("/hosts", Register);
+        admin.MapPost("/hosts", Register).WithMetadata(new NotRepeatableAfterBreak());
         admin.MapGet("/hosts", List);
         admin.MapGet("/hosts/{id}", Get);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
@@ -86,10 +87,20 @@ public static class HostEndpoints
         return TypedResults.Ok(HostResponse.From(row));
     }
 
-    public static async Task<Accepted> Reconcile(ReconcileRequests reconcile)
+    /// <summary>
+    /// 202 when the HostMonitor's leader heard the request (it alone listens); 503 with <c>Retry-After</c>
+    /// when no replica leads at the moment (Postgres away, the HostMonitor disabled), so nothing would run it.
+    /// </summary>
+    public static async Task<Results<Accepted, ProblemHttpResult>> Reconcile(HttpResponse response, ReconcileRequests reconcile)
     {
-        await reconcile.RequestAsync(null);
-        return TypedResults.Accepted((string?)null);
+        if (await reconcile.RequestAsync(null) > 0)
+        {
+            return TypedResults.Accepted((string?)null);
+        }
+        response.Headers.RetryAfter = "2";
+        return Problem(Problems.Make(StatusCodes.Status503ServiceUnavailable, "No HostMonitor leader",
+            "No HostMonitor leader at the moment, so nothing would run the pass; a replica takes the lead within seconds " +
+            "of Postgres answering (is Lifecycle:HostMonitor:Enabled true on some replica?). Retry after the time in Retry-After."));
     }
 
     /// <summary>A host's heartbeat. One that comes back from unreachable gets a pass of its own at once.</summary>

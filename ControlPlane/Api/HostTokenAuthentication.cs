@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Outages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -12,8 +13,9 @@ public sealed class HostTokenAuthentication(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     HostStore hosts,
-    IProblemDetailsService problems)
-    : BearerAuthentication(options, loggerFactory, encoder, problems)
+    IProblemDetailsService problems,
+    RideThrough rideThrough)
+    : BearerAuthentication(options, loggerFactory, encoder, problems, rideThrough)
 {
     public const string SchemeName = "HostToken";
     public const string HostIdClaim = "host_id";

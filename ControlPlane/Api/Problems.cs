@@ -41,6 +41,11 @@ public static class Problems
     public static ProblemDetails NoCapacity() =>
         Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");
 
+    /// <summary>A server the control plane needs is unreachable; the answer carries <c>Retry-After</c>.</summary>
+    public static ProblemDetails Unavailable(string server) =>
+        Make(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+            $"{server} is unreachable at the moment; retry after the time in Retry-After.");
+
     public static ProblemDetails Make(int status, string title, string detail) => new()
     {
         Status = status,

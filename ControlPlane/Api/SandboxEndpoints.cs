@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Lifecycle.ControlPlane.Operations;
+using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Transitions;
@@ -18,7 +19,7 @@ public static class SandboxEndpoints
     public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
     {
         var group = app.MapSandboxGroup();
-        group.MapPost("/", Create).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapPost("/", Create).WithMetadata(new NotRepeatableAfterBreak(UnlessHeader: "Idempotency-Key")).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/", List);
         group.MapGet("/{id}", Get);
         group.MapPost("/{id}/pause", Pause).ProducesProblem(StatusCodes.Status409Conflict);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,9 +30,9 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1/teams").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("teams (admin)");
-        admin.MapPost("/", Create);
+        admin.MapPost("/", Create).WithMetadata(new NotRepeatableAfterBreak());
         admin.MapGet("/", List);
-        admin.MapPost("/{id}/keys", AddKey);
+        admin.MapPost("/{id}/keys", AddKey).WithMetadata(new NotRepeatableAfterBreak());
         admin.MapDelete("/{id}/keys/{keyId}", RevokeKey);
         return app;
     }

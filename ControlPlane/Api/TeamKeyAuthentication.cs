@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Outages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -12,8 +13,9 @@ public sealed class TeamKeyAuthentication(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     TeamStore teams,
-    IProblemDetailsService problems)
-    : BearerAuthentication(options, loggerFactory, encoder, problems)
+    IProblemDetailsService problems,
+    RideThrough rideThrough)
+    : BearerAuthentication(options, loggerFactory, encoder, problems, rideThrough)
 {
     public const string SchemeName = "TeamKey";
     public const string TeamIdClaim = "team_id";

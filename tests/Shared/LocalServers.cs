@@ -59,6 +59,30 @@ public sealed class LocalServers : IAsyncDisposable
     /// <summary>Stops one server: "redis" or "postgres".</summary>
     public Task StopAsync(string which) => RunAsync("stop", _dir, which);
 
+    /// <summary>
+    /// Stops Postgres as <c>pg_ctl stop -m immediate</c> does (SIGQUIT to the postmaster): sessions end
+    /// at once, as in a crash, and the next start runs crash recovery.
+    /// </summary>
+    public async Task StopPostgresImmediatelyAsync()
+    {
+        var pidFile = Path.Combine(_dir, "postgres", "data", "postmaster.pid");
+        var pid = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
+        using (var quit = Process.Start("kill", ["-QUIT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await quit.WaitForExitAsync();
+        }
+        // Not our child, so polled: gone once /proc no longer has it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Directory.Exists($"/proc/{pid}"))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"postgres (pid {pid}) did not stop within 30 s of SIGQUIT");
+            }
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Starts whichever of the two is down; the data of both survives.</summary>
     public Task StartAgainAsync() => RunAsync("start", _dir, _redisPort.ToString(), _postgresPort.ToString());
 

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Net;
+using Lifecycle.Testing;
+
+namespace Lifecycle.Tests.Outages;
+
+/// <summary>
+/// <c>POST /v1/reconcile</c> tells whether a HostMonitor leader took the request, and a leader is back
+/// within seconds of Postgres returning from a crash, not a lease period or two later.
+/// </summary>
+public sealed class LeaderAfterOutageTests
+{
+    [Test]
+    public async Task Reconcile_answers_503_with_retry_after_when_no_HostMonitor_leads()
+    {
+        // The harness runs without a HostMonitor unless told otherwise.
+        await using var harness = await ControlPlaneHarness.StartAsync();
+        using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+
+        var answer = await OutageRequests.AnswerAsync("reconcile", admin.PostAsync("/v1/reconcile", null));
+
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), answer.ToString());
+        Assert.That(answer.ContentType, Is.EqualTo("application/problem+json"));
+        Assert.That(answer.RetryAfter, Is.Not.Null);
+        Assert.That(answer.Body, Does.Contain("No HostMonitor leader at the moment"));
+    }
+
+    [Test]
+    public async Task A_leader_is_back_within_seconds_of_postgres_returning_and_reconcile_says_so()
+    {
+        await using var servers = await LocalServers.StartAsync();
+        // The default lease period (15 s): the leader must come back well before it.
+        await using var harness = await ControlPlaneHarness.StartAsync(database: await TestDatabase.CreateAsync(servers.Postgres),
+            redis: servers.Redis, settings: new Dictionary<string, string?> { ["Lifecycle:HostMonitor:Enabled"] = "true" });
+        using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.Accepted, TimeSpan.FromSeconds(15)), Is.True, "a leader at start");
+
+        await servers.StopPostgresImmediatelyAsync();
+        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10)), Is.True,
+            "no leader while Postgres is down, and reconcile says so");
+
+        await servers.StartAgainAsync();
+        var back = Stopwatch.StartNew();
+        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.Accepted, TimeSpan.FromSeconds(30)), Is.True, "a leader again");
+        Assert.That(back.Elapsed, Is.LessThan(TimeSpan.FromSeconds(6)), "within a few seconds of Postgres answering, not a lease period");
+    }
+
+    /// <summary>Polls <c>POST /v1/reconcile</c> until it answers <paramref name="wanted"/>; false when the time runs out.</summary>
+    private static async Task<bool> ReconcileAnswersAsync(HttpClient admin, HttpStatusCode wanted, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await admin.PostAsync("/v1/reconcile", null);
+            Assert.That((int)response.StatusCode, Is.Not.EqualTo(500), "never a 500");
+            if (response.StatusCode == wanted)
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Http.Json;
+using Lifecycle.Testing;
+
+namespace Lifecycle.Tests.Outages;
+
+/// <summary>
+/// Redis stopped under a running control plane: what needs Redis (a reconcile request, a host's report,
+/// both published) answers 503 problem+json with Retry-After, never a 500; what needs only Postgres answers.
+/// </summary>
+public sealed class RedisOutageTests
+{
+    [Test]
+    public async Task Requests_that_need_redis_answer_503_while_it_is_down_and_the_rest_answer()
+    {
+        await using var servers = await LocalServers.StartAsync();
+        await using var harness = await ControlPlaneHarness.StartAsync(database: await TestDatabase.CreateAsync(servers.Postgres),
+            redis: $"{servers.Redis},asyncTimeout=1000,syncTimeout=1000",
+            settings: new Dictionary<string, string?> { ["Lifecycle:HostMonitor:Enabled"] = "true" });
+        var sandbox = await OutageRequests.RunningSandboxAsync(harness);
+        using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+        var host = harness.Fleet.Hosts[0];
+        using var agent = harness.ClientWithKey(host.Token);
+
+        await servers.StopAsync("redis");
+        var reconcile = await OutageRequests.AnswerAsync("reconcile", admin.PostAsync("/v1/reconcile", null));
+        var report = await OutageRequests.AnswerAsync("report", agent.PostAsJsonAsync("/v1/hosts/sandbox-events", new
+        {
+            event_id = Guid.CreateVersion7(), sandbox_id = sandbox, type = "exited", reason = "crashed", at = DateTimeOffset.UtcNow, sequence = 1,
+        }));
+        var get = await OutageRequests.AnswerAsync("get", harness.Client.GetAsync($"/v1/sandboxes/{sandbox}"));
+
+        Assert.Multiple(() =>
+        {
+            foreach (var answer in new[] { reconcile, report })
+            {
+                Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), answer.ToString());
+                Assert.That(answer.ContentType, Is.EqualTo("application/problem+json"), answer.ToString());
+                Assert.That(answer.RetryAfter, Is.Not.Null, answer.ToString());
+            }
+            Assert.That(get.Status, Is.EqualTo(HttpStatusCode.OK), get.ToString());
+        });
+    }
+}
