@@ -106,14 +106,15 @@ public sealed class SimulatorAdminTests
 
         var clock = Stopwatch.StartNew();
         var restart = _admin.PostAsync("/admin/hosts/sim-0/restart?mode=keep&down_ms=1500", content: null);
-        await WaitUntilAsync(async () => await ListFailureAsync(_clients[0], CallTimeout) == StatusCode.Unavailable,
-            "calls refused while the agent is down");
+        await WaitUntilAsync(async () => await ConnectionRefusedAsync(_fleet.Hosts[0].Port), "the port refusing connections");
+        Assert.That(await ListFailureAsync(_clients[0], CallTimeout), Is.EqualTo(StatusCode.Unavailable), "a call while the agent is down");
         using var done = await restart;
 
         Assert.That(done.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1400)), "answered once the host was back");
         Assert.That(before, Is.SupersetOf(ids));
-        Assert.That(await ListIdsAsync(_clients[0]), Is.EquivalentTo(before), "same port, same sandboxes, and no longer frozen");
+        // A fresh channel: the old one's reconnect backoff, after the refusals, is the client's business.
+        Assert.That(await ListIdsAsync(NewClient(_fleet.Hosts[0])), Is.EquivalentTo(before), "same port, same sandboxes, and no longer frozen");
         Assert.That(await ListFailureAsync(_clients[1], CallTimeout), Is.Null, "the other host never went away");
     }
 
@@ -124,7 +125,7 @@ public sealed class SimulatorAdminTests
 
         await ExpectNoContentAsync("/admin/hosts/sim-1/restart?mode=empty&down_ms=100");
 
-        Assert.That(await ListIdsAsync(_clients[1]), Is.Empty);
+        Assert.That(await ListIdsAsync(NewClient(_fleet.Hosts[1])), Is.Empty);
         Assert.That(_fleet.Hosts[1].IsDown, Is.False);
     }
 
@@ -204,6 +205,13 @@ public sealed class SimulatorAdminTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), await response.Content.ReadAsStringAsync());
     }
 
+    private HostAgentClient NewClient(SimulatedHost host)
+    {
+        var channel = GrpcChannel.ForAddress(host.Address);
+        _channels = [.. _channels, channel];
+        return new HostAgentClient(channel);
+    }
+
     private static async Task<string> CreateAsync(HostAgentClient client)
     {
         var id = Guid.CreateVersion7().ToString();
@@ -230,6 +238,21 @@ public sealed class SimulatorAdminTests
         catch (RpcException ex)
         {
             return ex.StatusCode;
+        }
+    }
+
+    private static async Task<bool> ConnectionRefusedAsync(int port)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, port);
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // A reset is a connection caught in the closing listener's queue: not yet refused.
+            return ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused;
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class RunDevSupervisionTests
     }
 
     [Test]
-    public async Task A_killed_control_plane_is_restarted_and_nothing_else_is_touched_until_SIGTERM_stops_all()
+    public async Task A_killed_control_plane_or_simulator_is_restarted_alone_and_SIGTERM_stops_everything()
     {
         var httpPort = LocalServers.FreePort();
         var adminPort = LocalServers.FreePort();
@@ -89,10 +89,17 @@ public sealed class RunDevSupervisionTests
         Assert.That(_output, Has.Some.Contains("control plane exited with status 137; restarting"), "said on stderr too");
         var restarted = ReadPid("control-plane")!.Value;
 
+        // The simulator likewise, its hosts registering again with the restarted control plane.
+        await SignalAsync(before["sim"], "KILL");
+        await WaitUntilAsync(async () => ReadPid("sim") is { } pid && pid != before["sim"] && await HostsListedAsync(http, adminPort),
+            RestartDeadline, "a new simulator answering its admin API");
+        Assert.That(ReadPid("control-plane"), Is.EqualTo(restarted), "the control plane was left alone");
+        var restartedSim = ReadPid("sim")!.Value;
+
         await SignalAsync(_script.Id, "TERM");
 
         Assert.That(await ExitedWithinAsync(_script, StopDeadline), Is.True, "the script ends on SIGTERM");
-        foreach (var (name, pid) in before.Append(KeyValuePair.Create("new control-plane", restarted)))
+        foreach (var (name, pid) in before.Append(KeyValuePair.Create("new control-plane", restarted)).Append(KeyValuePair.Create("new sim", restartedSim)))
         {
             Assert.That(IsRunning(pid), Is.False, $"{name} ({pid}) stopped");
         }
@@ -173,10 +180,21 @@ public sealed class RunDevSupervisionTests
         }
     }
 
+    /// <summary>Whether the simulator's admin API lists its three hosts, every one registered.</summary>
     private static async Task<bool> HostsListedAsync(HttpClient http, int adminPort)
     {
-        using var response = await http.GetAsync($"http://127.0.0.1:{adminPort}/admin/hosts");
-        return response.StatusCode == HttpStatusCode.OK && (await response.Content.ReadAsStringAsync()).Contains("\"sim-2\"", StringComparison.Ordinal);
+        try
+        {
+            using var response = await http.GetAsync($"http://127.0.0.1:{adminPort}/admin/hosts");
+            var body = await response.Content.ReadAsStringAsync();
+            return response.StatusCode == HttpStatusCode.OK
+                && body.Contains("\"sim-2\"", StringComparison.Ordinal)
+                && !body.Contains("\"host_id\":null", StringComparison.Ordinal);
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The first of <paramref name="count"/> consecutive free ports (the simulator's hosts take BasePort + i).</summary>
