@@ -87,6 +87,10 @@ internal sealed class RestartablePort : IConnectionListener
     /// <summary>Listens again on the same port.</summary>
     public async Task OpenAsync()
     {
+        if (_unbound)
+        {
+            return; // Kestrel is done with this endpoint (the simulator is stopping): nothing to reopen
+        }
         var deadline = DateTime.UtcNow + RebindFor;
         while (true)
         {
