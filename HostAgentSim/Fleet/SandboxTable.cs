@@ -170,6 +170,17 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
         }
     }
 
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _live.Count;
+            }
+        }
+    }
+
     public Dictionary<string, SimulatedSandbox> Snapshot()
     {
         lock (_gate)
