@@ -25,13 +25,19 @@ public static class ChaosCommand
         adminHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ChaosStack.AdminKey);
         await WaitHostsOnlineAsync(adminHttp, stack.Hosts);
 
-        var simulator = SimulatorAdmin.For(stack.SimulatorAdminPort);
-        SimulatorAdmin? admin = simulator;
-        if (await WaitAdminAsync(simulator) is null)
+        using var simulator = SimulatorAdmin.For(stack.SimulatorAdminPort);
+        IHostControl? admin = simulator;
+        await using var inProcess = await WaitAdminAsync(simulator) is null ? await InProcessHostsAsync(stack, adminHttp, settings) : null;
+        if (inProcess is not null)
+        {
+            admin = inProcess;
+        }
+        else if (await simulator.HostsAsync() is null)
         {
             Console.WriteLine("chaos: the simulator has no admin endpoint (/admin/hosts); host faults and VM crashes are skipped");
             admin = null;
         }
+        Console.WriteLine($"chaos: hosts run {admin?.Description ?? "without faults"}");
         await using var probe = await StreamProbe.ConnectAsync(stack.Servers.Redis);
         using var log = new RunLog(dir);
         var clock = Stopwatch.StartNew();
@@ -42,7 +48,7 @@ public static class ChaosCommand
         var load = new ChaosLoad(stack, log, clock, new Random(settings.Seed), admin);
         var loadStart = clock.Elapsed;
         var loading = load.RunAsync(settings.Duration, settings.Rate, stop.Token);
-        var faults = new FaultInjector(stack, log, clock, admin, probe).RunAsync(plan, loadStart, stop.Token);
+        var faults = new FaultInjector(stack, log, clock, admin, probe).RunAsync(plan, loadStart, settings.Duration, stop.Token);
         await Task.WhenAll(loading, faults);
         Console.WriteLine($"chaos: load and faults stopped at {clock.Elapsed.TotalSeconds:F0}s ({log.Requests.Count} requests); settling");
 
@@ -69,7 +75,7 @@ public static class ChaosCommand
     }
 
     /// <summary>Every component up, hosts thawed, fault knobs cleared.</summary>
-    private static async Task RestoreAsync(ChaosStack stack, SimulatorAdmin? admin)
+    private static async Task RestoreAsync(ChaosStack stack, IHostControl? admin)
     {
         await stack.Servers.StartAgainAsync();
         if (!stack.ControlPlaneAlive)
@@ -134,8 +140,10 @@ public static class ChaosCommand
     {
         var requests = log.Requests.ToList();
         var faults = log.Faults;
-        foreach (var fault in faults)
+        foreach (var fault in faults.Where(f => !f.Detail.StartsWith("skipped", StringComparison.Ordinal)))
         {
+            fault.SlowestAnswerMs = requests.Where(r => r.Code is not null && r.SentMs >= fault.StartedMs && r.SentMs <= fault.EndedMs + 5000 && r.Op != "wait")
+                .Select(r => r.AnsweredMs - r.SentMs).DefaultIfEmpty(0).Max();
             var accepted = requests.Where(r => r.Accepted && r.SentMs >= fault.StartedMs).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
             fault.RecoveredAfterMs = double.IsNaN(accepted) ? null : accepted - fault.StartedMs;
         }
@@ -170,6 +178,20 @@ public static class ChaosCommand
             await Task.Delay(200);
         }
         throw new TimeoutException($"{hosts} simulated hosts did not come online within 60 s; see processes.log");
+    }
+
+    /// <summary>Without the admin endpoint, hosts run inside the soak (unless --no-in-process-hosts): their knobs are then at hand.</summary>
+    private static async Task<InProcessHosts?> InProcessHostsAsync(ChaosStack stack, HttpClient adminHttp, ChaosSettings settings)
+    {
+        if (!settings.InProcessHostsAllowed)
+        {
+            return null;
+        }
+        Console.WriteLine("chaos: the simulator has no admin endpoint (/admin/hosts); running the simulated hosts inside the soak instead");
+        await stack.StopSimulatorProcessAsync();
+        var hosts = await InProcessHosts.StartAsync(stack.Api, stack.Hosts);
+        await WaitHostsOnlineAsync(adminHttp, stack.Hosts);
+        return hosts;
     }
 
     private static async Task<IReadOnlyList<SimulatorAdmin.AdminHost>?> WaitAdminAsync(SimulatorAdmin admin)

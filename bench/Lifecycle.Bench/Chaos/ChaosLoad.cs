@@ -13,7 +13,7 @@ namespace Lifecycle.Bench.Chaos;
 /// VM crashes through the simulator. One request at a time per sandbox, so "the last accepted request"
 /// of a sandbox is well defined. Every request and its answer goes to the <see cref="RunLog"/>.
 /// </summary>
-public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Random random, SimulatorAdmin? admin)
+public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Random random, IHostControl? admin)
 {
     private readonly ConcurrentDictionary<Guid, Known> _known = new();
     private readonly ConcurrentDictionary<Guid, string> _hostNames = new();

@@ -70,12 +70,12 @@ public sealed record ChaosSection(
         md.AppendLine();
         md.AppendLine("## Fault timeline");
         md.AppendLine();
-        md.AppendLine("| at | fault | target | what | requests accepted again after | backlog drained after |");
-        md.AppendLine("|---:|---|---|---|---:|---:|");
+        md.AppendLine("| at | fault | target | what | requests accepted again after | slowest answer | backlog drained after |");
+        md.AppendLine("|---:|---|---|---|---:|---:|---:|");
         foreach (var f in FaultTimeline)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {f.StartedMs / 1000:F1} s | {f.Kind} | {f.Target} | {f.Detail} | {Seconds(f.RecoveredAfterMs)} | {Seconds(f.DrainedAfterMs)} |");
+                $"| {f.StartedMs / 1000:F1} s | {f.Kind} | {f.Target} | {f.Detail} | {Seconds(f.RecoveredAfterMs)} | {Seconds(f.SlowestAnswerMs)} | {Seconds(f.DrainedAfterMs)} |");
         }
     }
 

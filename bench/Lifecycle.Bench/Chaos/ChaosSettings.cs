@@ -7,7 +7,7 @@ namespace Lifecycle.Bench.Chaos;
 /// One soak run: how long the load runs, its seed (which fixes the fault schedule and the load's
 /// choices), the arrival rate of requests, and the mean time between faults.
 /// </summary>
-public sealed record ChaosSettings(TimeSpan Duration, int Seed, double Rate, int Hosts, TimeSpan FaultSpacing, TimeSpan SettleDeadline, string Part)
+public sealed record ChaosSettings(TimeSpan Duration, int Seed, double Rate, int Hosts, TimeSpan FaultSpacing, TimeSpan SettleDeadline, string Part, bool InProcessHostsAllowed)
 {
     public static ChaosSettings Parse(IReadOnlyList<string> args)
     {
@@ -24,7 +24,8 @@ public sealed record ChaosSettings(TimeSpan Duration, int Seed, double Rate, int
             // 12 s on average: about 50 faults in 10 minutes, each kind at least every 2 minutes.
             Duration("--fault-spacing", TimeSpan.FromSeconds(12)),
             Duration("--settle", TimeSpan.FromMinutes(3)),
-            args.Contains("--ci") ? "chaos-ci" : "chaos");
+            args.Contains("--ci") ? "chaos-ci" : "chaos",
+            !args.Contains("--no-in-process-hosts"));
     }
 
     public string Describe() =>

@@ -10,13 +10,18 @@ namespace Lifecycle.Bench.Chaos;
 /// ended; after each, how long until the stream's backlog drained (nothing pending, no lag).
 /// Host faults need the simulator's admin endpoint; without it they are logged as skipped.
 /// </summary>
-public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock, SimulatorAdmin? admin, StreamProbe probe)
+public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock, IHostControl? admin, StreamProbe probe)
 {
-    public async Task RunAsync(IReadOnlyList<PlannedFault> plan, TimeSpan loadStart, CancellationToken stop)
+    public async Task RunAsync(IReadOnlyList<PlannedFault> plan, TimeSpan loadStart, TimeSpan duration, CancellationToken stop)
     {
         for (var i = 0; i < plan.Count && !stop.IsCancellationRequested; i++)
         {
             var fault = plan[i];
+            if (clock.Elapsed - loadStart >= duration)
+            {
+                Console.WriteLine($"chaos: {plan.Count - i} faults left out: the load has ended");
+                return;
+            }
             var wait = loadStart + fault.At - clock.Elapsed;
             if (wait > TimeSpan.Zero)
             {

@@ -40,6 +40,9 @@ public sealed record FaultRecord(string Kind, string Target, double StartedMs, d
     /// <summary>From the start of the fault until a request sent after it started was accepted (202).</summary>
     public double? RecoveredAfterMs { get; set; }
 
+    /// <summary>The slowest answer (waits aside) to a request sent during the fault or within 5 s after it.</summary>
+    public double? SlowestAnswerMs { get; set; }
+
     /// <summary>From the end of the fault until nothing was pending and the group's lag was 0.</summary>
     public double? DrainedAfterMs { get; set; }
 }
