@@ -144,7 +144,9 @@ public static class ChaosCommand
         {
             fault.SlowestAnswerMs = requests.Where(r => r.Code is not null && r.SentMs >= fault.StartedMs && r.SentMs <= fault.EndedMs + 5000 && r.Op != "wait")
                 .Select(r => r.AnsweredMs - r.SentMs).DefaultIfEmpty(0).Max();
-            var accepted = requests.Where(r => r.Accepted && r.SentMs >= fault.StartedMs).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
+            var lastFailure = requests.Where(r => r.Op != "crash" && (r.Code is null || r.Code >= 500) && r.SentMs >= fault.StartedMs && r.SentMs <= fault.EndedMs + 30_000)
+                .Select(r => r.SentMs).DefaultIfEmpty(fault.StartedMs).Max();
+            var accepted = requests.Where(r => r.Accepted && r.SentMs >= lastFailure).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
             fault.RecoveredAfterMs = double.IsNaN(accepted) ? null : accepted - fault.StartedMs;
         }
         var byAnswer = requests

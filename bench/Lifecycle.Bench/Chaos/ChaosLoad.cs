@@ -145,7 +145,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
             {
                 error = e.Message;
             }
-            log.Add(new RequestRecord(seq, "crash", id, sent, clock.Elapsed.TotalMilliseconds, code, null, null, error, null,
+            log.Add(new RequestRecord(seq, "crash", id, sent, clock.Elapsed.TotalMilliseconds, code, null, null, error, null, null,
                 stack.Generation, stack.ControlPlaneUp, stack.ControlPlaneUp, stack.Generation));
         }
         finally
@@ -181,7 +181,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
         var up = stack.ControlPlaneUp;
         var sent = clock.Elapsed.TotalMilliseconds;
         int? code = null;
-        string? status = null, error = null, retryAfter = null;
+        string? status = null, error = null, retryAfter = null, problem = null;
         long? version = null;
         try
         {
@@ -199,6 +199,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
                 }
                 status = root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()
                     : root.TryGetProperty("current_status", out var c) ? c.GetString() : null;
+                problem = code >= 400 && root.TryGetProperty("title", out var t) ? t.GetString() : null;
                 version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
                 if (id is { } known && status is not null && code < 500 && code != 404)
                 {
@@ -223,7 +224,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
         {
             error = "unreadable body: " + e.Message;
         }
-        log.Add(new RequestRecord(seq, op, id, sent, clock.Elapsed.TotalMilliseconds, code, status, version, error, retryAfter,
+        log.Add(new RequestRecord(seq, op, id, sent, clock.Elapsed.TotalMilliseconds, code, status, version, error, retryAfter, problem,
             generation, up, stack.ControlPlaneUp, stack.Generation));
     }
 }

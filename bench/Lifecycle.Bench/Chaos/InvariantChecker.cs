@@ -192,7 +192,7 @@ public static class InvariantChecker
     private static InvariantResult OutagesAnswer(IReadOnlyCollection<RequestRecord> requests)
     {
         var violations = requests.Where(r => r.ServerFailure)
-            .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered {r.Code}{(r.Code == 503 ? " without Retry-After" : "")}")
+            .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered {r.Code}{(r.Code == 503 ? " without Retry-After" : "")} ({r.Problem ?? "no problem title"})")
             .Concat(requests.Where(r => r.Op != "crash" && r.UnansweredWhileUp)
                 .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s: no answer ({r.Error}) after {(r.AnsweredMs - r.SentMs) / 1000:F1}s while the control plane was up"))
             .ToList();

@@ -20,6 +20,7 @@ public sealed record RequestRecord(
     long? Version,
     string? Error,
     string? RetryAfter,
+    string? Problem,
     int Generation,
     bool UpAtSend,
     bool UpAtAnswer,
@@ -37,7 +38,10 @@ public sealed record RequestRecord(
 /// <summary>A fault as injected: its kind, target, when it began and ended (ms since start), and what was seen.</summary>
 public sealed record FaultRecord(string Kind, string Target, double StartedMs, double EndedMs, string Detail)
 {
-    /// <summary>From the start of the fault until a request sent after it started was accepted (202).</summary>
+    /// <summary>
+    /// From the start of the fault until the first 202 to a request sent after the fault's last failed
+    /// request (5xx or no answer, within 30 s of its end): how long clients were turned away.
+    /// </summary>
     public double? RecoveredAfterMs { get; set; }
 
     /// <summary>The slowest answer (waits aside) to a request sent during the fault or within 5 s after it.</summary>
