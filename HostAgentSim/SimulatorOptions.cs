@@ -34,6 +34,12 @@ public sealed record SimulatorOptions
 
     public int HeartbeatIntervalMs { get; init; } = 30_000;
 
+    /// <summary>
+    /// Port of the admin HTTP endpoint (/admin/hosts…) on 127.0.0.1; 0, the default, for none.
+    /// No authentication: a dev and test tool, reachable from this machine only.
+    /// </summary>
+    public int AdminPort { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(HostCount, 1, nameof(HostCount));
@@ -46,6 +52,12 @@ public sealed record SimulatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(TombstoneCapacity, 1, nameof(TombstoneCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(IdleSweepMs, 1, nameof(IdleSweepMs));
         ArgumentOutOfRangeException.ThrowIfLessThan(HeartbeatIntervalMs, 1, nameof(HeartbeatIntervalMs));
+        ArgumentOutOfRangeException.ThrowIfNegative(AdminPort, nameof(AdminPort));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(AdminPort, 65_535, nameof(AdminPort));
+        if (AdminPort != 0 && BasePort != 0 && AdminPort >= BasePort && AdminPort < BasePort + HostCount)
+        {
+            throw new ArgumentException($"AdminPort {AdminPort} is one of the hosts' ports", nameof(AdminPort));
+        }
         if (ControlPlaneUrl.Length > 0 && (!Uri.TryCreate(ControlPlaneUrl, UriKind.Absolute, out _) || AdminKey.Length == 0))
         {
             throw new ArgumentException("ControlPlaneUrl must be an absolute URL, and AdminKey is needed with it", nameof(ControlPlaneUrl));

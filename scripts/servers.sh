@@ -3,6 +3,7 @@
 #
 #   scripts/servers.sh start DIR REDIS_PORT PG_PORT
 #   scripts/servers.sh stop  DIR [redis|postgres]    (both by default)
+#   scripts/servers.sh crash DIR [redis|postgres]    (both by default)
 #
 # Everything lives under DIR (redis/, postgres/), so several instances can run at
 # once on different dirs and ports. `start` prints, on stdout only:
@@ -10,20 +11,28 @@
 #   postgres=Host=127.0.0.1;Port=PG_PORT;Username=lifecycle;Database=lifecycle
 # All progress goes to stderr.
 #
+# `crash` stops without a clean shutdown, as a crash would: Postgres with `pg_ctl stop -m immediate`
+# (no checkpoint; the next start replays the WAL), Redis with SIGKILL. While running, DIR/redis.pid
+# and DIR/postgres.pid each hold one server's pid (one line), for tools that signal them.
+#
 # Re-running `start`: servers already running from the same DIR on the same ports
 # are reused; a port taken by anything else is a clear error (never a silent
 # connection to somebody else's server). Data survives stop/start: Postgres's, and
 # Redis's through its append-only file. `stop` never fails when things are already down.
 # Stopping one server and starting again brings back just that one (tests of outages).
 #
-# Dev/test only: Postgres uses --auth=trust (no password) and fsync=off (unless
-# LIFECYCLE_PG_DURABLE=1), and both
-# servers listen on 127.0.0.1 only.
+# Dev/test only: Postgres uses --auth=trust (no password), and both servers listen on 127.0.0.1 only.
+#
+# Durability: Postgres keeps its production defaults (fsync, synchronous_commit, full_page_writes on),
+# so nothing a commit acknowledged is lost, whatever stops. LIFECYCLE_PG_FAST=1 (the tests use it)
+# turns off fsync and full_page_writes but keeps synchronous_commit on: every commit still writes its
+# WAL to the kernel before it returns, so a Postgres crash or an immediate stop loses nothing
+# committed. Only an OS crash or power loss can lose commits then, or corrupt the data directory.
 set -euo pipefail
 
 log() { echo "servers: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { die "usage: $0 start DIR REDIS_PORT PG_PORT | stop DIR [redis|postgres]"; }
+usage() { die "usage: $0 start DIR REDIS_PORT PG_PORT | stop|crash DIR [redis|postgres]"; }
 
 # PATH first, then the newest /usr/lib/postgresql/<version>/bin (Debian keeps pg_ctl off PATH).
 pg_bin_dir() {
@@ -137,13 +146,14 @@ EOF
         { tail_log "$PG_LOG"; die "postgres did not start on port $port"; }
 }
 
-# Test speed over durability: the database is disposable. LIFECYCLE_PG_DURABLE=1 keeps
-# Postgres's production defaults instead, for benchmarks whose baselines must commit for real.
+# Production defaults unless LIFECYCLE_PG_FAST=1 (see the top of this file for what that risks).
+# synchronous_commit stays on either way: with it off, an immediate stop loses the last commits.
 durability_settings() {
-    if [[ ${LIFECYCLE_PG_DURABLE:-0} == 1 ]]; then
-        echo "# durable: production defaults (fsync, synchronous_commit, full_page_writes on)"
+    if [[ ${LIFECYCLE_PG_FAST:-0} == 1 ]]; then
+        printf '%s\n' "# fast: no fsync (an OS crash can lose or corrupt data; a Postgres crash cannot)" \
+            "fsync = off" "full_page_writes = off" "synchronous_commit = on"
     else
-        printf '%s\n' "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+        echo "# durable: production defaults (fsync, synchronous_commit, full_page_writes on)"
     fi
 }
 
@@ -175,6 +185,7 @@ cmd_start() {
     start_redis "$redis_port"
     start_postgres "$pg_port"
     wait_ready "$redis_port" "$pg_port"
+    write_pid_files
 
     local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U lifecycle -X -q -v ON_ERROR_STOP=1)
     if [[ -z $("${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname = 'lifecycle'") ]]; then
@@ -184,6 +195,33 @@ cmd_start() {
     log "redis on 127.0.0.1:$redis_port, postgres on 127.0.0.1:$pg_port ($DIR)"
     echo "redis=127.0.0.1:$redis_port"
     echo "postgres=Host=127.0.0.1;Port=$pg_port;Username=lifecycle;Database=lifecycle"
+}
+
+# One line each, beside redis/ and postgres/: what `kill -9 $(cat DIR/redis.pid)` needs.
+write_pid_files() {
+    head -n1 "$REDIS_DIR/redis.pid" >"$DIR/redis.pid"
+    head -n1 "$PG_DATA/postmaster.pid" >"$DIR/postgres.pid"
+}
+
+cmd_crash() {
+    (($# == 1 || $# == 2)) || usage
+    local which=${2:-both}
+    [[ $which == both || $which == redis || $which == postgres ]] || usage
+    [[ -d $1 ]] || { log "nothing to crash in $1"; return 0; }
+    set_paths "$1"
+
+    if [[ $which != redis && -f $PG_DATA/postmaster.pid ]]; then
+        PG_BIN=$(pg_bin_dir)
+        as_pg "$PG_BIN/pg_ctl" stop -D "$PG_DATA" -m immediate -w >/dev/null 2>&1 || true
+        rm -f "$DIR/postgres.pid"
+    fi
+    local pid
+    if [[ $which != postgres ]] && pid=$(live_pid "$REDIS_DIR/redis.pid" redis-server); then
+        kill -9 "$pid" 2>/dev/null || true
+        for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        rm -f "$REDIS_DIR/redis.pid" "$DIR/redis.pid"
+    fi
+    log "crashed $which in $DIR"
 }
 
 cmd_stop() {
@@ -207,12 +245,14 @@ cmd_stop() {
         for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
     fi
-    [[ $which == postgres ]] || rm -f "$REDIS_DIR/redis.pid"
+    [[ $which == postgres ]] || rm -f "$REDIS_DIR/redis.pid" "$DIR/redis.pid"
+    [[ $which == redis ]] || rm -f "$DIR/postgres.pid"
     log "stopped $which in $DIR"
 }
 
 case ${1:-} in
     start) shift; cmd_start "$@" ;;
     stop) shift; cmd_stop "$@" ;;
+    crash) shift; cmd_crash "$@" ;;
     *) usage ;;
 esac

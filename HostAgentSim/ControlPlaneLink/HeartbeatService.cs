@@ -2,7 +2,7 @@ using Lifecycle.HostAgentSim.Fleet;
 
 namespace Lifecycle.HostAgentSim.ControlPlaneLink;
 
-/// <summary>Every registered host heartbeats on its interval, except while frozen.</summary>
+/// <summary>Every registered host heartbeats on its interval, except while frozen or restarting.</summary>
 internal sealed partial class HeartbeatService(
     HostDirectory directory,
     SimulatorOptions options,
@@ -17,7 +17,7 @@ internal sealed partial class HeartbeatService(
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 // Hosts are published (and registered) after the server starts, so they are read on every tick.
-                await Task.WhenAll(directory.Hosts.Where(h => !h.IsFrozen && h.HostId is not null)
+                await Task.WhenAll(directory.Hosts.Where(h => !h.IsFrozen && !h.IsDown && h.HostId is not null)
                     .Select(host => BeatAsync(host, stoppingToken))).ConfigureAwait(false);
             }
         }

@@ -4,7 +4,7 @@ using Lifecycle.HostAgentSim.Fleet;
 namespace Lifecycle.HostAgentSim.ControlPlaneLink;
 
 /// <summary>
-/// Sends every host's reports, in order, as a host agent does: held while frozen, retried with
+/// Sends every host's reports, in order, as a host agent does: held while frozen or restarting, retried with
 /// backoff while the control plane is down or failing, given up after <see cref="MaxAttempts"/>
 /// (the HostMonitor's next pass then finds what the report would have said).
 /// </summary>
@@ -41,7 +41,7 @@ internal sealed partial class ReportService(
             var backoff = FirstBackoff;
             for (var attempt = 1; ; attempt++)
             {
-                while (host.IsFrozen || host.HostId is null)
+                while (host.IsFrozen || host.IsDown || host.HostId is null)
                 {
                     await Task.Delay(100, ct).ConfigureAwait(false);
                 }

@@ -8,12 +8,25 @@ namespace Lifecycle.HostAgentSim.Fleet;
 internal sealed class HostDirectory
 {
     private FrozenDictionary<int, SimulatedHost> _byPort = FrozenDictionary<int, SimulatedHost>.Empty;
+    private SimulatedHost[] _inOrder = [];
 
     public IEnumerable<SimulatedHost> Hosts => Volatile.Read(ref _byPort).Values;
 
-    public void Publish(IEnumerable<SimulatedHost> hosts) =>
+    /// <summary>The hosts as published: in option order, sim-0 first.</summary>
+    public IReadOnlyList<SimulatedHost> InOrder => Volatile.Read(ref _inOrder);
+
+    public void Publish(IReadOnlyList<SimulatedHost> hosts)
+    {
+        Volatile.Write(ref _inOrder, [.. hosts]);
         Volatile.Write(ref _byPort, hosts.ToFrozenDictionary(host => host.Port));
+    }
 
     public bool TryGet(int port, [NotNullWhen(true)] out SimulatedHost? host) =>
         Volatile.Read(ref _byPort).TryGetValue(port, out host);
+
+    public bool TryGet(string name, [NotNullWhen(true)] out SimulatedHost? host)
+    {
+        host = InOrder.FirstOrDefault(candidate => candidate.Name == name);
+        return host is not null;
+    }
 }

@@ -161,6 +161,17 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time)
         }
     }
 
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _live.Count;
+            }
+        }
+    }
+
     public Dictionary<string, SimulatedSandbox> Snapshot()
     {
         lock (_gate)

@@ -1,9 +1,15 @@
 using System.Net;
+using Lifecycle.HostAgentSim.Admin;
 using Lifecycle.HostAgentSim.ControlPlaneLink;
 using Lifecycle.HostAgentSim.Grpc;
+using Lifecycle.HostAgentSim.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Lifecycle.HostAgentSim.Fleet;
 
@@ -45,10 +51,15 @@ public sealed class SimulatedFleet : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var ports = app.Services.GetRequiredService<RestartablePorts>();
             var hosts = listeners
                 .Select((listener, i) => new SimulatedHost(
                     $"{options.NamePrefix}-{i}", BoundPort(app, listener), options, TimeProvider.System))
                 .ToArray();
+            foreach (var host in hosts)
+            {
+                host.AgentPort = ports[host.Port];
+            }
             directory.Publish(hosts);
             if (options.ControlPlaneUrl.Length > 0)
             {
@@ -98,7 +109,17 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     listeners[index] = listener;
                 });
             }
+            if (options.AdminPort != 0)
+            {
+                kestrel.Listen(IPAddress.Loopback, options.AdminPort, listener => listener.Protocols = HttpProtocols.Http1);
+            }
         });
+
+        // Sockets as usual, but each port can close and reopen on its own: one host agent restarts, the rest answer.
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton(services => new RestartablePorts(
+            new SocketTransportFactory(Options.Create(new SocketTransportOptions()), services.GetRequiredService<ILoggerFactory>())));
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services => services.GetRequiredService<RestartablePorts>());
 
         builder.Services.AddLogging();
         if (loggerFactory is not null)
@@ -122,6 +143,10 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGrpcService<HostAgentService>();
+        if (options.AdminPort != 0)
+        {
+            app.MapSimulatorAdmin(options.AdminPort);
+        }
         return app;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+using Lifecycle.HostAgentSim.Hosting;
 
 namespace Lifecycle.HostAgentSim.Fleet;
 
@@ -17,6 +18,10 @@ public sealed class SimulatedHost
 
     // Non-null while frozen; completing it releases the calls held meanwhile.
     private TaskCompletionSource? _frozen;
+
+    // One restart at a time: a second one waits for the first to come back, then goes down again.
+    private readonly SemaphoreSlim _restarting = new(1, 1);
+    private volatile bool _down;
 
     internal SimulatedHost(string name, int port, SimulatorOptions options, TimeProvider time)
     {
@@ -82,7 +87,49 @@ public sealed class SimulatedHost
     public long HeartbeatsAccepted => Interlocked.Read(ref _heartbeatsAccepted);
 
     /// <summary>As if the host rebooted and lost its VMs: it answers again, with nothing running.</summary>
+    /// <remarks>State only, with no time away; <see cref="RestartAsync"/> also closes the port for a while.</remarks>
     public void RestartEmpty() => Sandboxes.LoseEverything();
+
+    /// <summary>While the agent is away in a <see cref="RestartAsync"/>: its port refuses connections, it neither heartbeats nor reports.</summary>
+    public bool IsDown => _down;
+
+    /// <summary>
+    /// The host agent goes away and comes back on the same port: connections are refused and open ones cut
+    /// for <paramref name="downTime"/>, then it answers again as the same registered host (same id and
+    /// token, so heartbeats resume). A restarted agent is not frozen. Returns once it is back.
+    /// </summary>
+    public async Task RestartAsync(RestartMode mode, TimeSpan downTime, CancellationToken cancellationToken)
+    {
+        var port = AgentPort ?? throw new InvalidOperationException($"host {Name} has no restartable port");
+        await _restarting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _down = true;
+            await port.CloseAsync().ConfigureAwait(false);
+            Unfreeze();
+            if (mode == RestartMode.Empty)
+            {
+                Sandboxes.LoseEverything();
+            }
+            try
+            {
+                await Task.Delay(downTime, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Cancelled (the simulator is stopping) or not, the port must not stay closed.
+                await port.OpenAsync().ConfigureAwait(false);
+                _down = false;
+            }
+        }
+        finally
+        {
+            _restarting.Release();
+        }
+    }
+
+    /// <summary>The port this host's agent listens on, closed and reopened by a restart.</summary>
+    internal RestartablePort? AgentPort { get; set; }
 
     public IReadOnlyDictionary<string, SimulatedSandbox> Snapshot() => Sandboxes.Snapshot();
 

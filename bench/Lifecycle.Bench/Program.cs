@@ -25,8 +25,7 @@ if (args.SkipWhile(a => a != "--batch").Skip(1).FirstOrDefault() is { } batch)
 
 // Postgres as in production (fsync and synchronous commit on): the baselines must pay for real
 // commits, as the control plane does; the tests' fsync=off would flatter one-row-per-commit work.
-Environment.SetEnvironmentVariable("LIFECYCLE_PG_DURABLE", "1");
-await using var servers = await LocalServers.StartAsync();
+await using var servers = await LocalServers.StartAsync(PostgresDurability.Full);
 await using var dataSource = NpgsqlDataSource.Create(servers.Postgres);
 await new Migrator(dataSource, NullLogger<Migrator>.Instance).ApplyAsync(CancellationToken.None);
 var versions = new Dictionary<string, string>

@@ -14,21 +14,30 @@ public sealed class LocalServers : IAsyncDisposable
     private readonly string _dir;
     private readonly int _redisPort;
     private readonly int _postgresPort;
+    private readonly PostgresDurability _durability;
 
-    private LocalServers(string dir, int redisPort, int postgresPort, string redis, string postgres)
+    private LocalServers(string dir, int redisPort, int postgresPort, PostgresDurability durability, string redis, string postgres)
     {
         _dir = dir;
         _redisPort = redisPort;
         _postgresPort = postgresPort;
+        _durability = durability;
         Redis = redis;
         Postgres = postgres;
     }
+
+    /// <summary>The folder the servers live in (servers.sh's DIR), with their pid files.</summary>
+    public string DataDirectory => _dir;
 
     public string Redis { get; }
 
     public string Postgres { get; }
 
-    public static async Task<LocalServers> StartAsync()
+    /// <param name="durability">
+    /// Fast for tests (the default): no fsync, so only an OS crash could lose commits. Full for
+    /// benchmarks, whose commits must cost what production's do.
+    /// </param>
+    public static async Task<LocalServers> StartAsync(PostgresDurability durability = PostgresDurability.Fast)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"lifecycle-test-{Guid.NewGuid():N}");
         // The OS may hand the same free port out twice in a row once the first probe has closed it.
@@ -36,7 +45,7 @@ public sealed class LocalServers : IAsyncDisposable
         while ((postgresPort = FreePort()) == redisPort)
         {
         }
-        var output = await RunAsync("start", dir, redisPort.ToString(), postgresPort.ToString());
+        var output = await RunAsync(durability, "start", dir, redisPort.ToString(), postgresPort.ToString());
         string? redis = null, postgres = null;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -53,25 +62,29 @@ public sealed class LocalServers : IAsyncDisposable
         {
             throw new InvalidOperationException($"scripts/servers.sh printed no connection strings:\n{output}");
         }
-        return new LocalServers(dir, redisPort, postgresPort, redis, postgres);
+        return new LocalServers(dir, redisPort, postgresPort, durability, redis, postgres);
     }
 
     /// <summary>Stops one server: "redis" or "postgres".</summary>
-    public Task StopAsync(string which) => RunAsync("stop", _dir, which);
+    public Task StopAsync(string which) => RunAsync(_durability, "stop", _dir, which);
+
+    /// <summary>Stops one server as a crash would: Postgres by <c>pg_ctl stop -m immediate</c>, Redis by SIGKILL.</summary>
+    public Task CrashAsync(string which) => RunAsync(_durability, "crash", _dir, which);
 
     /// <summary>Starts whichever of the two is down; the data of both survives.</summary>
-    public Task StartAgainAsync() => RunAsync("start", _dir, _redisPort.ToString(), _postgresPort.ToString());
+    public Task StartAgainAsync() => RunAsync(_durability, "start", _dir, _redisPort.ToString(), _postgresPort.ToString());
 
     public async ValueTask DisposeAsync()
     {
-        await RunAsync("stop", _dir);
+        await RunAsync(_durability, "stop", _dir);
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static async Task<string> RunAsync(params string[] arguments)
+    private static async Task<string> RunAsync(PostgresDurability durability, params string[] arguments)
     {
         var script = Path.Combine(RepositoryRoot(), "scripts", "servers.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["LIFECYCLE_PG_FAST"] = durability == PostgresDurability.Fast ? "1" : "0";
         start.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
@@ -110,4 +123,14 @@ public sealed class LocalServers : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>How a <see cref="LocalServers"/> Postgres commits (scripts/servers.sh, LIFECYCLE_PG_FAST).</summary>
+public enum PostgresDurability
+{
+    /// <summary>fsync and full_page_writes off, synchronous_commit on: survives a Postgres crash, not an OS crash.</summary>
+    Fast,
+
+    /// <summary>Production defaults: survives an OS crash too.</summary>
+    Full,
 }
