@@ -45,25 +45,14 @@ public sealed class ChaosServers
 
     public Task StopAsync() => Script("stop", _dir);
 
-    /// <summary>SIGKILL: whatever the append-only file had not synced yet (up to a second) is lost.</summary>
-    public Task KillRedisAsync() =>
-        Bash($"kill -9 \"$(head -n1 '{_dir}/redis/redis.pid')\"");
+    /// <summary>SIGKILL (<c>servers.sh crash DIR redis</c>): whatever the append-only file had not synced yet (up to a second) is lost.</summary>
+    public Task KillRedisAsync() => Script("crash", _dir, "redis");
 
-    /// <summary>Immediate shutdown: no checkpoint, crash recovery from the WAL on the next start.</summary>
-    public Task StopPostgresImmediatelyAsync() =>
-        Bash($"""
-            bin=$(command -v pg_ctl || find /usr/lib/postgresql -path '*/bin/pg_ctl' | sort -V | tail -n1)
-            if ((EUID == 0)); then
-                cd '{_dir}/postgres' && runuser -u postgres -- "$bin" stop -D '{_dir}/postgres/data' -m immediate -w
-            else
-                "$bin" stop -D '{_dir}/postgres/data' -m immediate -w
-            fi
-            """);
+    /// <summary>Immediate shutdown (<c>servers.sh crash DIR postgres</c>): no checkpoint, crash recovery from the WAL on the next start.</summary>
+    public Task StopPostgresImmediatelyAsync() => Script("crash", _dir, "postgres");
 
     private static Task Script(params string[] arguments) =>
         Run("bash", [Path.Combine(LocalServers.RepositoryRoot(), "scripts", "servers.sh"), .. arguments]);
-
-    private static Task Bash(string script) => Run("bash", ["-c", script]);
 
     private static async Task Run(string file, string[] arguments)
     {
@@ -72,8 +61,8 @@ public sealed class ChaosServers
         {
             start.ArgumentList.Add(argument);
         }
-        // Durable, as in production: a crash of Postgres must not lose committed transitions.
-        start.Environment["LIFECYCLE_PG_DURABLE"] = "1";
+        // Durable, as in production (the script's default): a crash of Postgres must not lose committed transitions.
+        start.Environment.Remove("LIFECYCLE_PG_FAST");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
