@@ -140,14 +140,21 @@ public static class ChaosCommand
     {
         var requests = log.Requests.ToList();
         var faults = log.Faults;
-        foreach (var fault in faults.Where(f => !f.Detail.StartsWith("skipped", StringComparison.Ordinal)))
+        for (var i = 0; i < faults.Count; i++)
         {
-            fault.SlowestAnswerMs = requests.Where(r => r.Code is not null && r.SentMs >= fault.StartedMs && r.SentMs <= fault.EndedMs + 5000 && r.Op != "wait")
-                .Select(r => r.AnsweredMs - r.SentMs).DefaultIfEmpty(0).Max();
-            var lastFailure = requests.Where(r => r.Op != "crash" && (r.Code is null || r.Code >= 500) && r.SentMs >= fault.StartedMs && r.SentMs <= fault.EndedMs + 30_000)
-                .Select(r => r.SentMs).DefaultIfEmpty(fault.StartedMs).Max();
-            var accepted = requests.Where(r => r.Accepted && r.SentMs >= lastFailure).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
-            fault.RecoveredAfterMs = double.IsNaN(accepted) ? null : accepted - fault.StartedMs;
+            var fault = faults[i];
+            if (fault.Detail.StartsWith("skipped", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            // A fault's window runs until the next one begins, so each failure is charged to one fault.
+            var windowEnd = i + 1 < faults.Count ? faults[i + 1].StartedMs : double.MaxValue;
+            var inWindow = requests.Where(r => r.Op != "crash" && r.SentMs >= fault.StartedMs && r.SentMs < windowEnd).ToList();
+            fault.SlowestAnswerMs = inWindow.Where(r => r.Code is not null && r.Op != "wait").Select(r => r.AnsweredMs - r.SentMs).DefaultIfEmpty(0).Max();
+            var failed = inWindow.Where(r => r.Code is null || r.Code >= 500).Select(r => r.SentMs).DefaultIfEmpty(double.NaN).Max();
+            var accepted = double.IsNaN(failed) ? double.NaN
+                : inWindow.Where(r => r.Accepted && r.SentMs > failed).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
+            fault.RecoveredAfterMs = double.IsNaN(failed) ? 0 : double.IsNaN(accepted) ? null : accepted - fault.StartedMs;
         }
         var byAnswer = requests
             .GroupBy(r => r.Code is { } code ? code.ToString(CultureInfo.InvariantCulture) + (code == 503 && r.RetryAfter is not null ? " (Retry-After)" : "")

@@ -39,12 +39,12 @@ public sealed record RequestRecord(
 public sealed record FaultRecord(string Kind, string Target, double StartedMs, double EndedMs, string Detail)
 {
     /// <summary>
-    /// From the start of the fault until the first 202 to a request sent after the fault's last failed
-    /// request (5xx or no answer, within 30 s of its end): how long clients were turned away.
+    /// From the start of the fault until the first 202 to a request sent after the last failed one (5xx
+    /// or no answer) before the next fault: how long clients were turned away. 0 when none failed.
     /// </summary>
     public double? RecoveredAfterMs { get; set; }
 
-    /// <summary>The slowest answer (waits aside) to a request sent during the fault or within 5 s after it.</summary>
+    /// <summary>The slowest answer (waits aside) to a request sent from the fault's start until the next fault.</summary>
     public double? SlowestAnswerMs { get; set; }
 
     /// <summary>From the end of the fault until nothing was pending and the group's lag was 0.</summary>
