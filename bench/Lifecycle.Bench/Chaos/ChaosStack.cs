@@ -100,7 +100,11 @@ public sealed class ChaosStack : IAsyncDisposable
     public void KillControlPlane()
     {
         ControlPlaneUp = false;
-        _main?.Kill();
+        if (_main is { Process.HasExited: false } main)
+        {
+            Signals.KillNow(main.Pid);
+            main.Kill();
+        }
     }
 
     public bool ControlPlaneAlive => _main is { Process.HasExited: false };
@@ -111,7 +115,15 @@ public sealed class ChaosStack : IAsyncDisposable
         _consumer = Launch(ConsumerName, _consumerPort, hostMonitor: false);
     }
 
-    public void KillConsumer() => _consumer?.Kill();
+    /// <summary>SIGKILL at once (see <see cref="Signals"/>), then reaped.</summary>
+    public void KillConsumer()
+    {
+        if (_consumer is { Process.HasExited: false } consumer)
+        {
+            Signals.KillNow(consumer.Pid);
+            consumer.Kill();
+        }
+    }
 
     public async Task StopConsumerAsync()
     {
