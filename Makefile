@@ -1,6 +1,6 @@
 # The two commands: `make run` (everything, throwaway servers, three simulated hosts) and
 # `make test` (installs what is missing, runs every test against real Redis and Postgres).
-.PHONY: run test build deps clean bench bench-consumer bench-reconcile bench-api
+.PHONY: run test build deps clean bench bench-consumer bench-reconcile bench-api chaos chaos-ci
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +25,18 @@ bench-reconcile: deps
 
 bench-api: deps
 	dotnet run -c Release --project bench/Lifecycle.Bench -- api
+
+# The soak (docs/reliability.md): a seeded load and seeded faults against a throwaway stack, then the
+# invariants. Writes bench/results/<date>-<machine>-chaos.md (and .json); exits 1 on a violation.
+DURATION ?= 10m
+SEED ?= 1
+RATE ?= 10
+chaos: deps
+	dotnet run -c Release --project bench/Lifecycle.Bench -- chaos --duration $(DURATION) --seed $(SEED) --rate $(RATE)
+
+# The short soak for CI: 2 minutes, a fixed seed.
+chaos-ci: deps
+	dotnet run -c Release --project bench/Lifecycle.Bench -- chaos --duration 2m --seed 7 --rate 10 --ci
 
 clean:
 	dotnet clean Lifecycle.sln

@@ -5,10 +5,15 @@ using Npgsql;
 using StackExchange.Redis;
 
 // make bench-consumer / bench-reconcile / bench-api: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile|api [--quick]
+// make chaos: dotnet run -c Release --project bench/Lifecycle.Bench -- chaos [--duration 10m] [--seed N] [--rate 10]
 var part = args.FirstOrDefault() ?? "";
+if (part == "chaos")
+{
+    return await Lifecycle.Bench.Chaos.ChaosCommand.RunAsync(args);
+}
 if (part is not ("consumer" or "reconcile" or "api"))
 {
-    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api [--quick] [--batch N]");
+    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--ci]");
     return 2;
 }
 var quick = args.Contains("--quick");

@@ -1,0 +1,42 @@
+namespace Lifecycle.Bench.Chaos;
+
+/// <summary>The faults the soak injects; every kind comes at least once per cycle of the schedule.</summary>
+public enum FaultKind
+{
+    ControlPlaneKill,
+    ConsumerKill,
+    RedisKill,
+    PostgresCrash,
+    PostgresLock,
+    HostFreeze,
+    HostRestartEmpty,
+    HostRestartKeep,
+    HostRpcFaults,
+}
+
+/// <summary>One planned fault: when (from the start of the load), what, and a seeded size (how long, how bad).</summary>
+public sealed record PlannedFault(TimeSpan At, FaultKind Kind, double Size);
+
+/// <summary>The seeded schedule: faults spaced 0.5–1.5× the mean apart, kinds in shuffled cycles of all of them.</summary>
+public static class FaultSchedule
+{
+    public static IReadOnlyList<PlannedFault> Plan(int seed, TimeSpan duration, TimeSpan spacing)
+    {
+        var random = new Random(seed);
+        var kinds = Enum.GetValues<FaultKind>();
+        var cycle = new Queue<FaultKind>();
+        var plan = new List<PlannedFault>();
+        // The first fault comes after some load has built up; none in the last spacing, so the last one can end.
+        for (var at = spacing; at < duration - spacing / 2; at += spacing * (0.5 + random.NextDouble()))
+        {
+            if (cycle.Count == 0)
+            {
+                var shuffled = kinds.ToArray();
+                random.Shuffle(shuffled);
+                cycle = new Queue<FaultKind>(shuffled);
+            }
+            plan.Add(new PlannedFault(at, cycle.Dequeue(), random.NextDouble()));
+        }
+        return plan;
+    }
+}

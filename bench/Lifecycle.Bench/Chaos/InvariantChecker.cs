@@ -1,0 +1,201 @@
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Transitions;
+using Lifecycle.HostAgent.V1;
+
+namespace Lifecycle.Bench.Chaos;
+
+/// <summary>One invariant after the soak: how many things it looked at, and each violation with its evidence.</summary>
+public sealed record InvariantResult(int Number, string Name, long Checked, IReadOnlyList<string> Violations)
+{
+    public bool Holds => Violations.Count == 0;
+}
+
+/// <summary>How the stream's entries ended: applied, skipped as stale, dead-lettered, or none of those (lost).</summary>
+public sealed record EventCounts(long Published, long Applied, long Stale, long DeadLettered, long Lost, long HistoryRows);
+
+/// <summary>
+/// The soak's invariants (shared design, invariants 1–8), checked from the <see cref="ChaosFacts"/> and the
+/// client's own log of requests and answers.
+/// </summary>
+public static class InvariantChecker
+{
+    private static readonly Dictionary<string, string> Asked = new(StringComparer.Ordinal)
+    {
+        ["create"] = "running", ["pause"] = "paused", ["resume"] = "running", ["destroy"] = "stopped",
+    };
+
+    /// <summary>Rows that say why a sandbox did not end where a request asked.</summary>
+    private static readonly HashSet<string> Explaining = new(StringComparer.Ordinal)
+    {
+        EventTypes.CreateFailed, EventTypes.PauseFailed, EventTypes.ResumeFailed, EventTypes.DestroyFailed,
+        EventTypes.TimedOut, EventTypes.Exited, EventTypes.Lost, EventTypes.Vanished, EventTypes.AutoPaused,
+    };
+
+    public static IReadOnlyList<InvariantResult> Check(ChaosFacts facts, IReadOnlyCollection<RequestRecord> requests, out EventCounts events) =>
+    [
+        LegalHistory(facts),
+        NothingLost(facts, out events),
+        NothingInLimbo(facts),
+        NoOrphansOrLeaks(facts),
+        AcceptedNeverUndone(facts, requests),
+        OutagesAnswer(requests),
+    ];
+
+    private static string HistoryOf(ChaosFacts facts, Guid id) =>
+        string.Join("\n      ", facts.History.Where(h => h.SandboxId == id).Select(h => h.ToString()));
+
+    private static string Row(ChaosFacts facts, Guid id) =>
+        facts.Sandboxes.TryGetValue(id, out var s)
+            ? $"sandbox {id}: {s.Status} v{s.Version} host={s.HostId} deadline={s.OperationDeadline:HH:mm:ss} last_error={s.LastError ?? "-"}\n      {HistoryOf(facts, id)}"
+            : $"sandbox {id}: no row\n      {HistoryOf(facts, id)}";
+
+    private static InvariantResult LegalHistory(ChaosFacts facts)
+    {
+        var violations = new List<string>();
+        foreach (var h in facts.History)
+        {
+            SandboxStatus? from = h.FromStatus is null ? null : SandboxStatuses.Parse(h.FromStatus);
+            if (!TransitionTable.Allows(h.Type, from, SandboxStatuses.Parse(h.ToStatus)))
+            {
+                violations.Add($"not a row of the transition table: {h}\n      {Row(facts, h.SandboxId)}");
+            }
+        }
+        foreach (var group in facts.History.GroupBy(h => h.SandboxId))
+        {
+            var versions = group.Select(h => h.Version).Order().ToList();
+            var expected = Enumerable.Range(0, versions.Count).Select(v => (long)v);
+            var rowVersion = facts.Sandboxes.TryGetValue(group.Key, out var row) ? row.Version : -1;
+            if (!versions.SequenceEqual(expected) || rowVersion != versions.Count)
+            {
+                violations.Add($"history versions [{string.Join(',', versions)}] with the row at v{rowVersion}: gaps or repeats\n      {Row(facts, group.Key)}");
+            }
+        }
+        return new InvariantResult(1, "every status change is a row of the transition table; versions have no gaps", facts.History.Count, violations);
+    }
+
+    private static InvariantResult NothingLost(ChaosFacts facts, out EventCounts counts)
+    {
+        var violations = new List<string>();
+        if (facts.Pending != 0 || facts.Lag != 0)
+        {
+            violations.Add($"appliers group: {facts.Pending} pending, lag {facts.Lag?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}");
+        }
+        var applied = facts.History.Select(h => h.EventId).ToHashSet();
+        var appliedAt = facts.History.Select(h => (h.SandboxId, h.Version)).ToHashSet();
+        var deadSources = facts.DeadLetters.Where(d => d.SourceId is not null).Select(d => d.SourceId!).ToHashSet(StringComparer.Ordinal);
+        long ok = 0, stale = 0, dead = 0, lost = 0;
+        foreach (var e in facts.Entries)
+        {
+            if (e.EventId is { } id && applied.Contains(id))
+            {
+                ok++;
+            }
+            else if (deadSources.Contains(e.EntryId))
+            {
+                dead++;
+            }
+            else if (e.SandboxId is { } sandbox && e.Version is { } version
+                && (appliedAt.Contains((sandbox, version)) || (facts.Sandboxes.TryGetValue(sandbox, out var row) && row.Version > version)))
+            {
+                stale++;
+            }
+            else
+            {
+                lost++;
+                violations.Add($"neither applied, stale nor dead-lettered: {e}\n      {(e.SandboxId is { } s ? Row(facts, s) : "no sandbox id")}");
+            }
+        }
+        foreach (var letter in facts.DeadLetters.Where(d => string.IsNullOrWhiteSpace(d.Reason)))
+        {
+            violations.Add($"dead letter {letter.EntryId} (source {letter.SourceId}) has no reason");
+        }
+        counts = new EventCounts(facts.Entries.Count, ok, stale, dead, lost, facts.History.Count);
+        return new InvariantResult(2, "nothing pending; every event applied, stale or dead-lettered with a reason", facts.Entries.Count, violations);
+    }
+
+    private static InvariantResult NothingInLimbo(ChaosFacts facts)
+    {
+        var violations = facts.Sandboxes.Values
+            .Where(s => SandboxStatuses.Unsettled.Contains(SandboxStatuses.Parse(s.Status)))
+            .Select(s => $"still {s.Status}: {Row(facts, s.Id)}").ToList();
+        return new InvariantResult(3, "no sandbox transient or missing after quiescence", facts.Sandboxes.Count, violations);
+    }
+
+    private static InvariantResult NoOrphansOrLeaks(ChaosFacts facts)
+    {
+        var violations = facts.UnlistableHosts.Select(h => $"ListSandboxes failed on {h}").ToList();
+        var names = facts.Hosts.ToDictionary(h => h.Id, h => h.Name);
+        long vmCount = 0;
+        foreach (var (hostId, vms) in facts.HostVms)
+        {
+            foreach (var vm in vms)
+            {
+                vmCount++;
+                var id = Guid.Parse(vm.SandboxId);
+                if (!facts.Sandboxes.TryGetValue(id, out var row) || row.Status is "stopped" or "error" || row.HostId != hostId)
+                {
+                    violations.Add($"VM {vm.State} on {names[hostId]} for a row that is {row?.Status ?? "absent"} (row host {row?.HostId}): {Row(facts, id)}");
+                }
+            }
+        }
+        foreach (var row in facts.Sandboxes.Values.Where(s => s.Status is "running" or "paused"))
+        {
+            if (row.HostId is not { } hostId || !facts.HostVms.TryGetValue(hostId, out var vms))
+            {
+                violations.Add($"{row.Status} row on a host that is not listed ({row.HostId}): {Row(facts, row.Id)}");
+                continue;
+            }
+            var want = row.Status == "running" ? SandboxState.Running : SandboxState.Paused;
+            var vm = vms.FirstOrDefault(v => v.SandboxId == row.Id.ToString());
+            if (vm?.State != want)
+            {
+                violations.Add($"{row.Status} row, host {names[hostId]} shows {vm?.State.ToString() ?? "nothing"}: {Row(facts, row.Id)}");
+            }
+        }
+        return new InvariantResult(4, "no VM for a stopped, error or absent row; every running/paused row on its host in that state (invariants 4, 7)", vmCount, violations);
+    }
+
+    private static InvariantResult AcceptedNeverUndone(ChaosFacts facts, IReadOnlyCollection<RequestRecord> requests)
+    {
+        var violations = new List<string>();
+        var last = requests.Where(r => r.Accepted && r.SandboxId is not null && Asked.ContainsKey(r.Op))
+            .GroupBy(r => r.SandboxId!.Value)
+            .Select(g => g.MaxBy(r => r.AnsweredMs)!)
+            .ToList();
+        foreach (var request in last)
+        {
+            var id = request.SandboxId!.Value;
+            var asked = Asked[request.Op];
+            if (!facts.Sandboxes.TryGetValue(id, out var row))
+            {
+                violations.Add($"accepted {request.Op} (request {request.Seq}) but no such sandbox: {Row(facts, id)}");
+                continue;
+            }
+            if (row.Status == asked)
+            {
+                continue;
+            }
+            var after = facts.History.Where(h => h.SandboxId == id && h.Version >= (request.Version ?? 0)).ToList();
+            var why = after.FirstOrDefault(h => Explaining.Contains(h.Type) || (h.Type == EventTypes.Settled && (h.Reason ?? h.Error) is not null));
+            // An accepted destroy is never undone: it ends stopped, or in error after the destroy itself failed.
+            var explained = request.Op == "destroy"
+                ? row.Status == "error" && after.Any(h => h.Type is EventTypes.DestroyFailed or EventTypes.TimedOut)
+                : why is not null;
+            if (!explained)
+            {
+                violations.Add($"accepted {request.Op} at {request.AnsweredMs / 1000:F1}s (answer v{request.Version}, request {request.Seq}) ended {row.Status}, history says nothing of why: {Row(facts, id)}");
+            }
+        }
+        return new InvariantResult(5, "every accepted request ended as asked, or its history says why not", last.Count, violations);
+    }
+
+    private static InvariantResult OutagesAnswer(IReadOnlyCollection<RequestRecord> requests)
+    {
+        var violations = requests.Where(r => r.ServerFailure)
+            .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered {r.Code}{(r.Code == 503 ? " without Retry-After" : "")} ({r.Problem ?? "no problem title"})")
+            .Concat(requests.Where(r => r.Op != "crash" && r.UnansweredWhileUp)
+                .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s: no answer ({r.Error}) after {(r.AnsweredMs - r.SentMs) / 1000:F1}s while the control plane was up"))
+            .ToList();
+        return new InvariantResult(6, "no 5xx but 503 with Retry-After, and an answer to every request, while the control plane was up", requests.Count, violations);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Lifecycle.Bench.Chaos;
+
+/// <summary>The events stream's backlog, read with a client of the soak's own that survives Redis restarts.</summary>
+public sealed class StreamProbe : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _redis;
+
+    private StreamProbe(ConnectionMultiplexer redis)
+    {
+        _redis = redis;
+        Keys = new StreamKeys(Options.Create(new StreamOptions()));
+        Inspector = new StreamInspector(redis, Keys);
+    }
+
+    public StreamKeys Keys { get; }
+
+    public StreamInspector Inspector { get; }
+
+    public IDatabase Database => _redis.GetDatabase();
+
+    public static async Task<StreamProbe> ConnectAsync(string configuration) =>
+        new(await ConnectionMultiplexer.ConnectAsync($"{configuration},abortConnect=false,connectTimeout=2000,syncTimeout=3000,asyncTimeout=3000"));
+
+    /// <summary>Pending entries and lag of the appliers group; null while Redis does not answer.</summary>
+    public async Task<(long Pending, long? Lag)?> BacklogAsync()
+    {
+        try
+        {
+            var report = await Inspector.InspectAsync(Keys.Events);
+            var group = report.Groups.FirstOrDefault(g => g.Name == StreamKeys.ApplierGroup);
+            return group is null ? (0, 0) : (group.Pending, group.Lag);
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<long> PendingOfAsync(string consumer)
+    {
+        try
+        {
+            var consumers = await Database.StreamConsumerInfoAsync(Keys.Events, StreamKeys.ApplierGroup);
+            return consumers.FirstOrDefault(c => c.Name == consumer).PendingMessageCount;
+        }
+        catch (RedisException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Polls until nothing is pending and the lag is 0; false when <paramref name="within"/> passes first.</summary>
+    public async Task<bool> WaitDrainedAsync(TimeSpan within)
+    {
+        var watch = Stopwatch.StartNew();
+        do
+        {
+            if (await BacklogAsync() is (0, 0))
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        while (watch.Elapsed < within);
+        return false;
+    }
+
+    public ValueTask DisposeAsync() => _redis.DisposeAsync();
+}
