@@ -65,6 +65,7 @@ public sealed partial class HostMonitor(
         {
         }
         Guid? only = null;
+        var leadingSince = DateTimeOffset.UtcNow;
         // A pass is not awaited before the next is due: one still waiting on a hung host must not
         // hold the schedule (the pass skips hosts still in progress).
         var passes = new List<Task>();
@@ -73,7 +74,7 @@ public sealed partial class HostMonitor(
             while (true)
             {
                 passes.RemoveAll(p => p.IsCompleted);
-                passes.Add(RunPassAsync(only, ct));
+                passes.Add(RunPassAsync(only, leadingSince, ct));
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 wait.CancelAfter(options.Value.Interval);
                 try
@@ -92,11 +93,11 @@ public sealed partial class HostMonitor(
         }
     }
 
-    private async Task RunPassAsync(Guid? only, CancellationToken ct)
+    private async Task RunPassAsync(Guid? only, DateTimeOffset leadingSince, CancellationToken ct)
     {
         try
         {
-            await pass.RunAsync(only, ct).ConfigureAwait(false);
+            await pass.RunAsync(only, leadingSince, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

@@ -31,7 +31,12 @@ public sealed partial class ReconcilePass(
     private readonly ConcurrentDictionary<Guid, bool> _busy = new();
 
     /// <summary>A pass over every host, or over one host that just came back (<paramref name="onlyHost"/>).</summary>
-    public async Task RunAsync(Guid? onlyHost, CancellationToken ct)
+    /// <param name="leadingSince">
+    /// When this replica began to lead. Until a whole heartbeat timeout has passed since, no host is called
+    /// silent: a new leader may follow an outage of the control plane or of Postgres, during which no host
+    /// could heartbeat, and a fleet found "silent" then would have every sandbox marked missing at once.
+    /// </param>
+    public async Task RunAsync(Guid? onlyHost, DateTimeOffset leadingSince, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
@@ -39,7 +44,7 @@ public sealed partial class ReconcilePass(
         {
             try
             {
-                await PassiveAsync(ct).ConfigureAwait(false);
+                await PassiveAsync(leadingSince, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -74,11 +79,14 @@ public sealed partial class ReconcilePass(
         LogPass(onlyHost is null ? "all hosts" : $"host {onlyHost}", targets.Count, failed, watch.Elapsed.TotalMilliseconds);
     }
 
-    private async Task PassiveAsync(CancellationToken ct)
+    private async Task PassiveAsync(DateTimeOffset leadingSince, CancellationToken ct)
     {
-        foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ct).ConfigureAwait(false))
+        if (clock.GetUtcNow() - leadingSince >= options.Value.HeartbeatTimeout)
         {
-            LogUnreachable(host.Name, options.Value.HeartbeatTimeout);
+            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ct).ConfigureAwait(false))
+            {
+                LogUnreachable(host.Name, options.Value.HeartbeatTimeout);
+            }
         }
         var lostable = TransitionTable.Get(EventTypes.Lost).From;
         foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable, Reasons.HostUnreachable), (HostStatus.Decommissioned, Reasons.HostDecommissioned) })

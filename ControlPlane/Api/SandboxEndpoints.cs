@@ -28,6 +28,8 @@ public static class SandboxEndpoints
         return app;
     }
 
+    private const string NoCapacityRetryAfterSeconds = "5";
+
     public static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, StrictJson json, OperationRequests operations, CancellationToken ct)
     {
@@ -51,7 +53,7 @@ public static class SandboxEndpoints
         return await operations.CreateAsync(sandbox, ct) switch
         {
             RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
-            _ => Problem(Problems.NoCapacity()),
+            _ => NoCapacity(request.HttpContext.Response),
         };
     }
 
@@ -132,4 +134,11 @@ public static class SandboxEndpoints
         TypedResults.Accepted(SandboxResponse.Location(row.Id), SandboxResponse.From(row));
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
+
+    /// <summary>No online host: often for moments only (hosts heartbeating again after an outage), so a client is told when to retry.</summary>
+    private static ProblemHttpResult NoCapacity(HttpResponse response)
+    {
+        response.Headers.RetryAfter = NoCapacityRetryAfterSeconds;
+        return Problem(Problems.NoCapacity());
+    }
 }

@@ -27,6 +27,7 @@ public sealed partial class OperationRequests(
 
     public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, CancellationToken ct)
     {
+        publisher.EnsureConnected();
         var requested = SandboxOperation.Create.Requested;
         var created = new StateEvent(Guid.CreateVersion7(), requested.EventType, sandbox.Id, sandbox.TeamId, null,
             null, SandboxOperation.Create.InProgress, 0, Actors.Team(sandbox.TeamId), null, null, clock.GetUtcNow());
@@ -56,6 +57,7 @@ public sealed partial class OperationRequests(
     /// <summary>Pause, resume or destroy a team's sandbox.</summary>
     public async Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct)
     {
+        publisher.EnsureConnected();
         for (var attempt = 1; ; attempt++)
         {
             var row = await store.GetAsync(teamId, sandboxId, ct).ConfigureAwait(false);

@@ -13,6 +13,19 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, StreamKeys keys
     private static readonly Counter<long> Published =
         Meter.CreateCounter<long>("lifecycle.events.published", description: "State events appended to the events stream, by type");
 
+    /// <summary>
+    /// Throws the outage at once when Redis is not connected: a request that would change a sandbox must
+    /// not be accepted while its outcome could not be published (it would wait out the client's timeout,
+    /// then leave the sandbox transient until the HostMonitor found it).
+    /// </summary>
+    public void EnsureConnected()
+    {
+        if (!redis.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "Redis is not connected", null, CommandStatus.Unknown);
+        }
+    }
+
     /// <summary>Returns the stream entry id.</summary>
     public async Task<string> PublishAsync(StateEvent stateEvent)
     {

@@ -29,7 +29,8 @@ public static class TransitionTable
         Row(EventTypes.DestroySucceeded, [Stopping], [Stopped], Emitter.BackgroundOperation),
         Row(EventTypes.DestroyFailed, [Stopping], [Error], Emitter.BackgroundOperation),
         Row(EventTypes.AutoPaused, [Running, Pausing], [Paused], Emitter.HostOrReconciler),
-        Row(EventTypes.Exited, [Running, Pausing, Resuming], [Stopped], Emitter.HostOrReconciler),
+        // A paused sandbox can exit too: its host lost or dropped the snapshot, and no resume can bring it back.
+        Row(EventTypes.Exited, [Running, Pausing, Resuming, Paused], [Stopped], Emitter.HostOrReconciler),
         Row(EventTypes.Lost, [Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing], Emitter.Reconciler),
         // Found alive: what the host shows, unless an operation was under way when the sandbox was lost.
         // Then it returns to that operation's transient state and the operation is re-driven, so an

@@ -6,7 +6,8 @@ namespace Lifecycle.Tests.Outages;
 
 /// <summary>
 /// Redis stopped under a running control plane: what needs Redis (a reconcile request, a host's report,
-/// both published) answers 503 problem+json with Retry-After, never a 500; what needs only Postgres answers.
+/// both published; a lifecycle request, whose outcome must be published) answers 503 problem+json with
+/// Retry-After, never a 500, and changes nothing; what needs only Postgres answers.
 /// </summary>
 public sealed class RedisOutageTests
 {
@@ -28,17 +29,22 @@ public sealed class RedisOutageTests
         {
             event_id = Guid.CreateVersion7(), sandbox_id = sandbox, type = "exited", reason = "crashed", at = DateTimeOffset.UtcNow, sequence = 1,
         }));
+        var create = await OutageRequests.AnswerAsync("create", harness.Client.PostAsJsonAsync("/v1/sandboxes", new { }));
+        var pause = await OutageRequests.AnswerAsync("pause", harness.Client.PostAsync($"/v1/sandboxes/{sandbox}/pause", null));
+        var destroy = await OutageRequests.AnswerAsync("destroy", harness.Client.DeleteAsync($"/v1/sandboxes/{sandbox}"));
         var get = await OutageRequests.AnswerAsync("get", harness.Client.GetAsync($"/v1/sandboxes/{sandbox}"));
+        var row = await harness.Client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/sandboxes/{sandbox}");
 
         Assert.Multiple(() =>
         {
-            foreach (var answer in new[] { reconcile, report })
+            foreach (var answer in new[] { reconcile, report, create, pause, destroy })
             {
                 Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), answer.ToString());
                 Assert.That(answer.ContentType, Is.EqualTo("application/problem+json"), answer.ToString());
                 Assert.That(answer.RetryAfter, Is.Not.Null, answer.ToString());
             }
             Assert.That(get.Status, Is.EqualTo(HttpStatusCode.OK), get.ToString());
+            Assert.That(row.GetProperty("status").GetString(), Is.EqualTo("running"), "a refused request changed nothing");
         });
     }
 }

@@ -114,6 +114,42 @@ public sealed class HostMonitorProcessTests
         Assert.That(endedBy.Count(e => e.Actor == "reconciler"), Is.GreaterThan(0), "the HostMonitor finished what nobody else could");
     }
 
+    [Test]
+    public async Task A_control_plane_down_longer_than_the_heartbeat_timeout_finds_its_hosts_online_when_it_returns()
+    {
+        var database = await TestDatabase.CreateAsync();
+        await using var _ = database;
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        var port = LocalServers.FreePort();
+        var heartbeatTimeout = TimeSpan.FromSeconds(2);
+        string[] settings = [.. Settings(port, TimeSpan.FromSeconds(2)), $"Lifecycle:HostMonitor:HeartbeatTimeout={heartbeatTimeout}"];
+        var crashed = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
+        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
+        {
+            HostCount = 2,
+            ControlPlaneUrl = $"http://127.0.0.1:{port}",
+            AdminKey = AdminKey,
+            HeartbeatIntervalMs = 200,
+        }, CancellationToken.None);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+        var ids = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => CreateAsync(client)));
+        await Eventually.TrueAsync(() => ids.All(id => Status(client, id) == "running"), TimeSpan.FromSeconds(30), "the sandboxes run");
+
+        crashed.Kill();
+        crashed.Dispose();
+        // The fault itself: down for longer than the heartbeat timeout, while the hosts' heartbeats fail.
+        await Task.Delay(heartbeatTimeout * 2);
+        using var restarted = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
+        await Eventually.TrueAsync(() => restarted.Lines.Count(line => line.Contains(PassRan, StringComparison.Ordinal)) >= 15,
+            TimeSpan.FromSeconds(60), "passes run for well over a heartbeat timeout after the restart");
+
+        await using var conn = database.DataSource.CreateConnection();
+        var lost = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM sandbox_transitions WHERE type = 'sandbox.lost'");
+        Assert.That(lost, Is.Zero, "the hosts were silent only because nobody listened: none of their sandboxes went missing");
+        Assert.That(ids.All(id => Status(client, id) == "running"), Is.True);
+    }
+
     private const string Leads = "this replica leads";
     private const string PassRan = "HostMonitor pass over all hosts";
 

@@ -25,7 +25,7 @@ public sealed class TransitionTableTests
         [EventTypes.DestroySucceeded] = ([Stopping], [Stopped]),
         [EventTypes.DestroyFailed] = ([Stopping], [Error]),
         [EventTypes.AutoPaused] = ([Running, Pausing], [Paused]),
-        [EventTypes.Exited] = ([Running, Pausing, Resuming], [Stopped]),
+        [EventTypes.Exited] = ([Running, Pausing, Resuming, Paused], [Stopped]),
         [EventTypes.Lost] = ([Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing]),
         [EventTypes.Found] = ([Missing], [Running, Paused, Starting, Pausing, Resuming, Stopping]),
         [EventTypes.Vanished] = ([Missing, Paused], [Stopped]),
