@@ -25,19 +25,11 @@ public static class ChaosCommand
         adminHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ChaosStack.AdminKey);
         await WaitHostsOnlineAsync(adminHttp, stack.Hosts);
 
-        using var simulator = SimulatorAdmin.For(stack.SimulatorAdminPort);
-        IHostControl? admin = simulator;
-        await using var inProcess = await WaitAdminAsync(simulator) is null ? await InProcessHostsAsync(stack, adminHttp, settings) : null;
-        if (inProcess is not null)
+        using var admin = SimulatorAdmin.For(stack.SimulatorAdminPort);
+        if (await WaitAdminAsync(admin) is null)
         {
-            admin = inProcess;
+            throw new InvalidOperationException("the simulator's admin endpoint (/admin/hosts) does not answer; see processes.log");
         }
-        else if (await simulator.HostsAsync() is null)
-        {
-            Console.WriteLine("chaos: the simulator has no admin endpoint (/admin/hosts); host faults and VM crashes are skipped");
-            admin = null;
-        }
-        Console.WriteLine($"chaos: hosts run {admin?.Description ?? "without faults"}");
         await using var probe = await StreamProbe.ConnectAsync(stack.Servers.Redis);
         using var log = new RunLog(dir);
         var clock = Stopwatch.StartNew();
@@ -75,7 +67,7 @@ public static class ChaosCommand
     }
 
     /// <summary>Every component up, hosts thawed, fault knobs cleared.</summary>
-    private static async Task RestoreAsync(ChaosStack stack, IHostControl? admin)
+    private static async Task RestoreAsync(ChaosStack stack, SimulatorAdmin admin)
     {
         await stack.Servers.StartAgainAsync();
         if (!stack.ControlPlaneAlive)
@@ -90,9 +82,9 @@ public static class ChaosCommand
         {
             throw new InvalidOperationException("the simulator process exited during the run; see processes.log");
         }
-        foreach (var host in admin is null ? [] : await admin.HostsAsync() ?? [])
+        foreach (var host in await admin.HostsAsync() ?? [])
         {
-            await admin!.ThawAsync(host.Name);
+            await admin.ThawAsync(host.Name);
             await admin.FaultsAsync(host.Name, 10, 0);
         }
     }
@@ -187,20 +179,6 @@ public static class ChaosCommand
             await Task.Delay(200);
         }
         throw new TimeoutException($"{hosts} simulated hosts did not come online within 60 s; see processes.log");
-    }
-
-    /// <summary>Without the admin endpoint, hosts run inside the soak (unless --no-in-process-hosts): their knobs are then at hand.</summary>
-    private static async Task<InProcessHosts?> InProcessHostsAsync(ChaosStack stack, HttpClient adminHttp, ChaosSettings settings)
-    {
-        if (!settings.InProcessHostsAllowed)
-        {
-            return null;
-        }
-        Console.WriteLine("chaos: the simulator has no admin endpoint (/admin/hosts); running the simulated hosts inside the soak instead");
-        await stack.StopSimulatorProcessAsync();
-        var hosts = await InProcessHosts.StartAsync(stack.Api, stack.Hosts);
-        await WaitHostsOnlineAsync(adminHttp, stack.Hosts);
-        return hosts;
     }
 
     private static async Task<IReadOnlyList<SimulatorAdmin.AdminHost>?> WaitAdminAsync(SimulatorAdmin admin)

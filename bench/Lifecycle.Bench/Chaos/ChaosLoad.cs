@@ -13,7 +13,7 @@ namespace Lifecycle.Bench.Chaos;
 /// VM crashes through the simulator. One request at a time per sandbox, so "the last accepted request"
 /// of a sandbox is well defined. Every request and its answer goes to the <see cref="RunLog"/>.
 /// </summary>
-public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Random random, IHostControl? admin)
+public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Random random, SimulatorAdmin admin)
 {
     private readonly ConcurrentDictionary<Guid, Known> _known = new();
     private readonly ConcurrentDictionary<Guid, string> _hostNames = new();
@@ -56,7 +56,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
 
     private async Task RefreshHostNamesAsync(int i)
     {
-        if (admin is null || i % 50 != 0)
+        if (i % 50 != 0)
         {
             return;
         }
@@ -85,7 +85,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
             < 70 => OnAsync("destroy", s => s is not "stopped", id => _http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
             < 80 => OnAsync("wait", s => s is "starting" or "resuming" or "running",
                 id => _http.GetAsync(new Uri($"/v1/sandboxes/{id}/wait?status=running&timeout=5s", UriKind.Relative))),
-            < 85 when admin is not null => CrashAsync(),
+            < 85 => CrashAsync(),
             _ => OnAsync("get", _ => true, id => _http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
         };
     }
@@ -139,7 +139,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
             int? code = null;
             try
             {
-                code = await admin!.ExitAsync(host, id) ? 204 : 404;
+                code = await admin.ExitAsync(host, id) ? 204 : 404;
             }
             catch (HttpRequestException e)
             {

@@ -7,7 +7,7 @@ namespace Lifecycle.Bench.Chaos;
 /// One soak run: how long the load runs, its seed (which fixes the fault schedule and the load's
 /// choices), the arrival rate of requests, and the mean time between faults.
 /// </summary>
-public sealed record ChaosSettings(TimeSpan Duration, int Seed, double Rate, int Hosts, TimeSpan FaultSpacing, TimeSpan SettleDeadline, string Part, bool InProcessHostsAllowed)
+public sealed record ChaosSettings(TimeSpan Duration, int Seed, double Rate, int Hosts, TimeSpan FaultSpacing, TimeSpan SettleDeadline, string Part)
 {
     public static ChaosSettings Parse(IReadOnlyList<string> args)
     {
@@ -25,8 +25,7 @@ public sealed record ChaosSettings(TimeSpan Duration, int Seed, double Rate, int
             // at a time and some last up to 25 s, so on a slow machine fewer start; still more than 40.
             Duration("--fault-spacing", TimeSpan.FromSeconds(10)),
             Duration("--settle", TimeSpan.FromMinutes(3)),
-            args.Contains("--ci") ? "chaos-ci" : "chaos",
-            !args.Contains("--no-in-process-hosts"));
+            args.Contains("--ci") ? "chaos-ci" : "chaos");
     }
 
     public string Describe() =>

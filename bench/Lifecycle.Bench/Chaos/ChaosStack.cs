@@ -160,18 +160,6 @@ public sealed class ChaosStack : IAsyncDisposable
 
     public bool SimulatorAlive => _simulator is null || !_simulator.HasExited;
 
-    /// <summary>Ends the simulator process, for hosts run inside the soak instead; its hosts are decommissioned when they register again.</summary>
-    public async Task StopSimulatorProcessAsync()
-    {
-        if (_simulator is { HasExited: false })
-        {
-            _simulator.Kill(entireProcessTree: true);
-            await _simulator.WaitForExitAsync();
-        }
-        _simulator?.Dispose();
-        _simulator = null;
-    }
-
     private static async Task WaitHealthyAsync(Uri api, ControlPlaneProcess process, TimeSpan within)
     {
         using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(2) };

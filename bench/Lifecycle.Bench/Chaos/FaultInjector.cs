@@ -8,9 +8,9 @@ namespace Lifecycle.Bench.Chaos;
 /// <summary>
 /// Runs the fault schedule against the stack, one fault at a time, each logged with when it began and
 /// ended; after each, how long until the stream's backlog drained (nothing pending, no lag).
-/// Host faults need the simulator's admin endpoint; without it they are logged as skipped.
+/// Host faults go through the simulator's admin endpoint.
 /// </summary>
-public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock, IHostControl? admin, StreamProbe probe)
+public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock, SimulatorAdmin admin, StreamProbe probe)
 {
     public async Task RunAsync(IReadOnlyList<PlannedFault> plan, TimeSpan loadStart, TimeSpan duration, CancellationToken stop)
     {
@@ -130,9 +130,9 @@ public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock,
 
     private async Task<(string Target, string Detail)> HostFaultAsync(PlannedFault fault)
     {
-        if (admin is null || await admin.HostsAsync() is not { Count: > 0 } hosts)
+        if (await admin.HostsAsync() is not { Count: > 0 } hosts)
         {
-            return ("-", "skipped: the simulator has no admin endpoint (--Simulator:AdminPort)");
+            return ("-", "skipped: the simulator's admin endpoint did not answer");
         }
         var host = hosts[Math.Min(hosts.Count - 1, (int)(fault.Size * hosts.Count))].Name;
         switch (fault.Kind)

@@ -9,13 +9,11 @@ namespace Lifecycle.Bench.Chaos;
 /// The simulator's admin endpoint (<c>--Simulator:AdminPort</c>, loopback HTTP, JSON): freeze and thaw a
 /// host, restart it empty or with its sandboxes, set its RPC latency and failure rate, crash one sandbox.
 /// </summary>
-public sealed class SimulatorAdmin(HttpClient http) : IHostControl, IDisposable
+public sealed class SimulatorAdmin(HttpClient http) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public sealed record AdminHost(string Name, int Port, Guid? HostId, bool Frozen, int LatencyMs, double FailureRate, int Sandboxes);
-
-    public string Description => "the simulator's own process, faults through its admin endpoint";
 
     public static SimulatorAdmin For(int port) =>
         new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });

@@ -15,7 +15,7 @@ public sealed class HostCallbackTests
     public async Task An_idle_sandbox_is_paused_by_its_hosts_callback()
     {
         await using var harness = await ControlPlaneHarness.StartAsync();
-        var id = await CreateRunningAsync(harness, timeoutSec: 2);
+        var id = await harness.CreateRunningAsync(timeoutSec: 2);
 
         await harness.WaitForStatusAsync(id, "paused", TimeSpan.FromSeconds(10));
 
@@ -28,7 +28,7 @@ public sealed class HostCallbackTests
     public async Task A_crashed_sandbox_is_stopped_by_its_hosts_callback()
     {
         await using var harness = await ControlPlaneHarness.StartAsync();
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
 
         Assert.That(harness.Fleet.Hosts[0].Exit(id), Is.True);
 
@@ -41,7 +41,7 @@ public sealed class HostCallbackTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync();
         var host = harness.Fleet.Hosts[0];
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
         using var agent = harness.ClientWithKey(host.Token);
         using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
         (await admin.PostAsync($"/v1/hosts/{host.HostId}/decommission", null)).EnsureSuccessStatusCode();
@@ -59,7 +59,7 @@ public sealed class HostCallbackTests
     public async Task A_host_cannot_report_on_another_hosts_sandbox_or_an_unknown_one()
     {
         await using var harness = await ControlPlaneHarness.StartAsync(hosts: 2);
-        var ids = new[] { await CreateRunningAsync(harness), await CreateRunningAsync(harness) };
+        var ids = new[] { await harness.CreateRunningAsync(), await harness.CreateRunningAsync() };
         var owner = harness.Fleet.Hosts.Single(h => h.TryGet(ids[0], out _));
         var other = harness.Fleet.Hosts.Single(h => h != owner);
         using var intruder = harness.ClientWithKey(other.Token);
@@ -78,7 +78,7 @@ public sealed class HostCallbackTests
     public async Task A_repeated_report_writes_one_history_row_and_a_late_one_undoes_nothing()
     {
         await using var harness = await ControlPlaneHarness.StartAsync();
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
         using var agent = harness.ClientWithKey(harness.Fleet.Hosts[0].Token);
         var exited = Report(id, "exited", sequence: 100);
 
@@ -104,15 +104,6 @@ public sealed class HostCallbackTests
         at = DateTimeOffset.UtcNow,
         sequence,
     };
-
-    private static async Task<string> CreateRunningAsync(ControlPlaneHarness harness, int timeoutSec = 300)
-    {
-        var response = await harness.Client.PostAsJsonAsync("/v1/sandboxes", new { template = "base", timeout_sec = timeoutSec });
-        response.EnsureSuccessStatusCode();
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await harness.WaitForStatusAsync(id, "running");
-        return id;
-    }
 
     private static async Task<string> StatusAsync(ControlPlaneHarness harness, string id) =>
         (await harness.Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}")).GetProperty("status").GetString()!;

@@ -125,6 +125,16 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Creates a sandbox with the dev team's key and waits until it runs; returns its id.</summary>
+    public async Task<string> CreateRunningAsync(int timeoutSec = 300)
+    {
+        var response = await Client.PostAsJsonAsync("/v1/sandboxes", new { template = "base", timeout_sec = timeoutSec });
+        response.EnsureSuccessStatusCode();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await WaitForStatusAsync(id, "running");
+        return id;
+    }
+
     /// <summary>Polls GET until the sandbox has <paramref name="status"/>; fails with the last status seen.</summary>
     public async Task<JsonElement> WaitForStatusAsync(string sandboxId, string status, TimeSpan? timeout = null)
     {

@@ -38,7 +38,7 @@ public sealed class AcceptedRequestTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromSeconds(1.5)), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
 
         host.Freeze();
         Assert.That((int)(await harness.Client.DeleteAsync($"/v1/sandboxes/{id}")).StatusCode, Is.EqualTo(202));
@@ -58,7 +58,7 @@ public sealed class AcceptedRequestTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
         var operations = harness.Services.GetRequiredService<BackgroundOperations>();
 
         host.Freeze();
@@ -111,7 +111,7 @@ public sealed class AcceptedRequestTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
         (await harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null)).EnsureSuccessStatusCode();
         await harness.WaitForStatusAsync(id, "paused");
 
@@ -127,7 +127,7 @@ public sealed class AcceptedRequestTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200, snapshotsOffHost: true);
         var host = harness.Fleet.Hosts[0];
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
         (await harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null)).EnsureSuccessStatusCode();
         await harness.WaitForStatusAsync(id, "paused");
         var versions = (await HistoryAsync(harness, id)).Count;
@@ -149,7 +149,7 @@ public sealed class AcceptedRequestTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(heartbeatTimeout: TimeSpan.FromMinutes(1)), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
-        var id = await CreateRunningAsync(harness);
+        var id = await harness.CreateRunningAsync();
         (await harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null)).EnsureSuccessStatusCode();
         await harness.WaitForStatusAsync(id, "paused");
         var versions = (await HistoryAsync(harness, id)).Count;
@@ -162,15 +162,6 @@ public sealed class AcceptedRequestTests
 
         Assert.That((await harness.WaitForStatusAsync(id, "paused")).GetProperty("status").GetString(), Is.EqualTo("paused"));
         Assert.That((await HistoryAsync(harness, id)).Count, Is.EqualTo(versions), "the row did not move");
-    }
-
-    private static async Task<string> CreateRunningAsync(ControlPlaneHarness harness)
-    {
-        var response = await harness.Client.PostAsJsonAsync("/v1/sandboxes", new { template = "base" });
-        response.EnsureSuccessStatusCode();
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await harness.WaitForStatusAsync(id, "running");
-        return id;
     }
 
     private static async Task<List<(string Type, string To, string? Reason)>> HistoryAsync(ControlPlaneHarness harness, string id)

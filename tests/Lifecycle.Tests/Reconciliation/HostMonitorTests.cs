@@ -37,8 +37,8 @@ public sealed class HostMonitorTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
-        var running = await CreateRunningAsync(harness);
-        var paused = await CreateRunningAsync(harness);
+        var running = await harness.CreateRunningAsync();
+        var paused = await harness.CreateRunningAsync();
         (await harness.Client.PostAsync($"/v1/sandboxes/{paused}/pause", null)).EnsureSuccessStatusCode();
         await harness.WaitForStatusAsync(paused, "paused");
 
@@ -74,7 +74,7 @@ public sealed class HostMonitorTests
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
-        var known = await CreateRunningAsync(harness);
+        var known = await harness.CreateRunningAsync();
         using var channel = GrpcChannel.ForAddress(host.Address);
         var stray = Guid.NewGuid().ToString();
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = stray, Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
@@ -120,7 +120,7 @@ public sealed class HostMonitorTests
         var ids = new List<string>();
         for (var i = 0; i < 20; i++)
         {
-            ids.Add(await CreateRunningAsync(harness));
+            ids.Add(await harness.CreateRunningAsync());
         }
         var counters = harness.Services.GetRequiredService<ReconcileCounters>();
         Assert.That(counters.WithheldTotal, Is.Zero);
@@ -144,7 +144,7 @@ public sealed class HostMonitorTests
         var ids = new List<string>();
         for (var i = 0; i < 2; i++)
         {
-            ids.Add(await CreateRunningAsync(harness));
+            ids.Add(await harness.CreateRunningAsync());
         }
         var onB = ids.Single(id => harness.Fleet.Hosts[1].TryGet(id, out _));
         harness.Fleet.Hosts[0].Freeze();
@@ -156,15 +156,6 @@ public sealed class HostMonitorTests
 
         Assert.That(watch.Elapsed, Is.LessThan(hostDeadline / 2), "host 1 was settled while host 0 still hung");
         harness.Fleet.Hosts[0].Unfreeze();
-    }
-
-    private static async Task<string> CreateRunningAsync(ControlPlaneHarness harness)
-    {
-        var response = await harness.Client.PostAsJsonAsync("/v1/sandboxes", new { template = "base" });
-        response.EnsureSuccessStatusCode();
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await harness.WaitForStatusAsync(id, "running");
-        return id;
     }
 
     private static async Task<string> HostStatusAsync(ControlPlaneHarness harness, Guid hostId)
