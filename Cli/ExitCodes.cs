@@ -17,6 +17,6 @@ public static class ExitCodes
     /// <summary>Redis or Postgres did not answer.</summary>
     public const int Unreachable = 4;
 
-    /// <summary><c>reconcile</c>: no HostMonitor leader heard the request.</summary>
+    /// <summary><c>reconcile</c>: no replica running the HostMonitor heard the request.</summary>
     public const int NobodyListening = 5;
 }

@@ -5,12 +5,6 @@ public sealed class ApplierOptions
 {
     public const string Section = "Lifecycle:Consumer";
 
-    /// <summary>
-    /// This process's consumer name in the group. Default: host name and process id. Keep it stable
-    /// across restarts of one process slot, so a restarted process re-reads its own pending entries.
-    /// </summary>
-    public string? Name { get; set; }
-
     /// <summary>Most entries read and applied in one transaction.</summary>
     public int BatchSize { get; set; } = 512;
 
@@ -28,7 +22,10 @@ public sealed class ApplierOptions
     /// <summary>An entry delivered more often than this goes to the dead-letter stream.</summary>
     public int MaxDeliveries { get; set; } = 5;
 
-    /// <summary>Entries pending this long on any consumer (a dead one, most likely) are claimed by this one.</summary>
+    /// <summary>
+    /// Besides the claim on taking a partition over: entries pending this long on any consumer (one
+    /// that died after a read raced the takeover) are claimed by the owner.
+    /// </summary>
     public TimeSpan ClaimMinIdle { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often this consumer reclaims, trims and removes idle consumers.</summary>
@@ -42,7 +39,4 @@ public sealed class ApplierOptions
 
     /// <summary>While Redis or Postgres stays down, the outage is logged at most once per this interval.</summary>
     public TimeSpan OutageLogInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    public string ResolveName() =>
-        string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name;
 }

@@ -10,7 +10,7 @@ using StackExchange.Redis;
 namespace Lifecycle.Consumers;
 
 /// <summary>
-/// Applies one batch of stream entries: every readable event as a compare-and-set in one
+/// Applies one batch of one partition's stream entries: every readable event as a compare-and-set in one
 /// Postgres transaction (in stream order), unreadable ones to the dead-letter stream. Only
 /// after the commit does it acknowledge the whole batch, with one XACK, and name the sandboxes it
 /// changed to waiting long polls.
@@ -22,7 +22,6 @@ public sealed class BatchApplier(
     DeadLetters deadLetters,
     IOptions<ApplierOptions> options,
     IConnectionMultiplexer redis,
-    StreamKeys keys,
     SandboxChanges changes,
     ApplyCounters counters)
 {
@@ -31,7 +30,7 @@ public sealed class BatchApplier(
     /// of re-delivered entries (own pending, or claimed); an entry missing from it was delivered once.
     /// </summary>
     public async Task<IReadOnlyList<ApplyOutcome>> ApplyAsync(
-        StreamEntry[] entries, IReadOnlyDictionary<string, long>? deliveries, string consumer, CancellationToken ct)
+        PartitionKeys partition, StreamEntry[] entries, IReadOnlyDictionary<string, long>? deliveries, string consumer, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var outcomes = new ApplyOutcome[entries.Length];
@@ -81,11 +80,11 @@ public sealed class BatchApplier(
         }
         if (dead.Count > 0)
         {
-            await deadLetters.WriteAsync(dead, consumer).ConfigureAwait(false);
+            await deadLetters.WriteAsync(partition, dead, consumer).ConfigureAwait(false);
         }
 
         await redis.GetDatabase()
-            .StreamAcknowledgeAsync(keys.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
+            .StreamAcknowledgeAsync(partition.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
             .ConfigureAwait(false);
         await changes.PublishAsync(Changed(events.AsSpan(0, eventCount), outcomes, apiApplied)).ConfigureAwait(false);
         counters.Batch(entries.Length, Stopwatch.GetElapsedTime(started));
@@ -154,10 +153,10 @@ public sealed class BatchApplier(
     /// Entries XAUTOCLAIM reported as deleted: trimmed while pending, so no fields survive. Redis has
     /// already dropped them from the pending list; the dead letter keeps the id and the reason.
     /// </summary>
-    public async Task DeadLetterTrimmedAsync(RedisValue[] ids, string consumer)
+    public async Task DeadLetterTrimmedAsync(PartitionKeys partition, RedisValue[] ids, string consumer)
     {
         DeadLetters.Letter[] letters = [.. ids.Select(id => new DeadLetters.Letter(id, [], DeadLetters.TrimmedWhilePending, 0, DeadLetters.Kinds.TrimmedWhilePending))];
-        await deadLetters.WriteAsync(letters, consumer).ConfigureAwait(false);
+        await deadLetters.WriteAsync(partition, letters, consumer).ConfigureAwait(false);
         foreach (var letter in letters)
         {
             counters.DeadLettered("unknown", letter.Kind);

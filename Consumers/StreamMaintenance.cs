@@ -6,21 +6,21 @@ using StackExchange.Redis;
 namespace Lifecycle.Consumers;
 
 /// <summary>
-/// Keeps the events stream bounded and the group tidy. Any consumer may run it: trimming to a
-/// computed MINID and removing an idle consumer are both safe to repeat.
+/// Keeps a partition's events stream bounded and its group tidy. Its owner runs it; two owners for a
+/// moment do no harm: trimming to a computed MINID and removing an idle consumer are both safe to repeat.
 /// </summary>
 public sealed partial class StreamMaintenance(
-    IConnectionMultiplexer redis, StreamKeys keys, TimeProvider clock, IOptions<ApplierOptions> options, ILogger<StreamMaintenance> logger)
+    IConnectionMultiplexer redis, TimeProvider clock, IOptions<ApplierOptions> options, ILogger<StreamMaintenance> logger)
 {
     /// <summary>
     /// Trims entries older than the retention, but never one that is pending or not yet delivered
     /// to the group: history that must last lives in Postgres, the stream only has to outlive delivery.
     /// Returns how many entries went.
     /// </summary>
-    public async Task<long> TrimAsync()
+    public async Task<long> TrimAsync(PartitionKeys partition)
     {
         var db = redis.GetDatabase();
-        var group = (await db.StreamGroupInfoAsync(keys.Events).ConfigureAwait(false))
+        var group = (await db.StreamGroupInfoAsync(partition.Events).ConfigureAwait(false))
             .FirstOrDefault(g => g.Name == StreamKeys.ApplierGroup);
         if (group.Name is null)
         {
@@ -32,13 +32,13 @@ public sealed partial class StreamMaintenance(
         {
             keepFrom = StreamIds.Min(keepFrom, delivered);
         }
-        var pending = await db.StreamPendingAsync(keys.Events, StreamKeys.ApplierGroup).ConfigureAwait(false);
+        var pending = await db.StreamPendingAsync(partition.Events, StreamKeys.ApplierGroup).ConfigureAwait(false);
         if (pending.PendingMessageCount > 0)
         {
             keepFrom = StreamIds.Min(keepFrom, pending.LowestPendingMessageId.ToString());
         }
         // Exact, not approximate (~): the bound must hold to the entry.
-        var trimmed = await db.StreamTrimByMinIdAsync(keys.Events, keepFrom).ConfigureAwait(false);
+        var trimmed = await db.StreamTrimByMinIdAsync(partition.Events, keepFrom).ConfigureAwait(false);
         if (trimmed > 0)
         {
             LogTrimmed(trimmed, keepFrom);
@@ -50,16 +50,16 @@ public sealed partial class StreamMaintenance(
     /// Removes consumers that hold nothing and have been idle for long (processes long gone). One
     /// with pending entries is never removed: its entries would become unclaimable.
     /// </summary>
-    public async Task<int> RemoveIdleConsumersAsync(string self)
+    public async Task<int> RemoveIdleConsumersAsync(PartitionKeys partition, string self)
     {
         var db = redis.GetDatabase();
         var removed = 0;
         var idleLimit = (long)options.Value.RemoveIdleConsumersAfter.TotalMilliseconds;
-        foreach (var consumer in await db.StreamConsumerInfoAsync(keys.Events, StreamKeys.ApplierGroup).ConfigureAwait(false))
+        foreach (var consumer in await db.StreamConsumerInfoAsync(partition.Events, StreamKeys.ApplierGroup).ConfigureAwait(false))
         {
             if (consumer.Name != self && consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > idleLimit)
             {
-                await db.StreamDeleteConsumerAsync(keys.Events, StreamKeys.ApplierGroup, consumer.Name).ConfigureAwait(false);
+                await db.StreamDeleteConsumerAsync(partition.Events, StreamKeys.ApplierGroup, consumer.Name).ConfigureAwait(false);
                 LogRemoved(consumer.Name, consumer.IdleTimeInMilliseconds);
                 removed++;
             }

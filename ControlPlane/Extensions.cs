@@ -48,6 +48,9 @@ public static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<SandboxChangeListener>());
         services.AddEventAppliers(configuration);
         services.AddHostMonitor(configuration);
+        // After the consumers and the HostMonitor (it runs their slots' work), before the operations:
+        // operations drain before the slots' work stops, so their last events are still applied.
+        services.AddOwnershipCoordinator();
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundOperations>());
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

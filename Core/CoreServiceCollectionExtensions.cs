@@ -1,4 +1,5 @@
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,8 @@ public static class CoreServiceCollectionExtensions
         services.Configure<PostgresOptions>(configuration.GetSection(PostgresOptions.Section));
         services.Configure<RedisOptions>(configuration.GetSection(RedisOptions.Section));
         services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
+        services.Configure<ReplicaOptions>(configuration.GetSection(ReplicaOptions.Section));
+        services.Configure<OwnershipOptions>(configuration.GetSection(OwnershipOptions.Section));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => PostgresDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -44,6 +47,18 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<HostAgentClients>();
         services.Configure<PlacementOptions>(configuration.GetSection(PlacementOptions.Section));
         services.AddSingleton<HostPlacement>();
+        return services;
+    }
+
+    /// <summary>
+    /// This replica's share of the work: the coordinator that leases slots for every <see cref="ISlotWork"/>
+    /// registered (stream partitions, shards of hosts). Registered where it should start and stop among
+    /// the hosted services: it stops the slots' work when it stops.
+    /// </summary>
+    public static IServiceCollection AddOwnershipCoordinator(this IServiceCollection services)
+    {
+        services.AddSingleton<OwnershipCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<OwnershipCoordinator>());
         return services;
     }
 }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,189 +7,146 @@ using Microsoft.Extensions.Options;
 namespace Lifecycle.Reconciler;
 
 /// <summary>
-/// Runs HostMonitor passes on exactly one replica: whichever holds the <see cref="LeaderLease"/>.
-/// The leader runs a pass at once (so a restart settles what a crash interrupted), then every
-/// interval, and on request (a host back online, an operator). A standby tries to take the lease
-/// every <see cref="HostMonitorOptions.LeaseRetryPeriod"/>. A leader that loses the lease stops mid-pass.
-/// Only the leader listens to reconcile requests, so a request that no leader heard is known as such.
+/// Runs HostMonitor passes over the hosts of the shards this replica owns (<see cref="HostShards"/>),
+/// so every host is reconciled by exactly one replica in the normal case. A pass runs when shards are
+/// taken (so a restart, or a dead replica's hosts, are settled at once), then every interval, and on
+/// request (a host back online, an operator). A replica listens to requests while it holds shards and
+/// acts on the hosts it owns, so a request that no replica heard is known as such. Losing a shard stops
+/// the passes under way.
 /// </summary>
-public sealed partial class HostMonitor(
-    ReconcilePass pass,
-    ReconcileRequests requests,
-    IOptions<PostgresOptions> postgres,
-    IOptions<HostMonitorOptions> options,
-    ILogger<HostMonitor> logger) : BackgroundService
+public sealed partial class HostMonitor : BackgroundService
 {
     private readonly Channel<Guid?> _requested = Channel.CreateBounded<Guid?>(
         new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly ReconcilePass _pass;
+    private readonly ReconcileRequests _requests;
+    private readonly HostShards _shards;
+    private readonly IOptions<HostMonitorOptions> _options;
+    private readonly ILogger<HostMonitor> _logger;
+
+    public HostMonitor(ReconcilePass pass, ReconcileRequests requests, HostShards shards, IOptions<HostMonitorOptions> options, ILogger<HostMonitor> logger)
+    {
+        _pass = pass;
+        _requests = requests;
+        _shards = shards;
+        _options = options;
+        _logger = logger;
+        shards.Changed = () => _requested.Writer.TryWrite(null);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        await using var lease = new LeaderLease(postgres.Value.ConnectionString, settings.LeasePeriod, logger);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            if (!await lease.TryAcquireAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await DelayAsync(settings.LeaseRetryPeriod, stoppingToken).ConfigureAwait(false);
-                continue;
-            }
-            using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            LogLeading();
-            var listening = new Listening(requests, host => _requested.Writer.TryWrite(host), LogNoRequests);
-            await listening.TryStartAsync().ConfigureAwait(false);
-            var watch = WatchLeaseAsync(lease, leadership, listening);
-            try
-            {
-                await LeadAsync(leadership.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogDeposed();
-            }
-            finally
-            {
-                await leadership.CancelAsync().ConfigureAwait(false);
-                await watch.ConfigureAwait(false);
-                await listening.StopAsync().ConfigureAwait(false);
-                await lease.ReleaseAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task LeadAsync(CancellationToken ct)
-    {
-        // Requests made while another replica led were its business.
-        while (_requested.Reader.TryRead(out _))
-        {
-        }
-        Guid? only = null;
-        var leadingSince = DateTimeOffset.UtcNow;
+        IAsyncDisposable? listening = null;
         // A pass is not awaited before the next is due: one still waiting on a hung host must not
         // hold the schedule (the pass skips hosts still in progress).
         var passes = new List<Task>();
+        Guid? only = null;
         try
         {
-            while (true)
+            while (!stoppingToken.IsCancellationRequested)
             {
                 passes.RemoveAll(p => p.IsCompleted);
-                passes.Add(RunPassAsync(only, leadingSince, ct));
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(options.Value.Interval);
-                try
+                if (_shards.HoldingSince is { } since)
                 {
-                    only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                    listening ??= await TryListenAsync().ConfigureAwait(false);
+                    passes.Add(RunPassAsync(only, since, stoppingToken));
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                else if (listening is not null)
                 {
-                    only = null; // the interval passed
+                    await StopListeningAsync(listening).ConfigureAwait(false);
+                    listening = null;
                 }
+                only = await NextRequestAsync(stoppingToken).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
         finally
         {
             await Task.WhenAll(passes).ConfigureAwait(false);
+            if (listening is not null)
+            {
+                await StopListeningAsync(listening).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task RunPassAsync(Guid? only, DateTimeOffset leadingSince, CancellationToken ct)
+    /// <summary>The next request (a host, or null for all), or null when the interval passes first.</summary>
+    private async Task<Guid?> NextRequestAsync(CancellationToken ct)
     {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(_options.Value.Interval);
+        Guid? only;
         try
         {
-            await pass.RunAsync(only, leadingSince, ct).ConfigureAwait(false);
+            only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null; // the interval passed
+        }
+        // Requests that piled up while this one waited are covered by a pass over all hosts.
+        while (_requested.Reader.TryRead(out var next))
+        {
+            if (only != next)
+            {
+                only = null;
+            }
+        }
+        return only;
+    }
+
+    private async Task RunPassAsync(Guid? only, DateTimeOffset holdingSince, CancellationToken stoppingToken)
+    {
+        using var owned = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _shards.LossToken);
+        try
+        {
+            await _pass.RunAsync(only, holdingSince, _shards.OwnsHost, owned.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!owned.IsCancellationRequested)
         {
             // Postgres or Redis down: the next pass tries again.
             LogPassFailed(ex.GetType().Name, ex.Message);
         }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogShardLost();
+        }
         catch (OperationCanceledException)
         {
-            // Leadership ended or shutdown: stopped mid-pass, as it must.
+            // Shutting down: stopped mid-pass, as it must.
         }
     }
 
-    /// <summary>
-    /// Checks in on the lease every retry period (at most a third of the lease period); cancels the
-    /// leadership when it is gone. Also subscribes to requests if Redis was away when leading began.
-    /// </summary>
-    private async Task WatchLeaseAsync(LeaderLease lease, CancellationTokenSource leadership, Listening listening)
-    {
-        var settings = options.Value;
-        var every = settings.LeaseRetryPeriod < settings.LeasePeriod / 3 ? settings.LeaseRetryPeriod : settings.LeasePeriod / 3;
-        while (!leadership.IsCancellationRequested)
-        {
-            await DelayAsync(every, leadership.Token).ConfigureAwait(false);
-            if (leadership.IsCancellationRequested)
-            {
-                break;
-            }
-            if (!await lease.StillHeldAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                await leadership.CancelAsync().ConfigureAwait(false);
-                break;
-            }
-            await listening.TryStartAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The leader's subscription to reconcile requests, held exactly while it leads.</summary>
-    private sealed class Listening(ReconcileRequests requests, Action<Guid?> handler, Action<string> logFailure)
-    {
-        private IAsyncDisposable? _subscription;
-
-        public async Task TryStartAsync()
-        {
-            if (_subscription is not null)
-            {
-                return;
-            }
-            try
-            {
-                _subscription = await requests.SubscribeAsync(handler).ConfigureAwait(false);
-            }
-            catch (StackExchange.Redis.RedisException ex)
-            {
-                // Passes still run on their interval; requests are only a shortcut. Tried again at each check-in.
-                logFailure(ex.Message);
-            }
-        }
-
-        public async Task StopAsync()
-        {
-            if (Interlocked.Exchange(ref _subscription, null) is not { } subscription)
-            {
-                return;
-            }
-            try
-            {
-                await subscription.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (StackExchange.Redis.RedisException ex)
-            {
-                // Redis away: the handler is removed locally all the same, so it does not come back
-                // with the connection.
-                logFailure(ex.Message);
-            }
-        }
-    }
-
-    private static async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    private async Task<IAsyncDisposable?> TryListenAsync()
     {
         try
         {
-            await Task.Delay(delay, ct).ConfigureAwait(false);
+            return await _requests.SubscribeAsync(host => _requested.Writer.TryWrite(host)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (StackExchange.Redis.RedisException ex)
         {
+            // Passes still run on their interval; requests are only a shortcut. Tried again at each interval.
+            LogNoRequests(ex.Message);
+            return null;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "HostMonitor: this replica leads; passes run here")]
-    private partial void LogLeading();
+    private async Task StopListeningAsync(IAsyncDisposable listening)
+    {
+        try
+        {
+            await listening.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            LogNoRequests(ex.Message);
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: lease lost; stopped leading (mid-pass if one was running)")]
-    private partial void LogDeposed();
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: a shard of hosts was lost or handed over; the passes under way stopped")]
+    private partial void LogShardLost();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor pass failed: {ErrorType}: {Error}")]
     private partial void LogPassFailed(string errorType, string error);

@@ -8,7 +8,7 @@ public sealed class HostMonitorOptions
     /// <summary>Off only for tests that must not see the HostMonitor act.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Time between passes; a pass also runs when a replica becomes leader, and on request.</summary>
+    /// <summary>Time between passes; a pass also runs when a replica takes shards of hosts, and on request.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>A host silent this long becomes unreachable and its sandboxes missing.</summary>
@@ -41,16 +41,8 @@ public sealed class HostMonitorOptions
     public int BrakeMinSandboxes { get; set; } = 10;
 
     /// <summary>
-    /// The leader lease's period: a standby tries to take it this often, and the leader's Postgres
-    /// session ends (releasing it) when the leader has been silent this long.
+    /// Hosts are divided between replicas in this many shards (<c>StableHash(host id) mod Shards</c>),
+    /// each leased to one replica like a stream partition. More shards than replicas, so the split is even.
     /// </summary>
-    public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>
-    /// How often a standby tries to take the lease, and the leader checks in on it (at most a third of
-    /// <see cref="LeasePeriod"/>). Short, like Kubernetes' lease retry period: a try is one cheap
-    /// <c>pg_try_advisory_lock</c>, and after a Postgres restart a leader is back within this time of
-    /// Postgres answering, instead of a whole lease period later.
-    /// </summary>
-    public TimeSpan LeaseRetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+    public int Shards { get; set; } = 64;
 }

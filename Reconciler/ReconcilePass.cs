@@ -30,28 +30,33 @@ public sealed partial class ReconcilePass(
     private readonly SemaphoreSlim _passive = new(1, 1);
     private readonly ConcurrentDictionary<Guid, bool> _busy = new();
 
-    /// <summary>A pass over every host, or over one host that just came back (<paramref name="onlyHost"/>).</summary>
+    /// <summary>
+    /// A pass over every host this replica owns (<paramref name="ownsHost"/>), or over one host that just
+    /// came back (<paramref name="onlyHost"/>), if this replica owns it.
+    /// </summary>
     /// <param name="leadingSince">
-    /// When this replica began to lead. Until a whole heartbeat timeout has passed since, no host is called
-    /// silent: a new leader may follow an outage of the control plane or of Postgres, during which no host
-    /// could heartbeat, and a fleet found "silent" then would have every sandbox marked missing at once.
+    /// Since when this replica has owned hosts without a break. Until a whole heartbeat timeout has passed
+    /// since, no host is called silent: ownership may follow an outage of the control plane or of Postgres,
+    /// during which no host could heartbeat, and a fleet found "silent" then would have every sandbox
+    /// marked missing at once.
     /// </param>
-    public async Task RunAsync(Guid? onlyHost, DateTimeOffset leadingSince, CancellationToken ct)
+    public async Task RunAsync(Guid? onlyHost, DateTimeOffset leadingSince, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
+        var owned = (await hosts.OnlineAsync(onlyHost, ct).ConfigureAwait(false)).Where(h => ownsHost(h.Id)).ToList();
         // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
         if (onlyHost is null && await _passive.WaitAsync(0, ct).ConfigureAwait(false))
         {
             try
             {
-                await PassiveAsync(leadingSince, ct).ConfigureAwait(false);
+                await PassiveAsync(owned, leadingSince, ownsHost, ct).ConfigureAwait(false);
             }
             finally
             {
                 _passive.Release();
             }
         }
-        var targets = (await hosts.OnlineAsync(onlyHost, ct).ConfigureAwait(false)).Where(h => _busy.TryAdd(h.Id, true)).ToList();
+        var targets = owned.Where(h => _busy.TryAdd(h.Id, true)).ToList();
         var failed = 0;
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = ct },
             async (host, passToken) =>
@@ -79,11 +84,12 @@ public sealed partial class ReconcilePass(
         LogPass(onlyHost is null ? "all hosts" : $"host {onlyHost}", targets.Count, failed, watch.Elapsed.TotalMilliseconds);
     }
 
-    private async Task PassiveAsync(DateTimeOffset leadingSince, CancellationToken ct)
+    /// <summary>Over the hosts this replica owns only, so each host's passive phase runs on one replica.</summary>
+    private async Task PassiveAsync(IReadOnlyList<HostTarget> ownedOnline, DateTimeOffset leadingSince, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
-        if (clock.GetUtcNow() - leadingSince >= options.Value.HeartbeatTimeout)
+        if (clock.GetUtcNow() - leadingSince >= options.Value.HeartbeatTimeout && ownedOnline.Count > 0)
         {
-            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ct).ConfigureAwait(false))
+            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, [.. ownedOnline.Select(h => h.Id)], ct).ConfigureAwait(false))
             {
                 LogUnreachable(host.Name, options.Value.HeartbeatTimeout);
             }
@@ -91,13 +97,15 @@ public sealed partial class ReconcilePass(
         var lostable = TransitionTable.Get(EventTypes.Lost).From;
         foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable, Reasons.HostUnreachable), (HostStatus.Decommissioned, Reasons.HostDecommissioned) })
         {
-            var stranded = await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false);
+            var stranded = (await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false)).Where(row => Owned(row, ownsHost));
             await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason))).ConfigureAwait(false);
         }
         // A decommissioned host never comes back, so what it ran is gone.
-        var gone = await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false);
+        var gone = (await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false)).Where(row => Owned(row, ownsHost));
         await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned))).ConfigureAwait(false);
     }
+
+    private static bool Owned(HostedSandbox row, Func<Guid, bool> ownsHost) => row.HostId is { } host && ownsHost(host);
 
     /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
     private async Task PublishAsync(HostedSandbox row, string eventType, SandboxStatus to, string reason)

@@ -1,3 +1,4 @@
+using Lifecycle.Core.Ownership;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -17,9 +18,12 @@ public static class ReconcilerServiceCollectionExtensions
         services.AddSingleton(sp => new OrphanTracker(sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.OrphanGrace));
         services.AddSingleton<HostSync>();
         services.AddSingleton<ReconcilePass>();
+        services.AddSingleton<HostShards>();
         services.AddSingleton<HostMonitor>();
         if (configuration.GetSection(HostMonitorOptions.Section).GetValue(nameof(HostMonitorOptions.Enabled), true))
         {
+            // Only a replica that runs the HostMonitor takes shards of hosts.
+            services.AddSingleton<ISlotWork>(sp => sp.GetRequiredService<HostShards>());
             services.AddHostedService(sp => sp.GetRequiredService<HostMonitor>());
         }
         return services;

@@ -15,9 +15,16 @@ public static class DeadCommand
         var command = new Command("dead", "Dead letters: entries that could not apply, with the reason") { limit };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
-            var letters = await session.Get<DeadLetters>().ListAsync(parsed.GetValue(limit)).ConfigureAwait(false);
+            var deadLetters = session.Get<DeadLetters>();
+            var count = parsed.GetValue(limit);
+            var pages = await Task.WhenAll(session.Keys.Partitions.Select(async p =>
+                (await deadLetters.ListAsync(p, count).ConfigureAwait(false)).Select(letter => (Partition: p.Index, Letter: letter)))).ConfigureAwait(false);
             var now = session.Clock.GetUtcNow();
-            var views = letters.Select(l => LetterView.Of(l, now)).ToList();
+            // Oldest first across partitions: an entry id is its time.
+            var views = pages.SelectMany(page => page)
+                .OrderBy(l => StreamIds.Parse(l.Letter.Id.ToString()))
+                .Take(count)
+                .Select(l => LetterView.Of(l.Partition, l.Letter, now, session.Keys.Partitions.Count)).ToList();
             var output = session.Output;
             if (output.Json)
             {
@@ -42,7 +49,7 @@ public static class DeadCommand
 
     private static Command ReplayCommand(LifecycleCtl.Runner runner)
     {
-        var id = new Argument<string?>("letter") { Description = "The dead letter's id (from 'lifecyclectl dead')", Arity = ArgumentArity.ZeroOrOne };
+        var id = new Argument<string?>("letter") { Description = "The dead letter, as 'lifecyclectl dead' shows it (p<N>/<id>)", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Replay every dead letter" };
         var command = new Command("replay", "Put dead letters back on the events stream (once their cause is fixed)") { id, all };
         command.Validators.Add(result =>
@@ -55,12 +62,26 @@ public static class DeadCommand
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var deadLetters = session.Get<DeadLetters>();
-            var ids = parsed.GetValue(id) is { } one ? [one] : await AllIdsAsync(deadLetters).ConfigureAwait(false);
-            var results = new List<ReplayView>();
-            foreach (var letter in ids)
+            var keys = session.Keys;
+            List<EntryRef> refs;
+            if (parsed.GetValue(id) is { } one)
             {
-                var replay = await deadLetters.ReplayAsync(letter).ConfigureAwait(false);
-                results.Add(new ReplayView(letter, replay.Outcome, replay.NewId));
+                if (!EntryRef.TryParse(one, keys.Partitions.Count, out var entry, out var error))
+                {
+                    session.Output.Line(error);
+                    return ExitCodes.Usage;
+                }
+                refs = [entry.Value];
+            }
+            else
+            {
+                refs = await AllRefsAsync(deadLetters, keys).ConfigureAwait(false);
+            }
+            var results = new List<ReplayView>();
+            foreach (var letter in refs)
+            {
+                var replay = await deadLetters.ReplayAsync(keys.Partition(letter.Partition), letter.Id).ConfigureAwait(false);
+                results.Add(new ReplayView(letter.Format(keys.Partitions.Count), replay.Outcome, replay.NewId is null ? null : new EntryRef(letter.Partition, replay.NewId).Format(keys.Partitions.Count)));
             }
             var output = session.Output;
             if (output.Json)
@@ -85,20 +106,24 @@ public static class DeadCommand
         return command;
     }
 
-    private static async Task<List<string>> AllIdsAsync(DeadLetters deadLetters)
+    private static async Task<List<EntryRef>> AllRefsAsync(DeadLetters deadLetters, StreamKeys keys)
     {
-        var ids = new List<string>();
-        string? after = null;
-        while (true)
+        var refs = new List<EntryRef>();
+        foreach (var partition in keys.Partitions)
         {
-            var page = await deadLetters.ListAsync(500, after).ConfigureAwait(false);
-            if (page.Length == 0)
+            string? after = null;
+            while (true)
             {
-                return ids;
+                var page = await deadLetters.ListAsync(partition, 500, after).ConfigureAwait(false);
+                if (page.Length == 0)
+                {
+                    break;
+                }
+                refs.AddRange(page.Select(p => new EntryRef(partition.Index, p.Id.ToString())));
+                after = refs[^1].Id;
             }
-            ids.AddRange(page.Select(p => p.Id.ToString()));
-            after = ids[^1];
         }
+        return refs;
     }
 
     public sealed record ReplayView(string Letter, DeadLetters.ReplayOutcome Outcome, string? NewId);
@@ -106,11 +131,11 @@ public static class DeadCommand
     /// <summary>A dead letter: why, where it came from, and the event it held.</summary>
     public sealed record LetterView(string Id, long AgeMs, string? Reason, string? SourceId, long Deliveries, string? Consumer, EventView Event)
     {
-        public static LetterView Of(StreamEntry letter, DateTimeOffset now)
+        public static LetterView Of(int partition, StreamEntry letter, DateTimeOffset now, int partitions)
         {
             string? Field(string name) => EventView.Field(letter, name);
             var id = letter.Id.ToString();
-            return new LetterView(id, Cells.AgeMs(id, now), Field(DeadLetters.ReasonField), Field(DeadLetters.SourceIdField),
+            return new LetterView(new EntryRef(partition, id).Format(partitions), Cells.AgeMs(id, now), Field(DeadLetters.ReasonField), Field(DeadLetters.SourceIdField),
                 long.TryParse(Field(DeadLetters.DeliveriesField), out var n) ? n : 0, Field(DeadLetters.ConsumerField), EventView.Of(letter));
         }
     }

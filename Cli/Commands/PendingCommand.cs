@@ -6,7 +6,7 @@ using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;
 
-/// <summary><c>pending</c>: entries delivered to the appliers and not yet acknowledged (<c>XPENDING</c>), with what they are.</summary>
+/// <summary><c>pending</c>: entries delivered to the appliers and not yet acknowledged (<c>XPENDING</c> on every partition), with what they are.</summary>
 public static class PendingCommand
 {
     public static Command Create(LifecycleCtl.Runner runner)
@@ -22,24 +22,12 @@ public static class PendingCommand
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var db = session.Redis;
-            var events = session.Keys.Events;
-            var pending = await db.StreamPendingMessagesAsync(events, StreamKeys.ApplierGroup, parsed.GetValue(limit),
-                parsed.GetValue(consumer) ?? RedisValue.Null, minId: null, maxId: null,
-                minIdleTimeInMs: parsed.GetValue(minIdle) is { } idle ? (long)idle.TotalMilliseconds : null).ConfigureAwait(false);
-            // What each entry is, read in one pipelined batch.
-            var batch = db.CreateBatch();
-            var reads = pending.Select(p => batch.StreamRangeAsync(events, p.MessageId, p.MessageId, count: 1)).ToList();
-            batch.Execute();
-            await Task.WhenAll(reads).ConfigureAwait(false);
+            var count = parsed.GetValue(limit);
             var now = session.Clock.GetUtcNow();
-            var entries = pending.Select((p, i) =>
-            {
-                var found = reads[i].Result;
-                var view = found.Length > 0 ? EventView.Of(found[0]) : null;
-                var id = p.MessageId.ToString();
-                return new PendingView(id, p.ConsumerName.ToString(), p.IdleTimeInMilliseconds, p.DeliveryCount,
-                    AgeMs(id, now), view?.Type, view?.SandboxId, found.Length == 0);
-            }).ToList();
+            var pages = await Task.WhenAll(session.Keys.Partitions.Select(p =>
+                PendingOfAsync(db, p, session.Keys.Partitions.Count, count, parsed.GetValue(consumer), parsed.GetValue(minIdle), now))).ConfigureAwait(false);
+            // Oldest first across partitions: an entry id is its time.
+            var entries = pages.SelectMany(page => page).OrderBy(e => StreamIds.Parse(e.Id[(e.Id.IndexOf('/', StringComparison.Ordinal) + 1)..])).Take(count).ToList();
 
             var output = session.Output;
             if (output.Json)
@@ -61,6 +49,28 @@ public static class PendingCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static async Task<List<PendingView>> PendingOfAsync(
+        IDatabase db, PartitionKeys partition, int partitions, int limit, string? consumer, TimeSpan? minIdle, DateTimeOffset now)
+    {
+        var events = partition.Events;
+        var pending = await db.StreamPendingMessagesAsync(events, StreamKeys.ApplierGroup, limit,
+            consumer ?? RedisValue.Null, minId: null, maxId: null,
+            minIdleTimeInMs: minIdle is { } idle ? (long)idle.TotalMilliseconds : null).ConfigureAwait(false);
+        // What each entry is, read in one pipelined batch.
+        var batch = db.CreateBatch();
+        var reads = pending.Select(p => batch.StreamRangeAsync(events, p.MessageId, p.MessageId, count: 1)).ToList();
+        batch.Execute();
+        await Task.WhenAll(reads).ConfigureAwait(false);
+        return [.. pending.Select((p, i) =>
+        {
+            var found = reads[i].Result;
+            var view = found.Length > 0 ? EventView.Of(found[0]) : null;
+            var id = p.MessageId.ToString();
+            return new PendingView(new EntryRef(partition.Index, id).Format(partitions), p.ConsumerName.ToString(), p.IdleTimeInMilliseconds, p.DeliveryCount,
+                AgeMs(id, now), view?.Type, view?.SandboxId, found.Length == 0);
+        })];
     }
 
     /// <summary>One pending entry; <paramref name="Trimmed"/> when the entry is no longer on the stream.</summary>

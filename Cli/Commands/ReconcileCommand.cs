@@ -26,7 +26,7 @@ public static class ReconcileCommand
             else
             {
                 output.Line(heard == 0
-                    ? "no HostMonitor leader at the moment: nothing will run the pass (is the control plane up? is Postgres? is Lifecycle:HostMonitor:Enabled true?); the next leader runs a pass when it takes the lead"
+                    ? "no replica runs the HostMonitor at the moment: nothing will run the pass (is the control plane up? is Postgres? is Lifecycle:HostMonitor:Enabled true?); a replica runs a pass when it takes hosts"
                     : $"asked for a pass over {(hostId is null ? "every host" : $"host {hostId}")}; the HostMonitor's leader took it");
             }
             return heard == 0 ? ExitCodes.NobodyListening : ExitCodes.Ok;

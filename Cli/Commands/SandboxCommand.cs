@@ -27,8 +27,10 @@ public static class SandboxCommand
             var limit = parsed.GetValue(scan);
             var row = await session.Get<SandboxStore>().GetAnyTeamAsync(sandboxId, ct).ConfigureAwait(false);
             var history = await session.Get<TransitionHistoryStore>().ForSandboxAsync(sandboxId, ct).ConfigureAwait(false);
-            var onStream = await ScanAsync(session.Redis, session.Keys.Events, sandboxId, limit).ConfigureAwait(false);
-            var dead = await ScanAsync(session.Redis, session.Keys.DeadLetters, sandboxId, limit).ConfigureAwait(false);
+            // All of a sandbox's events are on one partition.
+            var partition = session.Keys.For(sandboxId);
+            var onStream = await ScanAsync(session.Redis, partition.Events, sandboxId, limit).ConfigureAwait(false);
+            var dead = await ScanAsync(session.Redis, partition.DeadLetters, sandboxId, limit).ConfigureAwait(false);
             Render(session.Output, sandboxId, row, history, onStream, dead, session.Clock.GetUtcNow());
             return row is null ? ExitCodes.NotFound : ExitCodes.Ok;
         }));

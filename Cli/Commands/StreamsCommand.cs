@@ -6,7 +6,7 @@ using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;
 
-/// <summary><c>streams</c>: per stream its length, ends and their age, groups, consumers, pending and lag.</summary>
+/// <summary><c>streams</c>: per stream (every partition's events and dead letters) its length, ends and their age, groups, consumers, pending and lag.</summary>
 public static class StreamsCommand
 {
     public static Command Create(LifecycleCtl.Runner runner)
@@ -38,26 +38,29 @@ public static class StreamsCommand
     private static IEnumerable<string> Problems(
         List<StreamView> streams, StreamKeys keys, long? maxLag, long? maxPending, TimeSpan? maxPendingAge, long? maxDead)
     {
-        foreach (var group in streams.Where(s => s.Key == keys.Events).SelectMany(s => s.Groups))
+        var eventStreams = keys.Partitions.Select(p => p.Events).ToHashSet(StringComparer.Ordinal);
+        var partitionOf = keys.Partitions.ToDictionary(p => p.Events, p => keys.Partitions.Count == 1 ? "" : $"{p.Name} ", StringComparer.Ordinal);
+        foreach (var (stream, group) in streams.Where(s => eventStreams.Contains(s.Key)).SelectMany(s => s.Groups.Select(g => (partitionOf[s.Key], g))))
         {
             if (maxLag is { } lagLimit && (group.Lag ?? 0) > lagLimit)
             {
-                yield return $"group {group.Name}: lag {group.Lag} > --max-lag {lagLimit}";
+                yield return $"{stream}group {group.Name}: lag {group.Lag} > --max-lag {lagLimit}";
             }
             if (maxLag is not null && group.Lag is null)
             {
-                yield return $"group {group.Name}: Redis cannot tell the lag (entries were deleted mid-stream); check last-delivered-id against the last entry";
+                yield return $"{stream}group {group.Name}: Redis cannot tell the lag (entries were deleted mid-stream); check last-delivered-id against the last entry";
             }
             if (maxPending is { } pendingLimit && group.Pending > pendingLimit)
             {
-                yield return $"group {group.Name}: {group.Pending} pending > --max-pending {pendingLimit}";
+                yield return $"{stream}group {group.Name}: {group.Pending} pending > --max-pending {pendingLimit}";
             }
             if (maxPendingAge is { } ageLimit && group.OldestPendingAgeMs is { } age && age > ageLimit.TotalMilliseconds)
             {
-                yield return $"group {group.Name}: oldest pending entry is {Durations.Format(age)} old > --max-pending-age {Durations.Format(ageLimit)}";
+                yield return $"{stream}group {group.Name}: oldest pending entry is {Durations.Format(age)} old > --max-pending-age {Durations.Format(ageLimit)}";
             }
         }
-        var dead = streams.FirstOrDefault(s => s.Key == keys.DeadLetters)?.Length ?? 0;
+        var deadStreams = keys.Partitions.Select(p => p.DeadLetters).ToHashSet(StringComparer.Ordinal);
+        var dead = streams.Where(s => deadStreams.Contains(s.Key)).Sum(s => s.Length);
         if (maxDead is { } deadLimit && dead > deadLimit)
         {
             yield return $"{dead} dead letters > --max-dead {deadLimit}";

@@ -23,36 +23,46 @@ public static class TailCommand
             CustomParser = r => DurationOption.Parse(r),
         };
         var count = new Option<int?>("--count") { Description = "Stop after this many matching events (default: run until Ctrl-C)" };
-        var command = new Command("tail", "Print events as they arrive on the events stream") { sandbox, type, since, count };
+        var command = new Command("tail", "Print events as they arrive on the events stream (every partition)") { sandbox, type, since, count };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var db = session.Redis;
-            var key = session.Keys.Events;
-            var sandboxId = parsed.GetValue(sandbox)?.ToString();
+            var sandboxId = parsed.GetValue(sandbox);
             var eventType = parsed.GetValue(type);
             var remaining = parsed.GetValue(count) ?? int.MaxValue;
+            // One sandbox's events are all on its partition; otherwise every partition is read.
+            var partitions = sandboxId is { } one ? [session.Keys.For(one)] : session.Keys.Partitions;
             // The first read starts at --since (inclusive) or after the last entry; later ones after the last seen.
-            var next = parsed.GetValue(since) is { } back
-                ? StreamIds.AtTime(session.Clock.GetUtcNow() - back)
-                : await AfterLastAsync(db, key).ConfigureAwait(false);
+            var next = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var partition in partitions)
+            {
+                next[partition.Events] = parsed.GetValue(since) is { } back
+                    ? StreamIds.AtTime(session.Clock.GetUtcNow() - back)
+                    : await AfterLastAsync(db, partition.Events).ConfigureAwait(false);
+            }
             var output = session.Output;
             if (!output.Json)
             {
                 output.Line(EventView.HeaderLine);
             }
+            var wanted = sandboxId?.ToString();
             while (remaining > 0 && !ct.IsCancellationRequested)
             {
-                var entries = await db.StreamRangeAsync(key, next, "+", count: 500).ConfigureAwait(false);
-                foreach (var entry in entries)
+                var reads = await Task.WhenAll(partitions.Select(async p => (p.Events, Entries: await db.StreamRangeAsync(p.Events, next[p.Events], "+", count: 500).ConfigureAwait(false)))).ConfigureAwait(false);
+                foreach (var (key, entries) in reads.Where(r => r.Entries.Length > 0))
                 {
-                    next = $"({entry.Id}";
+                    next[key] = $"({entries[^1].Id}";
+                }
+                // Merged in time order: an entry id is its time.
+                foreach (var entry in reads.SelectMany(r => r.Entries).OrderBy(e => StreamIds.Parse(e.Id.ToString())))
+                {
                     var view = EventView.Of(entry);
-                    if ((sandboxId is null || view.SandboxId == sandboxId) && (eventType is null || view.Type == eventType) && remaining-- > 0)
+                    if ((wanted is null || view.SandboxId == wanted) && (eventType is null || view.Type == eventType) && remaining-- > 0)
                     {
                         Print(output, view);
                     }
                 }
-                if (entries.Length == 0)
+                if (reads.All(r => r.Entries.Length == 0))
                 {
                     try
                     {

@@ -88,8 +88,9 @@ public static class HostEndpoints
     }
 
     /// <summary>
-    /// 202 when the HostMonitor's leader heard the request (it alone listens); 503 with <c>Retry-After</c>
-    /// when no replica leads at the moment (Postgres away, the HostMonitor disabled), so nothing would run it.
+    /// 202 when a replica running the HostMonitor heard the request (replicas listen while they hold shards
+    /// of hosts); 503 with <c>Retry-After</c> when none does at the moment (Postgres away, the HostMonitor
+    /// disabled), so nothing would run it.
     /// </summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Reconcile(HttpResponse response, ReconcileRequests reconcile)
     {
@@ -98,8 +99,8 @@ public static class HostEndpoints
             return TypedResults.Accepted((string?)null);
         }
         response.Headers.RetryAfter = "2";
-        return Problem(Problems.Make(StatusCodes.Status503ServiceUnavailable, "No HostMonitor leader",
-            "No HostMonitor leader at the moment, so nothing would run the pass; a replica takes the lead within seconds " +
+        return Problem(Problems.Make(StatusCodes.Status503ServiceUnavailable, "No HostMonitor running",
+            "No replica runs the HostMonitor at the moment, so nothing would run the pass; replicas take the hosts back within seconds " +
             "of Postgres answering (is Lifecycle:HostMonitor:Enabled true on some replica?). Retry after the time in Retry-After."));
     }
 

@@ -101,16 +101,17 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    /// <summary>Online hosts silent for longer than <paramref name="silence"/> become unreachable; returns them.</summary>
-    public async Task<IReadOnlyList<HostTarget>> MarkSilentUnreachableAsync(TimeSpan silence, CancellationToken ct)
+    /// <summary>Online hosts among <paramref name="among"/> silent for longer than <paramref name="silence"/> become unreachable; returns them.</summary>
+    public async Task<IReadOnlyList<HostTarget>> MarkSilentUnreachableAsync(TimeSpan silence, IReadOnlyCollection<Guid> among, CancellationToken ct)
     {
         const string sql = """
             UPDATE hosts SET status = 'unreachable'
              WHERE status = 'online' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - @Silence)
+               AND id = ANY(@Among)
             RETURNING id, name, grpc_address
             """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new { Silence = silence }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new { Silence = silence, Among = among.ToArray() }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Hosts that are online now (all, or the one given), for the HostMonitor's active phase.</summary>

@@ -3,10 +3,11 @@ using StackExchange.Redis;
 namespace Lifecycle.Core.Streams;
 
 /// <summary>
-/// The dead-letter stream: entries that can never apply, with their original fields plus why,
-/// readable with <c>XRANGE</c>, and replayable onto the events stream once the cause is fixed.
+/// The dead-letter streams, one per partition: entries that can never apply, with their original
+/// fields plus why, readable with <c>XRANGE</c>, and replayable onto their partition's events stream
+/// once the cause is fixed.
 /// </summary>
-public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
+public sealed class DeadLetters(IConnectionMultiplexer redis)
 {
     public const string ReasonField = "dead_reason";
     public const string SourceIdField = "dead_source_id";
@@ -31,11 +32,11 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
         public const string TrimmedWhilePending = "trimmed_while_pending";
     }
 
-    /// <summary>Writes the letters in one pipelined batch.</summary>
-    public async Task WriteAsync(IReadOnlyCollection<Letter> letters, string consumer)
+    /// <summary>Writes the letters of one partition in one pipelined batch.</summary>
+    public async Task WriteAsync(PartitionKeys partition, IReadOnlyCollection<Letter> letters, string consumer)
     {
         var batch = redis.GetDatabase().CreateBatch();
-        var writes = letters.Select(letter => batch.StreamAddAsync(keys.DeadLetters,
+        var writes = letters.Select(letter => batch.StreamAddAsync(partition.DeadLetters,
         [
             .. letter.Fields,
             new(ReasonField, letter.Reason),
@@ -48,8 +49,8 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
     }
 
     /// <summary>Letters oldest first, starting after <paramref name="after"/> (exclusive) when given.</summary>
-    public Task<StreamEntry[]> ListAsync(int count = 100, string? after = null) =>
-        redis.GetDatabase().StreamRangeAsync(keys.DeadLetters, after is null ? "-" : $"({after}", "+", count);
+    public Task<StreamEntry[]> ListAsync(PartitionKeys partition, int count = 100, string? after = null) =>
+        redis.GetDatabase().StreamRangeAsync(partition.DeadLetters, after is null ? "-" : $"({after}", "+", count);
 
     /// <summary>What became of a replay: the new entry id when it went back on the stream.</summary>
     public sealed record Replay(ReplayOutcome Outcome, string? NewId = null);
@@ -64,14 +65,14 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
     }
 
     /// <summary>
-    /// Puts a dead letter back on the events stream with its original fields (a new entry id, the
-    /// same event id, so an event that did apply meanwhile is a harmless duplicate), and removes it
-    /// from the dead-letter stream.
+    /// Puts a dead letter back on its partition's events stream with its original fields (a new entry
+    /// id, the same event id, so an event that did apply meanwhile is a harmless duplicate), and removes
+    /// it from the dead-letter stream.
     /// </summary>
-    public async Task<Replay> ReplayAsync(string deadLetterId)
+    public async Task<Replay> ReplayAsync(PartitionKeys partition, string deadLetterId)
     {
         var db = redis.GetDatabase();
-        var found = await db.StreamRangeAsync(keys.DeadLetters, deadLetterId, deadLetterId, count: 1).ConfigureAwait(false);
+        var found = await db.StreamRangeAsync(partition.DeadLetters, deadLetterId, deadLetterId, count: 1).ConfigureAwait(false);
         if (found.Length == 0)
         {
             return new Replay(ReplayOutcome.NotFound);
@@ -81,10 +82,11 @@ public sealed class DeadLetters(IConnectionMultiplexer redis, StreamKeys keys)
         {
             return new Replay(ReplayOutcome.NothingToReplay);
         }
-        // One MULTI: the event goes back and the letter goes away together, or neither does.
+        // One MULTI: the event goes back and the letter goes away together, or neither does. Both
+        // keys carry the partition's hash tag, so on a cluster they share a slot.
         var transaction = db.CreateTransaction();
-        var added = transaction.StreamAddAsync(keys.Events, original);
-        _ = transaction.StreamDeleteAsync(keys.DeadLetters, [deadLetterId]);
+        var added = transaction.StreamAddAsync(partition.Events, original);
+        _ = transaction.StreamDeleteAsync(partition.DeadLetters, [deadLetterId]);
         await transaction.ExecuteAsync().ConfigureAwait(false);
         return new Replay(ReplayOutcome.Replayed, (await added.ConfigureAwait(false)).ToString());
     }

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace Lifecycle.Core.Streams;
 
-/// <summary>Appends state events to the events stream and nudges idle consumers.</summary>
+/// <summary>Appends state events to their sandbox's partition of the events stream and nudges idle consumers.</summary>
 public sealed class EventPublisher(IConnectionMultiplexer redis, StreamKeys keys)
 {
     public const string MeterName = "Lifecycle.Events";
@@ -26,15 +26,16 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, StreamKeys keys
         }
     }
 
-    /// <summary>Returns the stream entry id.</summary>
+    /// <summary>Appends to the sandbox's partition; returns the stream entry id.</summary>
     public async Task<string> PublishAsync(StateEvent stateEvent)
     {
         var db = redis.GetDatabase();
-        var id = await db.StreamAddAsync(keys.Events, StreamFields.Encode(stateEvent)).ConfigureAwait(false);
+        var partition = keys.For(stateEvent.SandboxId);
+        var id = await db.StreamAddAsync(partition.Events, StreamFields.Encode(stateEvent)).ConfigureAwait(false);
         Published.Add(1, new KeyValuePair<string, object?>("type", stateEvent.Type));
         // The wake-up is a hint: consumers poll anyway, so losing it costs latency, not events.
         await redis.GetSubscriber()
-            .PublishAsync(RedisChannel.Literal(keys.WakeChannel), id, CommandFlags.FireAndForget)
+            .PublishAsync(RedisChannel.Literal(keys.WakeChannel), partition.Index, CommandFlags.FireAndForget)
             .ConfigureAwait(false);
         return id.ToString();
     }

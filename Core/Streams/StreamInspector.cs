@@ -9,11 +9,13 @@ namespace Lifecycle.Core.Streams;
 /// </summary>
 public sealed class StreamInspector(IConnectionMultiplexer redis, StreamKeys keys)
 {
-    public async Task<IReadOnlyList<StreamReport>> InspectAllAsync() =>
-    [
-        await InspectAsync(keys.Events).ConfigureAwait(false),
-        await InspectAsync(keys.DeadLetters).ConfigureAwait(false),
-    ];
+    /// <summary>Every partition's events stream, then its dead-letter stream, partition by partition.</summary>
+    public async Task<IReadOnlyList<StreamReport>> InspectAllAsync()
+    {
+        // Side by side: on a cluster the partitions sit on different masters.
+        var reports = await Task.WhenAll(keys.Partitions.SelectMany(p => new[] { InspectAsync(p.Events), InspectAsync(p.DeadLetters) })).ConfigureAwait(false);
+        return reports;
+    }
 
     public async Task<StreamReport> InspectAsync(string key)
     {

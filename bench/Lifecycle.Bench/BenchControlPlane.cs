@@ -6,6 +6,6 @@ public static class BenchControlPlane
     /// <param name="settings">Configuration as <c>Key=Value</c>, e.g. <c>Lifecycle:Consumer:BatchSize=512</c>.</param>
     public static ControlPlaneProcess Start(LocalServers servers, string postgres, string prefix, string name, params string[] settings) =>
         ControlPlaneProcess.Start(postgres, servers.Redis, prefix,
-            ["Logging:LogLevel:Default=Warning", $"Lifecycle:Consumer:Name={name}", .. settings],
+            ["Logging:LogLevel:Default=Warning", $"Lifecycle:Replica:Name={name}", .. settings],
             echo: line => Console.Error.WriteLine($"[{name}] {line}"));
 }

@@ -19,7 +19,7 @@ namespace Lifecycle.Bench;
 public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSource, BenchSettings settings)
 {
     private const string Prefix = "bench:";
-    private const string Stream = Prefix + "lifecycle:events";
+    private const string Stream = Prefix + "lifecycle:{p0}:events";
 
     private readonly Guid _teamId = Guid.CreateVersion7();
     private readonly Guid _hostId = Guid.CreateVersion7();
@@ -201,7 +201,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
                 await ResetAsync();
                 var watch = Stopwatch.StartNew();
                 await db.StreamConsumerGroupSetPositionAsync(Stream, StreamKeys.ApplierGroup, "0");
-                await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "go");
+                await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
                 await WaitAsync(async () =>
                 {
                     var group = (await db.StreamGroupInfoAsync(Stream)).Single(g => g.Name == StreamKeys.ApplierGroup);
@@ -236,7 +236,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             var e = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[i], _teamId, _hostId,
                 SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.Reconciler, "latency", null, DateTimeOffset.UtcNow);
             await db.StreamAddAsync(Stream, StreamFields.Encode(e));
-            await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "1");
+            await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
             ids.Add(e.EventId);
         }
         await Task.Delay(500);

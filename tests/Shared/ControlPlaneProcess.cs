@@ -28,7 +28,7 @@ public sealed class ControlPlaneProcess : IDisposable
 
     public bool Logged(string fragment) => _lines.Any(line => line.Contains(fragment, StringComparison.Ordinal));
 
-    /// <param name="settings">Configuration as <c>Key=Value</c> pairs, e.g. <c>Lifecycle:Consumer:Name=victim</c>.</param>
+    /// <param name="settings">Configuration as <c>Key=Value</c> pairs, e.g. <c>Lifecycle:Replica:Name=victim</c>.</param>
     public static ControlPlaneProcess Start(string postgres, string redis, string prefix, params string[] settings) =>
         Start(postgres, redis, prefix, settings, echo: null);
 

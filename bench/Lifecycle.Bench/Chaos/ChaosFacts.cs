@@ -1,5 +1,6 @@
 using Dapper;
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Streams;
 using Lifecycle.HostAgent.V1;
 using Npgsql;
 using StackExchange.Redis;
@@ -54,10 +55,15 @@ public sealed record ChaosFacts(
         var hosts = (await connection.QueryAsync<HostFact>(
             "SELECT id, name, grpc_address, status FROM hosts WHERE status <> 'decommissioned'")).ToList();
 
-        var entries = (await ReadAllAsync(probe.Database, probe.Keys.Events)).Select(e => new EntryFact(
-            e.Id.ToString(), GuidOf(e["event_id"]), GuidOf(e["sandbox_id"]), e["type"], LongOf(e["version"]), e["from"], e["to"])).ToList();
-        var dead = (await ReadAllAsync(probe.Database, probe.Keys.DeadLetters)).Select(e => new DeadLetterFact(
-            e.Id.ToString(), e["dead_source_id"], GuidOf(e["event_id"]), e["dead_reason"])).ToList();
+        var entries = new List<EntryFact>();
+        var dead = new List<DeadLetterFact>();
+        foreach (var partition in probe.Keys.Partitions)
+        {
+            entries.AddRange((await ReadAllAsync(probe.Database, partition.Events)).Select(e => new EntryFact(
+                new EntryRef(partition.Index, e.Id.ToString()).ToString(), GuidOf(e["event_id"]), GuidOf(e["sandbox_id"]), e["type"], LongOf(e["version"]), e["from"], e["to"])));
+            dead.AddRange((await ReadAllAsync(probe.Database, partition.DeadLetters)).Select(e => new DeadLetterFact(
+                new EntryRef(partition.Index, e.Id.ToString()).ToString(), new EntryRef(partition.Index, e["dead_source_id"].ToString()).ToString(), GuidOf(e["event_id"]), e["dead_reason"])));
+        }
         var backlog = await probe.BacklogAsync() ?? throw new InvalidOperationException("Redis did not answer");
 
         var vms = new Dictionary<Guid, IReadOnlyList<SandboxInfo>>();

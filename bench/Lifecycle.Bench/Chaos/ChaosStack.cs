@@ -64,7 +64,7 @@ public sealed class ChaosStack : IAsyncDisposable
     [
         $"urls=http://127.0.0.1:{port}",
         "Logging:LogLevel:Default=Warning",
-        $"Lifecycle:Consumer:Name={name}",
+        $"Lifecycle:Replica:Name={name}",
         $"Lifecycle:Admin:Key={AdminKey}",
         "Lifecycle:Dev:Enabled=true",
         $"Lifecycle:Dev:ApiKey={TeamKey}",
@@ -73,7 +73,7 @@ public sealed class ChaosStack : IAsyncDisposable
         "Lifecycle:HostMonitor:TransientGrace=00:00:05",
         $"Lifecycle:HostMonitor:OrphanGrace={OrphanGrace}",
         "Lifecycle:HostMonitor:HeartbeatTimeout=00:00:15",
-        "Lifecycle:HostMonitor:LeasePeriod=00:00:05",
+        "Lifecycle:Ownership:LeasePeriod=00:00:05",
         "Lifecycle:Operations:RpcTimeout=00:00:05",
         "Lifecycle:Operations:Deadline=00:00:15",
         "Lifecycle:Consumer:ClaimMinIdle=00:00:10",

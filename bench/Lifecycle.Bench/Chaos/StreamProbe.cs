@@ -26,14 +26,23 @@ public sealed class StreamProbe : IAsyncDisposable
     public static async Task<StreamProbe> ConnectAsync(string configuration) =>
         new(await ConnectionMultiplexer.ConnectAsync($"{configuration},abortConnect=false,connectTimeout=2000,syncTimeout=3000,asyncTimeout=3000"));
 
-    /// <summary>Pending entries and lag of the appliers group; null while Redis does not answer.</summary>
+    /// <summary>Pending entries and lag of the appliers group, summed over the partitions; null while Redis does not answer.</summary>
     public async Task<(long Pending, long? Lag)?> BacklogAsync()
     {
         try
         {
-            var report = await Inspector.InspectAsync(Keys.Events);
-            var group = report.Groups.FirstOrDefault(g => g.Name == StreamKeys.ApplierGroup);
-            return group is null ? (0, 0) : (group.Pending, group.Lag);
+            long pending = 0;
+            long? lag = 0;
+            foreach (var partition in Keys.Partitions)
+            {
+                var report = await Inspector.InspectAsync(partition.Events);
+                if (report.Groups.FirstOrDefault(g => g.Name == StreamKeys.ApplierGroup) is { } group)
+                {
+                    pending += group.Pending;
+                    lag = lag is null || group.Lag is null ? null : lag + group.Lag;
+                }
+            }
+            return (pending, lag);
         }
         catch (RedisException)
         {
@@ -45,8 +54,16 @@ public sealed class StreamProbe : IAsyncDisposable
     {
         try
         {
-            var consumers = await Database.StreamConsumerInfoAsync(Keys.Events, StreamKeys.ApplierGroup);
-            return consumers.FirstOrDefault(c => c.Name == consumer).PendingMessageCount;
+            long pending = 0;
+            foreach (var partition in Keys.Partitions)
+            {
+                if (await Database.KeyExistsAsync(partition.Events))
+                {
+                    var consumers = await Database.StreamConsumerInfoAsync(partition.Events, StreamKeys.ApplierGroup);
+                    pending += consumers.FirstOrDefault(c => c.Name == consumer).PendingMessageCount;
+                }
+            }
+            return pending;
         }
         catch (RedisException)
         {

@@ -234,7 +234,7 @@ public sealed class LifecyclectlTests
         await _cluster.Redis.GetSubscriber().UnsubscribeAsync(channel);
 
         Assert.That(nobody, Is.EqualTo(ExitCodes.NobodyListening));
-        Assert.That(said, Does.Contain("no HostMonitor leader at the moment"));
+        Assert.That(said, Does.Contain("no replica runs the HostMonitor at the moment"));
         Assert.That(exit, Is.EqualTo(ExitCodes.Ok));
         Assert.That(await heard.Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo(host.ToString()));
         Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("leader_heard").GetBoolean(), Is.True);

@@ -34,9 +34,9 @@ public sealed class SeededCluster : IAsyncDisposable
 
     public IDatabase Db => Redis.GetDatabase();
 
-    public string Events => $"{Prefix}lifecycle:events";
+    public string Events => $"{Prefix}lifecycle:{{p0}}:events";
 
-    public string DeadStream => $"{Prefix}lifecycle:events:dead";
+    public string DeadStream => $"{Prefix}lifecycle:{{p0}}:dead";
 
     public Guid HostId { get; private set; }
 
@@ -108,7 +108,7 @@ public sealed class SeededCluster : IAsyncDisposable
         PendingIds = [.. read.Select(r => r.Id.ToString())];
 
         var keys = new StreamKeys(Microsoft.Extensions.Options.Options.Create(new StreamOptions { KeyPrefix = Prefix }));
-        await new DeadLetters(Redis, keys).WriteAsync(
+        await new DeadLetters(Redis).WriteAsync(keys.Partition(0),
             [new DeadLetters.Letter("1-1", [new NameValueEntry("type", "garbage"), new NameValueEntry("sandbox_id", Running.ToString())],
                 "unknown event type 'garbage'", 3, DeadLetters.Kinds.Unreadable)], Consumer);
         DeadLetterId = (await Db.StreamRangeAsync(DeadStream)).Single().Id.ToString();

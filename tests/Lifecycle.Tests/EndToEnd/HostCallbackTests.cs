@@ -45,13 +45,13 @@ public sealed class HostCallbackTests
         using var agent = harness.ClientWithKey(host.Token);
         using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
         (await admin.PostAsync($"/v1/hosts/{host.HostId}/decommission", null)).EnsureSuccessStatusCode();
-        var streamBefore = await harness.Redis.StreamLengthAsync(harness.Keys.Events);
+        var streamBefore = await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events);
 
         var heartbeat = await agent.PostAsync($"/v1/hosts/{host.HostId}/heartbeat", null);
         var report = await agent.PostAsJsonAsync("/v1/hosts/sandbox-events", Report(id, "exited", sequence: 1_000));
 
         Assert.That((heartbeat.StatusCode, report.StatusCode), Is.EqualTo((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized)));
-        Assert.That(await harness.Redis.StreamLengthAsync(harness.Keys.Events), Is.EqualTo(streamBefore), "nothing published");
+        Assert.That(await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events), Is.EqualTo(streamBefore), "nothing published");
         Assert.That(await StatusAsync(harness, id), Is.EqualTo("running"), "nothing changed");
     }
 
@@ -63,14 +63,14 @@ public sealed class HostCallbackTests
         var owner = harness.Fleet.Hosts.Single(h => h.TryGet(ids[0], out _));
         var other = harness.Fleet.Hosts.Single(h => h != owner);
         using var intruder = harness.ClientWithKey(other.Token);
-        var streamBefore = await harness.Redis.StreamLengthAsync(harness.Keys.Events);
+        var streamBefore = await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events);
 
         var foreign = await intruder.PostAsJsonAsync("/v1/hosts/sandbox-events", Report(ids[0], "exited", sequence: 1));
         var unknown = await intruder.PostAsJsonAsync("/v1/hosts/sandbox-events", Report(Guid.NewGuid().ToString(), "exited", sequence: 2));
 
         Assert.That(foreign.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(await harness.Redis.StreamLengthAsync(harness.Keys.Events), Is.EqualTo(streamBefore), "nothing published");
+        Assert.That(await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events), Is.EqualTo(streamBefore), "nothing published");
         Assert.That(await StatusAsync(harness, ids[0]), Is.EqualTo("running"));
     }
 

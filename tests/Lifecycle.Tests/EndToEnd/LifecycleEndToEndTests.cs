@@ -52,7 +52,7 @@ public sealed class LifecycleEndToEndTests
             EventTypes.ResumeRequested, EventTypes.ResumeSucceeded,
             EventTypes.DestroyRequested, EventTypes.DestroySucceeded,
         ];
-        var entries = await _harness.Redis.StreamRangeAsync(_harness.Keys.Events);
+        var entries = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).Events);
         var ours = entries.Where(e => e["sandbox_id"] == id).ToArray();
         Assert.That(ours.Select(e => e["type"].ToString()), Is.EqualTo(expected));
         Assert.That(ours.Select(e => e["version"].ToString()), Is.EqualTo(Enumerable.Range(0, 8).Select(v => v.ToString())));
@@ -74,7 +74,7 @@ public sealed class LifecycleEndToEndTests
             Assert.That(final.GetProperty("started_at").ValueKind, Is.EqualTo(JsonValueKind.String));
             Assert.That(_harness.Fleet.Hosts[0].TryGet(id, out _), Is.False, "the host no longer runs it");
         });
-        var group = (await _harness.Redis.StreamGroupInfoAsync(_harness.Keys.Events)).Single(g => g.Name == StreamKeys.ApplierGroup);
+        var group = (await _harness.Redis.StreamGroupInfoAsync(_harness.Keys.Partition(0).Events)).Single(g => g.Name == StreamKeys.ApplierGroup);
         Assert.That(group.PendingMessageCount, Is.Zero);
     }
 

@@ -21,14 +21,14 @@ public sealed class ObservabilityTests
         await harness.WaitForStatusAsync(id, "paused");
         await harness.WaitForConsumerIdleAsync();
         // Something for the pending gauge to show: an entry read by a consumer of our own that never acknowledges it.
-        await harness.Redis.StreamAddAsync(harness.Keys.Events, [new NameValueEntry("type", "held")]);
+        await harness.Redis.StreamAddAsync(harness.Keys.Partition(0).Events, [new NameValueEntry("type", "held")]);
         await harness.WaitForConsumerIdleAsync();
-        await harness.Redis.StreamAddAsync(harness.Keys.Events, [new NameValueEntry("type", "held")]);
-        await harness.Redis.StreamReadGroupAsync(harness.Keys.Events, StreamKeys.ApplierGroup, "test-holder", ">", count: 1);
+        await harness.Redis.StreamAddAsync(harness.Keys.Partition(0).Events, [new NameValueEntry("type", "held")]);
+        await harness.Redis.StreamReadGroupAsync(harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, "test-holder", ">", count: 1);
 
         var metrics = await RetryUntilAsync(anonymous, "/metrics", body => body.Contains("lifecycle_operations_completed", StringComparison.Ordinal));
-        var info = await harness.Redis.StreamInfoAsync(harness.Keys.Events);
-        var group = (await harness.Redis.StreamGroupInfoAsync(harness.Keys.Events)).Single();
+        var info = await harness.Redis.StreamInfoAsync(harness.Keys.Partition(0).Events);
+        var group = (await harness.Redis.StreamGroupInfoAsync(harness.Keys.Partition(0).Events)).Single();
 
         Assert.That(metrics, Does.Contain("http_server_request_duration_seconds"), "request metrics by route and status");
         Assert.That(PrometheusText.Single(metrics, "lifecycle_events_published_total", ("type", "sandbox.create.requested")), Is.GreaterThan(0));
@@ -38,13 +38,13 @@ public sealed class ObservabilityTests
         Assert.That(PrometheusText.Single(metrics, "lifecycle_operations_completed_total", ("operation", "pause"), ("outcome", "succeeded")), Is.GreaterThan(0));
         Assert.That(PrometheusText.Samples(metrics, "lifecycle_operations_in_flight").Sum(), Is.Zero);
 
-        var stream = ("stream", harness.Keys.Events);
+        var stream = ("stream", harness.Keys.Partition(0).Events);
         Assert.That(PrometheusText.Single(metrics, "lifecycle_stream_length", stream), Is.EqualTo(info.Length));
         Assert.That(PrometheusText.Single(metrics, "lifecycle_stream_pending", stream, ("group", StreamKeys.ApplierGroup)), Is.EqualTo(group.PendingMessageCount).And.EqualTo(1));
         Assert.That(PrometheusText.Single(metrics, "lifecycle_stream_lag", stream, ("group", StreamKeys.ApplierGroup)), Is.EqualTo(group.Lag));
         Assert.That(PrometheusText.Single(metrics, "lifecycle_stream_oldest_pending_age_seconds", stream, ("group", StreamKeys.ApplierGroup)), Is.GreaterThanOrEqualTo(0));
-        Assert.That(PrometheusText.Single(metrics, "lifecycle_stream_length", ("stream", harness.Keys.DeadLetters)),
-            Is.EqualTo(await harness.Redis.StreamLengthAsync(harness.Keys.DeadLetters)).And.EqualTo(1));
+        Assert.That(PrometheusText.Single(metrics, "lifecycle_stream_length", ("stream", harness.Keys.Partition(0).DeadLetters)),
+            Is.EqualTo(await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).DeadLetters)).And.EqualTo(1));
     }
 
     [Test]

@@ -116,7 +116,7 @@ public sealed class FuzzTests
     {
         await using var conn = harness.Database.DataSource.CreateConnection();
         var database = await conn.ExecuteScalarAsync<string>(FingerprintSql);
-        return $"{database}|{await harness.Redis.StreamLengthAsync(harness.Keys.Events)}|{await harness.Redis.StreamLengthAsync(harness.Keys.DeadLetters)}";
+        return $"{database}|{await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events)}|{await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).DeadLetters)}";
     }
 
     /// <summary>Until the consumer is idle, no sandbox is transient, and nothing changes for a moment.</summary>

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.ControlPlane;
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
@@ -85,6 +86,8 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             // Tests fire bursts from one key; the rate-limit test sets its own limits.
             ["Lifecycle:RateLimit:PermitsPerSecond"] = "100000",
             ["Lifecycle:RateLimit:Burst"] = "100000",
+            // Unique, so harnesses sharing a database are different replicas.
+            ["Lifecycle:Replica:Name"] = $"harness-{Guid.NewGuid():N}"[..16],
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -101,6 +104,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             }
         });
         await app.StartAsync();
+        await OwnsEveryPartitionAsync(app.Services);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var harness = new ControlPlaneHarness(app, database, keyPrefix, new Uri(address));
         harness.Fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
@@ -154,20 +158,38 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         return last;
     }
 
+    /// <summary>
+    /// A lone replica takes every event partition at its first ownership round; tests start once it has,
+    /// so their first event is not left waiting for it. Not an assertion: a test that starts with Postgres
+    /// away (or shares partitions with other replicas) goes on after the deadline.
+    /// </summary>
+    private static async Task OwnsEveryPartitionAsync(IServiceProvider services)
+    {
+        var coordinator = services.GetRequiredService<OwnershipCoordinator>();
+        var partitions = services.GetRequiredService<StreamKeys>().Partitions.Count;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (coordinator.Owned(LeaseKind.EventPartitions).Count < partitions && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Polls until the applier group has nothing unread and at most <paramref name="pendingAllowed"/> pending.</summary>
     public async Task WaitForConsumerIdleAsync(TimeSpan? timeout = null, int pendingAllowed = 0)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (true)
         {
-            var group = (await Redis.StreamGroupInfoAsync(Keys.Events)).Single(g => g.Name == StreamKeys.ApplierGroup);
-            if (group.PendingMessageCount <= pendingAllowed && group.Lag is 0)
+            // The group appears when the partition's consumer starts.
+            var exists = await Redis.KeyExistsAsync(Keys.Partition(0).Events);
+            var group = exists ? (await Redis.StreamGroupInfoAsync(Keys.Partition(0).Events)).SingleOrDefault(g => g.Name == StreamKeys.ApplierGroup) : default;
+            if (group.Name is not null && group.PendingMessageCount <= pendingAllowed && group.Lag is 0)
             {
                 return;
             }
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"consumer group still has {group.PendingMessageCount} pending and lag {group.Lag}");
+                Assert.Fail(group.Name is null ? "the consumer group was never created" : $"consumer group still has {group.PendingMessageCount} pending and lag {group.Lag}");
             }
             await Task.Delay(20);
         }

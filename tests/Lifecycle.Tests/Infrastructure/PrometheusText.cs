@@ -25,6 +25,7 @@ public static partial class PrometheusText
             : throw new AssertionException($"expected one sample of {metric} with {string.Join(", ", labels)}, found {samples.Count}:\n{body}");
     }
 
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})?\s+(?<value>\S+)")]
+    // Label values are quoted and may hold braces (a partition's stream key has its hash tag in them).
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>(?:[^""}]|""(?:[^""\\]|\\.)*"")*)\})?\s+(?<value>\S+)")]
     private static partial Regex Sample();
 }

@@ -35,9 +35,9 @@ public sealed class ConsumerOutageTests
         var events = await SeedRunningAsync(database, Sandboxes);
         using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         var db = redis.GetDatabase();
-        var stream = $"{prefix}lifecycle:events";
+        var stream = $"{prefix}lifecycle:{{p0}}:events";
 
-        using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix, "Lifecycle:Consumer:Name=victim", "Lifecycle:HostMonitor:Enabled=false");
+        using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix, "Lifecycle:Replica:Name=victim", "Lifecycle:HostMonitor:Enabled=false");
         var victim = victimProcess.Process;
         try
         {
@@ -72,11 +72,11 @@ public sealed class ConsumerOutageTests
         var events = await SeedRunningAsync(database, count);
         using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         var db = redis.GetDatabase();
-        var stream = $"{prefix}lifecycle:events";
+        var stream = $"{prefix}lifecycle:{{p0}}:events";
 
         // Small batches, so SIGTERM lands while one is being applied and others are read ahead.
         using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix,
-            "Lifecycle:Consumer:Name=stopping", "Lifecycle:Consumer:BatchSize=5", "Lifecycle:HostMonitor:Enabled=false");
+            "Lifecycle:Replica:Name=stopping", "Lifecycle:Consumer:BatchSize=5", "Lifecycle:HostMonitor:Enabled=false");
         var victim = victimProcess.Process;
         try
         {
@@ -218,7 +218,7 @@ public sealed class ConsumerOutageTests
         Assert.That(recorded, Has.Count.EqualTo(events.Count), "every published event is in history");
         Assert.That(recorded.All(r => r.Count == 1), Is.True, "and only once");
         await harness.WaitForConsumerIdleAsync(TimeSpan.FromSeconds(30));
-        var dead = await harness.Redis.StreamLengthAsync(harness.Keys.DeadLetters);
+        var dead = await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).DeadLetters);
         Assert.That(dead, Is.Zero, "an outage sends nothing to the dead letters");
     }
 

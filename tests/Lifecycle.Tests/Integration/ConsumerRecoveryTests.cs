@@ -42,7 +42,7 @@ public sealed class ConsumerRecoveryTests
         await _harness.WaitForConsumerIdleAsync();
         var history = await _harness.Services.GetRequiredService<TransitionHistoryStore>().ForSandboxAsync(sandbox.Id, CancellationToken.None);
         Assert.That(history.Count(h => h.EventId == autoPaused.EventId), Is.EqualTo(1));
-        var consumers = await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Events, StreamKeys.ApplierGroup);
+        var consumers = await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup);
         Assert.That(consumers.Single(c => c.Name == Ghost).PendingMessageCount, Is.Zero, $"entry {entryId} was claimed from the ghost");
     }
 
@@ -63,13 +63,13 @@ public sealed class ConsumerRecoveryTests
         var ids = new Dictionary<string, string>();
         foreach (var (reason, fields) in poison)
         {
-            ids[reason] = (await _harness.Redis.StreamAddAsync(_harness.Keys.Events, fields)).ToString();
+            ids[reason] = (await _harness.Redis.StreamAddAsync(_harness.Keys.Partition(0).Events, fields)).ToString();
         }
         await _harness.Services.GetRequiredService<EventPublisher>().PublishAsync(good);
 
         await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
         await _harness.WaitForConsumerIdleAsync();
-        var letters = await _harness.Redis.StreamRangeAsync(_harness.Keys.DeadLetters);
+        var letters = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters);
         foreach (var (reason, id) in ids)
         {
             var letter = letters.SingleOrDefault(l => l[DeadLetters.SourceIdField] == id);
@@ -90,7 +90,7 @@ public sealed class ConsumerRecoveryTests
         for (var i = 0; i < 5; i++)
         {
             // Each read of its own history counts as another delivery, as a crash-looping consumer's would.
-            await ghost.StreamReadGroupAsync(_harness.Keys.Events, StreamKeys.ApplierGroup, Ghost, "0", 10);
+            await ghost.StreamReadGroupAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, Ghost, "0", 10);
         }
 
         var letter = await WaitForLetterAsync(entryId);
@@ -98,9 +98,9 @@ public sealed class ConsumerRecoveryTests
         Assert.That((await GetAsync(sandbox.Id)).Status, Is.EqualTo("running"), "a dead-lettered event changes nothing");
 
         var deadLetters = _harness.Services.GetRequiredService<DeadLetters>();
-        Assert.That((await deadLetters.ReplayAsync(letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
+        Assert.That((await deadLetters.ReplayAsync(_harness.Keys.Partition(0), letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
         await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
-        var remaining = await _harness.Redis.StreamRangeAsync(_harness.Keys.DeadLetters);
+        var remaining = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters);
         Assert.That(remaining.Select(l => l.Id.ToString()), Does.Not.Contain(letter.Id.ToString()));
     }
 
@@ -109,7 +109,7 @@ public sealed class ConsumerRecoveryTests
     {
         var sandbox = await RunningSandboxAsync();
         var entryId = await PublishAsGhostAsync(StreamFields.Encode(AutoPaused(sandbox, "idle")));
-        await _harness.Redis.StreamDeleteAsync(_harness.Keys.Events, [entryId]);
+        await _harness.Redis.StreamDeleteAsync(_harness.Keys.Partition(0).Events, [entryId]);
 
         var letter = await WaitForLetterAsync(entryId);
         Assert.That(letter[DeadLetters.ReasonField].ToString(), Is.EqualTo("trimmed while pending"));
@@ -121,8 +121,8 @@ public sealed class ConsumerRecoveryTests
     {
         await _harness.WaitForConsumerIdleAsync();
         var transaction = _harness.Redis.CreateTransaction();
-        var added = transaction.StreamAddAsync(_harness.Keys.Events, fields);
-        var read = transaction.StreamReadGroupAsync(_harness.Keys.Events, StreamKeys.ApplierGroup, Ghost, ">", 10);
+        var added = transaction.StreamAddAsync(_harness.Keys.Partition(0).Events, fields);
+        var read = transaction.StreamReadGroupAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, Ghost, ">", 10);
         Assert.That(await transaction.ExecuteAsync(), Is.True);
         Assert.That((await read).Select(e => e.Id), Is.EqualTo(new[] { await added }));
         return (await added).ToString();
@@ -133,7 +133,7 @@ public sealed class ConsumerRecoveryTests
         StreamEntry letter = default;
         await WaitForAsync(async () =>
         {
-            letter = (await _harness.Redis.StreamRangeAsync(_harness.Keys.DeadLetters)).FirstOrDefault(l => l[DeadLetters.SourceIdField] == sourceId);
+            letter = (await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters)).FirstOrDefault(l => l[DeadLetters.SourceIdField] == sourceId);
             return letter.Values is { Length: > 0 };
         });
         return letter;

@@ -29,14 +29,14 @@ public sealed class ConsumerTests
     {
         var id = await CreateRunningSandboxAsync();
         await _harness.WaitForConsumerIdleAsync();
-        var entries = await _harness.Redis.StreamRangeAsync(_harness.Keys.Events);
+        var entries = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).Events);
         var succeeded = entries.Single(e => e["sandbox_id"] == id && e["type"] == EventTypes.CreateSucceeded);
         StreamFields.TryDecode(succeeded.Values, out var original, out _);
         var staleBefore = Counters.Total(ApplyOutcome.Stale);
         var duplicatesBefore = Counters.Total(ApplyOutcome.Duplicate);
         var historyBefore = await HistoryCountAsync(id);
 
-        await _harness.Redis.StreamAddAsync(_harness.Keys.Events, succeeded.Values);
+        await _harness.Redis.StreamAddAsync(_harness.Keys.Partition(0).Events, succeeded.Values);
         var publisher = _harness.Services.GetRequiredService<EventPublisher>();
         await publisher.PublishAsync(original with { EventId = Guid.CreateVersion7(), Type = EventTypes.CreateFailed, To = SandboxStatus.Error, Error = "late" });
         await _harness.WaitForConsumerIdleAsync();
@@ -55,11 +55,11 @@ public sealed class ConsumerTests
     [Test]
     public async Task A_poison_entry_is_dead_lettered_with_its_reason_and_does_not_block()
     {
-        var poison = await _harness.Redis.StreamAddAsync(_harness.Keys.Events, [new NameValueEntry("type", "garbage")]);
+        var poison = await _harness.Redis.StreamAddAsync(_harness.Keys.Partition(0).Events, [new NameValueEntry("type", "garbage")]);
         var id = await CreateRunningSandboxAsync();
         await _harness.WaitForConsumerIdleAsync();
 
-        var dead = await _harness.Redis.StreamRangeAsync(_harness.Keys.DeadLetters);
+        var dead = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters);
         var letter = dead.Single(d => d[DeadLetters.SourceIdField] == poison);
         Assert.That(letter[DeadLetters.ReasonField].ToString(), Does.Contain("event_id"));
         Assert.That(letter["type"].ToString(), Is.EqualTo("garbage"));
@@ -71,11 +71,11 @@ public sealed class ConsumerTests
     {
         var prefix = $"test:{Guid.NewGuid():N}:";
         var redis = await ConnectionMultiplexer.ConnectAsync(TestServers.Redis);
-        await redis.GetDatabase().StreamAddAsync($"{prefix}lifecycle:events", [new NameValueEntry("type", "early")]);
+        await redis.GetDatabase().StreamAddAsync($"{prefix}lifecycle:{{p0}}:events", [new NameValueEntry("type", "early")]);
 
         await using var late = await ControlPlaneHarness.StartAsync(settings: new Dictionary<string, string?> { ["Lifecycle:Streams:KeyPrefix"] = prefix });
         await late.WaitForConsumerIdleAsync();
-        var dead = await late.Redis.StreamRangeAsync(late.Keys.DeadLetters);
+        var dead = await late.Redis.StreamRangeAsync(late.Keys.Partition(0).DeadLetters);
         Assert.That(dead.Select(d => d["type"].ToString()), Is.EqualTo(new[] { "early" }));
         await redis.DisposeAsync();
     }

@@ -25,21 +25,21 @@ public sealed class IdleConsumerTests
     public async Task Idle_consumers_are_removed_but_never_one_holding_entries()
     {
         var transaction = _harness.Redis.CreateTransaction();
-        _ = transaction.StreamAddAsync(_harness.Keys.Events, [new NameValueEntry("type", "held")]);
-        _ = transaction.StreamReadGroupAsync(_harness.Keys.Events, StreamKeys.ApplierGroup, "holder", ">", 10);
+        _ = transaction.StreamAddAsync(_harness.Keys.Partition(0).Events, [new NameValueEntry("type", "held")]);
+        _ = transaction.StreamReadGroupAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, "holder", ">", 10);
         await transaction.ExecuteAsync();
-        await _harness.Redis.ExecuteAsync("XGROUP", "CREATECONSUMER", _harness.Keys.Events, StreamKeys.ApplierGroup, "gone");
+        await _harness.Redis.ExecuteAsync("XGROUP", "CREATECONSUMER", _harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, "gone");
         var maintenance = _harness.Services.GetRequiredService<StreamMaintenance>();
-        var self = _harness.Services.GetRequiredService<EventApplier>().ConsumerName;
+        var self = _harness.Services.GetRequiredService<EventAppliers>().ConsumerName;
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (await maintenance.RemoveIdleConsumersAsync(self) == 0)
+        while (await maintenance.RemoveIdleConsumersAsync(_harness.Keys.Partition(0), self) == 0)
         {
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the idle consumer was never removed");
             await Task.Delay(50);
         }
 
-        var names = (await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Events, StreamKeys.ApplierGroup)).Select(c => c.Name.ToString());
+        var names = (await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup)).Select(c => c.Name.ToString());
         Assert.That(names, Does.Not.Contain("gone"));
         Assert.That(names, Does.Contain("holder"));
         Assert.That(names, Does.Contain(self));

@@ -30,16 +30,16 @@ public sealed class StreamTrimmingTests
         await CreateRunningAsync();
         await _harness.WaitForConsumerIdleAsync();
         var transaction = _harness.Redis.CreateTransaction();
-        var pending = transaction.StreamAddAsync(_harness.Keys.Events, [new NameValueEntry("type", "held-by-a-dead-consumer")]);
-        _ = transaction.StreamReadGroupAsync(_harness.Keys.Events, StreamKeys.ApplierGroup, "dead-consumer", ">", 10);
+        var pending = transaction.StreamAddAsync(_harness.Keys.Partition(0).Events, [new NameValueEntry("type", "held-by-a-dead-consumer")]);
+        _ = transaction.StreamReadGroupAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, "dead-consumer", ">", 10);
         await transaction.ExecuteAsync();
         await CreateRunningAsync();
         await _harness.WaitForConsumerIdleAsync(pendingAllowed: 1);
-        var newer = (await _harness.Redis.StreamRangeAsync(_harness.Keys.Events, minId: await pending)).Length;
+        var newer = (await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).Events, minId: await pending)).Length;
 
-        var trimmed = await _harness.Services.GetRequiredService<StreamMaintenance>().TrimAsync();
+        var trimmed = await _harness.Services.GetRequiredService<StreamMaintenance>().TrimAsync(_harness.Keys.Partition(0));
 
-        var left = await _harness.Redis.StreamRangeAsync(_harness.Keys.Events);
+        var left = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).Events);
         Assert.That(trimmed, Is.GreaterThan(0));
         Assert.That(left[0].Id, Is.EqualTo(await pending));
         Assert.That(left, Has.Length.EqualTo(newer));

@@ -22,7 +22,7 @@ public sealed class LeaderAfterOutageTests
         Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), answer.ToString());
         Assert.That(answer.ContentType, Is.EqualTo("application/problem+json"));
         Assert.That(answer.RetryAfter, Is.Not.Null);
-        Assert.That(answer.Body, Does.Contain("No HostMonitor leader at the moment"));
+        Assert.That(answer.Body, Does.Contain("No replica runs the HostMonitor at the moment"));
     }
 
     [Test]

@@ -27,7 +27,7 @@ public sealed class AcceptedRequestTests
         ["Lifecycle:HostMonitor:HeartbeatTimeout"] = heartbeatTimeout.ToString(),
         ["Lifecycle:HostMonitor:HostDeadline"] = "00:00:01",
         ["Lifecycle:HostMonitor:TransientGrace"] = "00:00:00.500",
-        ["Lifecycle:HostMonitor:LeasePeriod"] = "00:00:01",
+        ["Lifecycle:Ownership:LeasePeriod"] = "00:00:01",
         ["Lifecycle:HostMonitor:RedriveBackoff"] = "00:00:00.100",
         ["Lifecycle:Operations:RpcTimeout"] = "00:00:01",
         ["Lifecycle:Operations:Deadline"] = "00:00:02",

@@ -3,12 +3,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
+using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
 
 namespace Lifecycle.Tests.Reconciliation;
 
-/// <summary>The HostMonitor across real control-plane processes: one leader among replicas, and recovery after SIGKILL.</summary>
+/// <summary>The HostMonitor across real control-plane processes: hosts split between replicas, and recovery after SIGKILL.</summary>
 public sealed class HostMonitorProcessTests
 {
     private const string AdminKey = "process-admin-key";
@@ -27,7 +28,7 @@ public sealed class HostMonitorProcessTests
         "Lifecycle:HostMonitor:TransientGrace=00:00:00.500",
         "Lifecycle:HostMonitor:HostDeadline=00:00:05",
         "Lifecycle:HostMonitor:RedriveBackoff=00:00:00.100",
-        $"Lifecycle:HostMonitor:LeasePeriod={leasePeriod}",
+        $"Lifecycle:Ownership:LeasePeriod={leasePeriod}",
         "Lifecycle:Operations:Deadline=00:00:03",
         // The test polls 70 sandboxes every 50 ms with one key.
         "Lifecycle:RateLimit:PermitsPerSecond=100000",
@@ -35,28 +36,41 @@ public sealed class HostMonitorProcessTests
     ];
 
     [Test]
-    public async Task Only_one_replica_runs_passes_and_another_takes_over_within_a_lease_period_when_it_dies()
+    public async Task Replicas_split_the_hosts_and_a_killed_replicas_share_is_taken_over_within_a_lease_period()
     {
-        var leasePeriod = TimeSpan.FromSeconds(2);
+        var leasePeriod = TimeSpan.FromSeconds(3);
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
         var prefix = $"test:{Guid.NewGuid():N}:";
-        using var first = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, Settings(LocalServers.FreePort(), leasePeriod));
-        using var second = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, Settings(LocalServers.FreePort(), leasePeriod));
+        using var first = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, [.. Settings(LocalServers.FreePort(), leasePeriod), "Lifecycle:Replica:Name=replica-a"]);
+        using var second = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, [.. Settings(LocalServers.FreePort(), leasePeriod), "Lifecycle:Replica:Name=replica-b"]);
 
-        await Eventually.TrueAsync(() => first.Logged(Leads) || second.Logged(Leads), TimeSpan.FromSeconds(30), "one replica leads");
-        await Task.Delay(leasePeriod * 2); // both have tried the lease more than once by now
-        var (leader, standby) = first.Logged(Leads) ? (first, second) : (second, first);
-        Assert.That(standby.Logged(Leads), Is.False, "only one replica leads");
-        Assert.That(standby.Logged(PassRan), Is.False, "the standby runs no pass");
-        Assert.That(leader.Logged(PassRan), Is.True, "the leader runs passes");
+        IReadOnlyList<LeaseStore.Lease> leases = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            leases = await LeaseStore.ListAsync(database.DataSource, leasePeriod, CancellationToken.None);
+            var hostShards = leases.Where(l => l.Kind == LeaseKind.HostShards.Name).ToList();
+            return hostShards.Count == 64 && hostShards.All(l => l.Live)
+                && hostShards.Count(l => l.Owner == "replica-a") == 32 && hostShards.Count(l => l.Owner == "replica-b") == 32
+                && leases.Single(l => l.Kind == LeaseKind.EventPartitions.Name).Live;
+        }, TimeSpan.FromSeconds(30), "the two replicas split the 64 shards of hosts evenly and one owns the event partition");
+        await Eventually.TrueAsync(() => first.Logged(PassRan) && second.Logged(PassRan), TimeSpan.FromSeconds(10), "both run passes over their hosts");
+        var fences = leases.ToDictionary(l => (l.Kind, l.Slot), l => l.Fence);
 
-        leader.Kill();
+        first.Kill();
         var watch = Stopwatch.StartNew();
-        await Eventually.TrueAsync(() => standby.Logged(Leads), leasePeriod * 3, "the standby takes over");
-
-        Assert.That(watch.Elapsed, Is.LessThan(leasePeriod + TimeSpan.FromSeconds(1)), "within one lease period (plus scheduling slack)");
-        await Eventually.TrueAsync(() => standby.Logged(PassRan), TimeSpan.FromSeconds(10), "the new leader runs a pass");
+        await Eventually.TrueAsync(async () =>
+        {
+            leases = await LeaseStore.ListAsync(database.DataSource, leasePeriod, CancellationToken.None);
+            return leases.All(l => l.Owner == "replica-b" && l.Live);
+        }, leasePeriod * 3, "replica-b owns every shard and the partition");
+        Assert.That(watch.Elapsed, Is.LessThan(leasePeriod), "within one lease period");
+        Assert.That(leases.Where(l => fences[(l.Kind, l.Slot)] != l.Fence).Select(l => l.Slot),
+            Is.Not.Empty, "taken-over leases carry a new fence");
+        Assert.That(leases.All(l => l.Fence >= fences[(l.Kind, l.Slot)]), Is.True, "fences never go back");
+        var passesBefore = second.Lines.Count(line => line.Contains(PassRan, StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => second.Lines.Count(line => line.Contains(PassRan, StringComparison.Ordinal)) > passesBefore,
+            TimeSpan.FromSeconds(10), "the survivor runs passes over all hosts");
     }
 
     [Test]
@@ -150,7 +164,6 @@ public sealed class HostMonitorProcessTests
         Assert.That(ids.All(id => Status(client, id) == "running"), Is.True);
     }
 
-    private const string Leads = "this replica leads";
     private const string PassRan = "HostMonitor pass over all hosts";
 
     private static async Task<string> CreateAsync(HttpClient client)

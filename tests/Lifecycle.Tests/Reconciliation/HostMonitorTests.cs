@@ -28,7 +28,7 @@ public sealed class HostMonitorTests
         ["Lifecycle:HostMonitor:HostDeadline"] = (hostDeadline ?? TimeSpan.FromSeconds(1)).ToString(),
         ["Lifecycle:HostMonitor:TransientGrace"] = "00:00:00.500",
         ["Lifecycle:HostMonitor:OrphanGrace"] = "00:00:01",
-        ["Lifecycle:HostMonitor:LeasePeriod"] = "00:00:01",
+        ["Lifecycle:Ownership:LeasePeriod"] = "00:00:01",
         ["Lifecycle:HostMonitor:RedriveBackoff"] = "00:00:00.100",
     };
 

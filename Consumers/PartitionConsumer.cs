@@ -1,52 +1,45 @@
 using Lifecycle.Core.Streams;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Lifecycle.Consumers;
 
 /// <summary>
-/// This process's member of the <c>appliers</c> consumer group. StackExchange.Redis has no
-/// blocking XREADGROUP (it would stall the shared multiplexer), so an idle consumer waits for a
+/// This replica's member of one partition's <c>appliers</c> consumer group, run while the replica owns
+/// the partition. On taking the partition it first claims every entry pending on any consumer (the
+/// previous owner's, idle or not: XAUTOCLAIM with no idle wait), then reads on. StackExchange.Redis has
+/// no blocking XREADGROUP (it would stall the shared multiplexer), so an idle consumer waits for a
 /// pub/sub wake-up from the publisher or a short poll interval, whichever comes first.
 /// </summary>
-public sealed partial class EventApplier(
+public sealed partial class PartitionConsumer(
+    PartitionKeys partition,
+    string consumer,
+    WakeSignal wake,
     IConnectionMultiplexer redis,
-    StreamKeys keys,
     BatchApplier applier,
     StreamMaintenance maintenance,
     TimeProvider clock,
-    IOptions<ApplierOptions> options,
-    ILogger<EventApplier> logger) : BackgroundService
+    ApplierOptions options,
+    ILogger<PartitionConsumer> logger)
 {
-    private readonly ApplierOptions _options = options.Value;
-    private readonly WakeSignal _wake = new();
-    private readonly string _consumer = options.Value.ResolveName();
+    private readonly ApplierOptions _options = options;
+    private readonly string _consumer = consumer;
     private DateTimeOffset _nextMaintenance;
     private DateTimeOffset _lastOutageLog = DateTimeOffset.MinValue;
     private int _failuresSinceLog;
     private (StreamEntry[] Entries, IReadOnlyDictionary<string, long>? Deliveries)? _inHand;
 
-    public string ConsumerName => _consumer;
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Applies the partition's events until <paramref name="stoppingToken"/> ends ownership; the batch in hand is finished first.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
-        await EnsureGroupAsync().ConfigureAwait(false);
-        await redis.GetSubscriber()
-            .SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, _) => _wake.Set())
-            .ConfigureAwait(false);
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        LogStarted(_consumer, keys.Events);
-        // A restarted consumer first finishes what it had been handed before ("0"), then takes new entries (">").
+        LogStarted(_consumer, partition.Events);
+        // What the previous owner was handed and never acknowledged comes first ("0" after the claim
+        // reads this consumer's own pending entries), then new entries (">").
+        var takeOver = true;
         var readOwnPending = true;
         // While one batch applies, the next is already being read: Redis and Postgres work at once.
         Task<StreamEntry[]>? prefetched = null;
-        var groupMissing = false;
+        var groupMissing = true;
         var backoff = _options.InitialBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -61,11 +54,16 @@ public sealed partial class EventApplier(
                 {
                     await ApplyInHandAsync(retry.Entries, retry.Deliveries).ConfigureAwait(false);
                 }
+                if (takeOver)
+                {
+                    await ClaimAsync(TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
+                    takeOver = false;
+                }
                 if (clock.GetUtcNow() >= _nextMaintenance)
                 {
-                    await ReclaimAsync(stoppingToken).ConfigureAwait(false);
-                    await maintenance.TrimAsync().ConfigureAwait(false);
-                    await maintenance.RemoveIdleConsumersAsync(_consumer).ConfigureAwait(false);
+                    await ClaimAsync(_options.ClaimMinIdle, stoppingToken).ConfigureAwait(false);
+                    await maintenance.TrimAsync(partition).ConfigureAwait(false);
+                    await maintenance.RemoveIdleConsumersAsync(partition, _consumer).ConfigureAwait(false);
                     _nextMaintenance = clock.GetUtcNow() + _options.MaintenanceInterval;
                 }
                 var entries = await (prefetched ?? ReadAsync(readOwnPending ? "0" : ">")).ConfigureAwait(false);
@@ -74,7 +72,7 @@ public sealed partial class EventApplier(
                 {
                     if (!readOwnPending)
                     {
-                        await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                        await wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
                     }
                     readOwnPending = false;
                     continue;
@@ -127,7 +125,7 @@ public sealed partial class EventApplier(
     }
 
     private Task<StreamEntry[]> ReadAsync(string position) =>
-        redis.GetDatabase().StreamReadGroupAsync(keys.Events, StreamKeys.ApplierGroup, _consumer, position, _options.BatchSize);
+        redis.GetDatabase().StreamReadGroupAsync(partition.Events, StreamKeys.ApplierGroup, _consumer, position, _options.BatchSize);
 
     /// <summary>
     /// A batch read ahead is ours (pending on this consumer) whether or not its read was awaited:
@@ -153,27 +151,24 @@ public sealed partial class EventApplier(
         }
     }
 
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
-
     /// <summary>
-    /// Claims entries idle past <see cref="ApplierOptions.ClaimMinIdle"/> on any consumer (one that
-    /// died mid-batch, most likely) and applies them; XAUTOCLAIM is followed until its cursor is 0-0.
+    /// Claims entries pending on any consumer for at least <paramref name="minIdle"/> and applies them;
+    /// XAUTOCLAIM is followed until its cursor is 0-0. On taking the partition over, with no idle wait:
+    /// the previous owner is gone or handing over, and what it held must not wait. Afterwards, now and
+    /// then, with <see cref="ApplierOptions.ClaimMinIdle"/>: entries of a consumer that died after a read
+    /// that raced the takeover.
     /// </summary>
-    private async Task ReclaimAsync(CancellationToken stoppingToken)
+    private async Task ClaimAsync(TimeSpan minIdle, CancellationToken stoppingToken)
     {
         var db = redis.GetDatabase();
         RedisValue cursor = "0-0";
         do
         {
-            var claim = await db.StreamAutoClaimAsync(keys.Events, StreamKeys.ApplierGroup, _consumer,
-                (long)_options.ClaimMinIdle.TotalMilliseconds, cursor, _options.BatchSize).ConfigureAwait(false);
+            var claim = await db.StreamAutoClaimAsync(partition.Events, StreamKeys.ApplierGroup, _consumer,
+                (long)minIdle.TotalMilliseconds, cursor, _options.BatchSize).ConfigureAwait(false);
             if (claim.DeletedIds.Length > 0)
             {
-                await applier.DeadLetterTrimmedAsync(claim.DeletedIds, _consumer).ConfigureAwait(false);
+                await applier.DeadLetterTrimmedAsync(partition, claim.DeletedIds, _consumer).ConfigureAwait(false);
             }
             if (claim.ClaimedEntries.Length > 0)
             {
@@ -188,7 +183,7 @@ public sealed partial class EventApplier(
     /// <summary>Delivery counts of entries this consumer holds, in one XPENDING call.</summary>
     private async Task<Dictionary<string, long>> DeliveriesAsync(StreamEntry[] entries)
     {
-        var pending = await redis.GetDatabase().StreamPendingMessagesAsync(keys.Events, StreamKeys.ApplierGroup,
+        var pending = await redis.GetDatabase().StreamPendingMessagesAsync(partition.Events, StreamKeys.ApplierGroup,
             entries.Length, _consumer, entries[0].Id, entries[^1].Id).ConfigureAwait(false);
         return pending.ToDictionary(p => p.MessageId.ToString(), p => (long)p.DeliveryCount);
     }
@@ -202,7 +197,7 @@ public sealed partial class EventApplier(
     {
         _inHand = (entries, deliveries);
         using var grace = new CancellationTokenSource(_options.ShutdownGrace);
-        await applier.ApplyAsync(entries, deliveries, _consumer, grace.Token).ConfigureAwait(false);
+        await applier.ApplyAsync(partition, entries, deliveries, _consumer, grace.Token).ConfigureAwait(false);
         _inHand = null;
     }
 
@@ -212,7 +207,7 @@ public sealed partial class EventApplier(
         {
             // From id 0 with MKSTREAM: events published before the group existed are applied too.
             await redis.GetDatabase()
-                .StreamCreateConsumerGroupAsync(keys.Events, StreamKeys.ApplierGroup, "0", createStream: true)
+                .StreamCreateConsumerGroupAsync(partition.Events, StreamKeys.ApplierGroup, "0", createStream: true)
                 .ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
@@ -246,13 +241,13 @@ public sealed partial class EventApplier(
 
     private static TimeSpan Jitter(TimeSpan delay) => delay * (0.5 + Random.Shared.NextDouble() / 2);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} applying {Stream}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} applying {Stream}: this replica owns the partition")]
     private partial void LogStarted(string consumer, string stream);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer group missing ({Error}); recreating it")]
     private partial void LogGroupRecreated(string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} entries idle on other consumers")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} entries pending on other consumers")]
     private partial void LogClaimed(int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying events failed ({Failures} attempts since the last report); retrying in {Backoff}")]

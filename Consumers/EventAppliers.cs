@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Lifecycle.Core.Ownership;
+using Lifecycle.Core.Streams;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Lifecycle.Consumers;
+
+/// <summary>
+/// This replica's consumers: one <see cref="PartitionConsumer"/> per event partition it owns, started
+/// and stopped by the <see cref="OwnershipCoordinator"/>. One subscription to the wake channel serves
+/// them all; a wake-up names its partition.
+/// </summary>
+public sealed partial class EventAppliers(
+    IConnectionMultiplexer redis,
+    StreamKeys keys,
+    BatchApplier applier,
+    StreamMaintenance maintenance,
+    TimeProvider clock,
+    IOptions<ApplierOptions> options,
+    IOptions<ReplicaOptions> replica,
+    ILoggerFactory loggers) : ISlotWork, IHostedService, IDisposable
+{
+    private readonly ConcurrentDictionary<int, WakeSignal> _wakes = new();
+    private readonly ILogger<EventAppliers> _logger = loggers.CreateLogger<EventAppliers>();
+
+    /// <summary>This replica's consumer name in every partition's group.</summary>
+    public string ConsumerName { get; } = replica.Value.ResolveName();
+
+    public LeaseKind Kind => LeaseKind.EventPartitions;
+
+    public int SlotCount => keys.Partitions.Count;
+
+    public async Task RunAsync(int slot, CancellationToken owned)
+    {
+        var consumer = new PartitionConsumer(keys.Partition(slot), ConsumerName, _wakes.GetOrAdd(slot, _ => new WakeSignal()),
+            redis, applier, maintenance, clock, options.Value, loggers.CreateLogger<PartitionConsumer>());
+        await consumer.RunAsync(owned).ConfigureAwait(false);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await redis.GetSubscriber()
+                .SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, message) => Wake(message))
+                .ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            // Consumers poll anyway; the subscription comes back with the connection.
+            LogSubscribeFailed(ex.Message);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        foreach (var wake in _wakes.Values)
+        {
+            wake.Dispose();
+        }
+    }
+
+    private void Wake(RedisValue message)
+    {
+        if (message.TryParse(out int partition) && _wakes.TryGetValue(partition, out var wake))
+        {
+            wake.Set();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to consumer wake-ups ({Error}); consumers poll meanwhile")]
+    private partial void LogSubscribeFailed(string error);
+}

@@ -1,0 +1,93 @@
+using Lifecycle.Core.Ownership;
+using Lifecycle.Core.Partitioning;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.Reconciler;
+
+/// <summary>
+/// The shards of hosts this replica owns (a host's shard is <c>StableHash(host id) mod Shards</c>): the
+/// <see cref="OwnershipCoordinator"/> runs <see cref="RunAsync"/> for each shard while it holds the lease,
+/// and the HostMonitor reconciles the hosts of the shards held. Losing any shard cancels the passes
+/// under way (<see cref="LossToken"/>), so a host handed over is not worked on here a moment longer.
+/// </summary>
+public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvider clock) : ISlotWork
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<int> _owned = [];
+    private CancellationTokenSource _loss = new();
+    private DateTimeOffset? _since;
+
+    public LeaseKind Kind => LeaseKind.HostShards;
+
+    public int SlotCount => options.Value.Shards;
+
+    /// <summary>Called when a shard is taken (its hosts want a pass now, not at the next interval) or lost.</summary>
+    public Action? Changed { get; set; }
+
+    /// <summary>Since when this replica has held at least one shard without a break; null when it holds none.</summary>
+    public DateTimeOffset? HoldingSince
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _since;
+            }
+        }
+    }
+
+    /// <summary>Cancelled when this replica loses or hands over any shard.</summary>
+    public CancellationToken LossToken
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _loss.Token;
+            }
+        }
+    }
+
+    public bool OwnsHost(Guid hostId)
+    {
+        var shard = StableHash.SlotOf(hostId, options.Value.Shards);
+        lock (_gate)
+        {
+            return _owned.Contains(shard);
+        }
+    }
+
+    public async Task RunAsync(int slot, CancellationToken owned)
+    {
+        lock (_gate)
+        {
+            _owned.Add(slot);
+            _since ??= clock.GetUtcNow();
+        }
+        Changed?.Invoke();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, owned).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            CancellationTokenSource lost;
+            lock (_gate)
+            {
+                _owned.Remove(slot);
+                if (_owned.Count == 0)
+                {
+                    _since = null;
+                }
+                lost = _loss;
+                _loss = new CancellationTokenSource();
+            }
+            await lost.CancelAsync().ConfigureAwait(false);
+            lost.Dispose();
+            Changed?.Invoke();
+        }
+    }
+}
