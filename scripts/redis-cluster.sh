@@ -26,18 +26,22 @@ node_dir() { echo "$CLUSTER_DIR/$1"; }
 node_pid() { live_pid "$(node_dir "$1")/redis.pid" redis-server; }
 
 # Running and not stopped by SIGSTOP: able to answer. A frozen node must not be asked anything,
-# since it would only answer once thawed.
+# since it would only answer once thawed. Builtins only: the health check calls this often.
 node_serving() {
-    local pid state
-    pid=$(node_pid "$1") || return 1
-    state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1) || return 1
-    [[ $state != T && $state != t && $state != Z ]]
+    local pid comm stat
+    read -r pid 2>/dev/null <"$(node_dir "$1")/redis.pid" || return 1
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
+    [[ $comm == redis-server* ]] || return 1
+    read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != [TtZX] ]]
 }
 
 # The six ports of the cluster in DIR, from its ports file; none when it was never started.
 cluster_ports() { cat "$CLUSTER_PORTS_FILE" 2>/dev/null || true; }
 
-node_cli() { timeout 2 redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null | tr -d '\r'; }
+node_cli() { timeout 2 redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
 
 start_node() {
     local port=$1 dir
@@ -87,10 +91,11 @@ ensure_node() {
     start_node "$port"
 }
 
-# Masters that hold slots in one node's view, as lines "PORT RANGE RANGE…", sorted. A master flagged
-# fail or fail? (suspected) counts as holding none: its slots are not served.
+# Masters that hold slots in one node's view, as lines "PORT RANGE RANGE…", sorted, from the answer
+# of CLUSTER NODES (lines of other answers are ignored). A master flagged fail or fail? (suspected)
+# counts as holding none: its slots are not served.
 slot_owners() {
-    awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 {
+    awk 'NF > 8 && $3 ~ /master/ && $3 !~ /fail/ {
         split($2, address, "[:@]")
         line = address[2]
         for (i = 9; i <= NF; i++) if ($i !~ /^\[/) line = line " " $i
@@ -98,31 +103,33 @@ slot_owners() {
     }' | sort
 }
 
-slot_count() {
-    awk '{ for (i = 2; i <= NF; i++) { n = split($i, r, "-"); total += (n == 2 ? r[2] - r[1] + 1 : 1) } }
-         END { print total + 0 }'
-}
-
 # Healthy: every serving node says cluster_state:ok, every serving replica is in sync with its master
 # (link up), and all of them agree that every slot is held by a master that is serving. On failure,
-# sets UNHEALTHY to the reason.
+# sets UNHEALTHY to the reason. One redis-cli per node: this runs several times a second.
 cluster_healthy() {
-    local port owner info view first="" serving=()
+    local port owner ranges range answer view first="" slots
+    local -a serving=()
+    local -A is_serving=()
     for port in $(cluster_ports); do
-        if node_serving "$port"; then serving+=("$port"); fi
+        if node_serving "$port"; then serving+=("$port") is_serving[$port]=1; fi
     done
     ((${#serving[@]})) || { UNHEALTHY="no node is running"; return 1; }
     for port in "${serving[@]}"; do
-        info=$(node_cli "$port" cluster info)
-        [[ $info == *cluster_state:ok* ]] || { UNHEALTHY="node $port: cluster_state is not ok"; return 1; }
-        info=$(node_cli "$port" info replication)
-        [[ $info != *role:slave* || $info == *master_link_status:up* ]] ||
+        answer=$(printf '%s\n' 'cluster info' 'info replication' 'cluster nodes' | node_cli "$port")
+        answer=${answer//$'\r'/}
+        [[ $answer == *cluster_state:ok* ]] || { UNHEALTHY="node $port: cluster_state is not ok"; return 1; }
+        [[ $answer != *role:slave* || $answer == *master_link_status:up* ]] ||
             { UNHEALTHY="node $port: a replica not in sync with its master"; return 1; }
-        view=$(node_cli "$port" cluster nodes | slot_owners)
-        while read -r owner _; do
-            [[ -z $owner ]] || node_serving "$owner" || { UNHEALTHY="node $port: slots held by $owner, which is down"; return 1; }
+        view=$(slot_owners <<<"$answer")
+        slots=0
+        while read -r owner ranges; do
+            [[ -n $owner ]] || continue
+            [[ -n ${is_serving[$owner]:-} ]] || { UNHEALTHY="node $port: slots held by $owner, which is down"; return 1; }
+            for range in $ranges; do
+                slots=$((slots + ${range#*-} - ${range%-*} + 1))
+            done
         done <<<"$view"
-        [[ $(slot_count <<<"$view") == "$CLUSTER_SLOTS" ]] || { UNHEALTHY="node $port: not every slot has a live master"; return 1; }
+        ((slots == CLUSTER_SLOTS)) || { UNHEALTHY="node $port: only $slots slots have a live master"; return 1; }
         [[ -z $first || $view == "$first" ]] || { UNHEALTHY="nodes ${serving[0]} and $port disagree about the slots"; return 1; }
         first=$view
     done
