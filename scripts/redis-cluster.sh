@@ -167,8 +167,10 @@ cmd_cluster_start() {
     if [[ -z $created ]]; then
         log "creating a redis cluster on ${ports[*]}"
         local nodes=("${ports[@]/#/127.0.0.1:}")
-        redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >&2 ||
+        redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$CLUSTER_DIR/create.log" 2>&1 || {
+            tail_log "$CLUSTER_DIR/create.log"
             die "redis-cli --cluster create failed; run '$0 stop $DIR cluster' and remove $CLUSTER_DIR"
+        }
         echo "${ports[*]}" >"$CLUSTER_PORTS_FILE"
     else
         log "redis cluster on ${ports[*]} already created (reused)"
