@@ -34,7 +34,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     public static async Task<LocalRedisCluster> StartAsync()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"lifecycle-cluster-{Guid.NewGuid():N}");
-        var first = FreePortRun();
+        var first = FreeNodePorts();
         var output = await RunScriptAsync("cluster-start", dir, Invariant(first));
         var configuration = output.Split('\n', StringSplitOptions.TrimEntries)
             .FirstOrDefault(line => line.StartsWith("redis=", StringComparison.Ordinal))?["redis=".Length..]
@@ -203,11 +203,12 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The first of six consecutive ports that are free, with their cluster bus ports (+10000) free too.
-    /// Drawn from 10000..21999, below Linux's ephemeral range (32768 up), so that neither a node's port
-    /// nor its bus port is handed to somebody's outgoing connection in the meantime.
+    /// The first of six consecutive ports that are free, with their cluster bus ports (+10000) free too:
+    /// what <c>servers.sh cluster-start DIR FIRST_PORT</c> needs. Drawn from 10000..21999, below Linux's
+    /// ephemeral range (32768 up), so that neither a node's port nor its bus port is handed to somebody's
+    /// outgoing connection in the meantime.
     /// </summary>
-    private static int FreePortRun()
+    public static int FreeNodePorts()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
