@@ -2,8 +2,16 @@
 # Throwaway Redis + PostgreSQL for dev mode (`make run`) and the test fixture.
 #
 #   scripts/servers.sh start DIR REDIS_PORT PG_PORT
-#   scripts/servers.sh stop  DIR [redis|postgres]    (both by default)
-#   scripts/servers.sh crash DIR [redis|postgres]    (both by default)
+#   scripts/servers.sh stop  DIR [redis|postgres|cluster]    (all by default)
+#   scripts/servers.sh crash DIR [redis|postgres|cluster]    (all by default)
+#
+# A Redis Cluster instead of the single Redis (scripts/redis-cluster.sh has the details):
+#   scripts/servers.sh cluster-start  DIR FIRST_PORT [PG_PORT]   six nodes on FIRST_PORT..FIRST_PORT+5
+#   scripts/servers.sh cluster-wait   DIR [SECONDS]     until every slot is served by a live master (60)
+#   scripts/servers.sh cluster-kill   DIR PORT          SIGKILL of one node
+#   scripts/servers.sh cluster-revive DIR PORT          starts a stopped node again; it rejoins
+# `cluster-start` prints redis=127.0.0.1:P1,…,127.0.0.1:P6 (and postgres=… with PG_PORT) and returns
+# once the cluster is healthy; re-run on the same DIR, it reuses the nodes and starts any that are down.
 #
 # Everything lives under DIR (redis/, postgres/), so several instances can run at
 # once on different dirs and ports. `start` prints, on stdout only:
@@ -32,7 +40,10 @@ set -euo pipefail
 
 log() { echo "servers: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { die "usage: $0 start DIR REDIS_PORT PG_PORT | stop|crash DIR [redis|postgres]"; }
+usage() {
+    die "usage: $0 start DIR REDIS_PORT PG_PORT | stop|crash DIR [redis|postgres|cluster]" \
+        "| cluster-start DIR FIRST_PORT [PG_PORT] | cluster-wait DIR [SECONDS] | cluster-kill|cluster-revive DIR PORT"
+}
 
 # PATH first, then the newest /usr/lib/postgresql/<version>/bin (Debian keeps pg_ctl off PATH).
 pg_bin_dir() {
@@ -157,21 +168,35 @@ durability_settings() {
     fi
 }
 
-# Both must answer within ~30 s; on failure show why.
-wait_ready() {
-    local redis_port=$1 pg_port=$2 deadline=$((SECONDS + 30))
-    until redis_up "$redis_port"; do
+# Each must answer within ~30 s; on failure show why.
+wait_redis() {
+    local port=$1 deadline=$((SECONDS + 30))
+    until redis_up "$port"; do
         if ((SECONDS >= deadline)) || grep -qiE 'aborting|exiting|fatal' "$REDIS_DIR/redis.log"; then
             tail_log "$REDIS_DIR/redis.log"
-            die "redis did not start on port $redis_port"
+            die "redis did not start on port $port"
         fi
         sleep 0.1
     done
-    until pg_up "$pg_port"; do
-        ((SECONDS < deadline)) || { tail_log "$PG_LOG"; die "postgres not ready on port $pg_port"; }
+}
+
+wait_postgres() {
+    local port=$1 deadline=$((SECONDS + 30))
+    until pg_up "$port"; do
+        ((SECONDS < deadline)) || { tail_log "$PG_LOG"; die "postgres not ready on port $port"; }
         sleep 0.1
     done
 }
+
+create_database() {
+    local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$1" -U lifecycle -X -q -v ON_ERROR_STOP=1)
+    if [[ -z $("${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname = 'lifecycle'") ]]; then
+        "${psql[@]}" -d postgres -c 'create database lifecycle owner lifecycle'
+        log "created database lifecycle"
+    fi
+}
+
+postgres_connection_string() { echo "Host=127.0.0.1;Port=$1;Username=lifecycle;Database=lifecycle"; }
 
 cmd_start() {
     (($# == 3)) || usage
@@ -184,31 +209,39 @@ cmd_start() {
     check_pg_user
     start_redis "$redis_port"
     start_postgres "$pg_port"
-    wait_ready "$redis_port" "$pg_port"
-    write_pid_files
+    wait_redis "$redis_port"
+    wait_postgres "$pg_port"
+    write_redis_pid_file
+    write_postgres_pid_file
 
-    local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U lifecycle -X -q -v ON_ERROR_STOP=1)
-    if [[ -z $("${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname = 'lifecycle'") ]]; then
-        "${psql[@]}" -d postgres -c 'create database lifecycle owner lifecycle'
-        log "created database lifecycle"
-    fi
+    create_database "$pg_port"
     log "redis on 127.0.0.1:$redis_port, postgres on 127.0.0.1:$pg_port ($DIR)"
     echo "redis=127.0.0.1:$redis_port"
-    echo "postgres=Host=127.0.0.1;Port=$pg_port;Username=lifecycle;Database=lifecycle"
+    echo "postgres=$(postgres_connection_string "$pg_port")"
+}
+
+# Postgres without the single Redis, beside a Redis Cluster.
+start_postgres_alone() {
+    PG_BIN=$(pg_bin_dir)
+    check_pg_user
+    start_postgres "$1"
+    wait_postgres "$1"
+    write_postgres_pid_file
+    create_database "$1"
 }
 
 # One line each, beside redis/ and postgres/: what `kill -9 $(cat DIR/redis.pid)` needs.
-write_pid_files() {
-    head -n1 "$REDIS_DIR/redis.pid" >"$DIR/redis.pid"
-    head -n1 "$PG_DATA/postmaster.pid" >"$DIR/postgres.pid"
-}
+write_redis_pid_file() { head -n1 "$REDIS_DIR/redis.pid" >"$DIR/redis.pid"; }
+write_postgres_pid_file() { head -n1 "$PG_DATA/postmaster.pid" >"$DIR/postgres.pid"; }
 
 cmd_crash() {
     (($# == 1 || $# == 2)) || usage
     local which=${2:-both}
-    [[ $which == both || $which == redis || $which == postgres ]] || usage
+    [[ $which == both || $which == redis || $which == postgres || $which == cluster ]] || usage
     [[ -d $1 ]] || { log "nothing to crash in $1"; return 0; }
     set_paths "$1"
+    [[ $which == both || $which == cluster ]] && stop_cluster crash
+    [[ $which == cluster ]] && { log "crashed cluster in $DIR"; return 0; }
 
     if [[ $which != redis && -f $PG_DATA/postmaster.pid ]]; then
         PG_BIN=$(pg_bin_dir)
@@ -227,9 +260,11 @@ cmd_crash() {
 cmd_stop() {
     (($# == 1 || $# == 2)) || usage
     local which=${2:-both}
-    [[ $which == both || $which == redis || $which == postgres ]] || usage
+    [[ $which == both || $which == redis || $which == postgres || $which == cluster ]] || usage
     [[ -d $1 ]] || { log "nothing to stop in $1"; return 0; }
     set_paths "$1"
+    [[ $which == both || $which == cluster ]] && stop_cluster stop
+    [[ $which == cluster ]] && { log "stopped cluster in $DIR"; return 0; }
 
     if [[ $which != redis && -f $PG_DATA/postmaster.pid ]]; then
         PG_BIN=$(pg_bin_dir)
@@ -250,8 +285,15 @@ cmd_stop() {
     log "stopped $which in $DIR"
 }
 
+# shellcheck source=scripts/redis-cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis-cluster.sh"
+
 case ${1:-} in
     start) shift; cmd_start "$@" ;;
+    cluster-start) shift; cmd_cluster_start "$@" ;;
+    cluster-wait) shift; cmd_cluster_wait "$@" ;;
+    cluster-kill) shift; cmd_cluster_kill "$@" ;;
+    cluster-revive) shift; cmd_cluster_revive "$@" ;;
     stop) shift; cmd_stop "$@" ;;
     crash) shift; cmd_crash "$@" ;;
     *) usage ;;

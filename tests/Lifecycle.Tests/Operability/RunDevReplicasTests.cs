@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Lifecycle.Tests.Operability;
+
+/// <summary>
+/// <c>LIFECYCLE_REPLICAS=3 LIFECYCLE_REDIS_MODE=cluster make run</c>: three control-plane replicas behind
+/// HAProxy on a six-node Redis Cluster. The README's walk-through works through the balancer; a replica
+/// killed with SIGKILL costs no request sent after it died, and comes back alone; SIGTERM to the script
+/// stops every process it started, HAProxy and the cluster's nodes included.
+/// </summary>
+[Category("Cluster")]
+[NonParallelizable]
+public sealed class RunDevReplicasTests
+{
+    private const int Replicas = 3;
+    private const string TeamKey = "Bearer dev-key";
+    private const string AdminKey = "Bearer dev-admin-key";
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan StatusDeadline = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan FailoverDeadline = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan RestartDeadline = TimeSpan.FromSeconds(60);
+
+    private RunDevScript _run = null!;
+    private HttpClient _http = null!;
+
+    [SetUp]
+    public void Start()
+    {
+        _run = RunDevScript.Start(
+            new Dictionary<string, string> { ["LIFECYCLE_REPLICAS"] = "3", ["LIFECYCLE_REDIS_MODE"] = "cluster" },
+            httpPorts: 1 + Replicas,
+            redisPort: LocalRedisCluster.FreeNodePorts());
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run.HttpPort}"), Timeout = TimeSpan.FromSeconds(40) };
+        _http.DefaultRequestHeaders.Add("Authorization", TeamKey);
+    }
+
+    [TearDown]
+    public async Task StopAsync()
+    {
+        _http.Dispose();
+        var output = string.Join('\n', _run.Output);
+        await _run.DisposeAsync();
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            TestContext.Out.WriteLine(output);
+        }
+    }
+
+    [Test]
+    public async Task Three_replicas_on_a_cluster_serve_the_walk_through_and_a_killed_one_costs_no_request()
+    {
+        await Eventually.TrueAsync(() => _run.Printed("Lifecycle is running"), StartDeadline, "the banner");
+        var replicas = Enumerable.Range(1, Replicas).ToDictionary(i => i, i => _run.ReadPid($"replicas/replica-{i}")
+            ?? throw new AssertionException($"no replicas/replica-{i}.pid in {_run.StateDir}"));
+        Assert.That(replicas.Values, Has.All.Matches<int>(RunDevScript.IsRunning), "every replica runs");
+        Assert.That(_run.ReadPid("haproxy") is { } haproxy && RunDevScript.IsRunning(haproxy), Is.True, "haproxy runs");
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(_run.StateDir, "replicas", "replica-2.url")),
+            Is.EqualTo($"http://127.0.0.1:{_run.HttpPort + 2}\n"));
+        var settings = await File.ReadAllTextAsync(Path.Combine(_run.StateDir, "lifecycle.json"));
+        Assert.That(settings, Does.Contain("\"Partitions\": 16"));
+        Assert.That(settings.Split(',').Count(part => part.Contains("127.0.0.1:", StringComparison.Ordinal)), Is.EqualTo(6), "six nodes");
+
+        var id = await WalkThroughAsync();
+
+        await RunDevScript.SignalAsync(replicas[2], "KILL");
+
+        // Right after the kill, before any health check has noticed: HAProxy retries on another replica.
+        // The attempts are written out: more than one would mean a client saw an error.
+        var answers = new List<HttpStatusCode?>();
+        await Eventually.TrueAsync(async () => Kept(answers, await AnswersAsync(HttpMethod.Get, $"/v1/sandboxes/{id}")) == HttpStatusCode.OK,
+            FailoverDeadline, "a GET through the balancer answers 200 after a replica was killed");
+        var key = Guid.NewGuid().ToString();
+        await Eventually.TrueAsync(async () => Kept(answers, await AnswersAsync(HttpMethod.Post, "/v1/sandboxes", key)) == HttpStatusCode.Accepted,
+            FailoverDeadline, "a create through the balancer answers 202 after a replica was killed");
+        TestContext.Out.WriteLine($"answers after the kill: {string.Join(", ", answers.Select(a => a?.ToString() ?? "no connection"))}");
+
+        await Eventually.TrueAsync(async () => _run.ReadPid("replicas/replica-2") is { } pid && pid != replicas[2] && await HealthyAsync(_run.HttpPort + 2),
+            RestartDeadline, "replica-2 restarted and healthy");
+        Assert.That(_run.ReadPid("replicas/replica-1"), Is.EqualTo(replicas[1]), "replica-1 left alone");
+        Assert.That(_run.ReadPid("replicas/replica-3"), Is.EqualTo(replicas[3]), "replica-3 left alone");
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(_run.StateDir, "supervisor.log")),
+            Does.Contain("control plane replica-2 exited with status 137; restarting"));
+
+        var running = _run.AllPids();
+        Assert.That(running.Keys, Has.Some.StartsWith("redis-cluster"), "the cluster's nodes have pid files");
+        Assert.That(await _run.TerminateAsync(), Is.True, "the script ends on SIGTERM");
+        Assert.That(running.Where(pair => RunDevScript.IsRunning(pair.Value)).Select(pair => pair.Key), Is.Empty, "every process stopped");
+    }
+
+    /// <summary>The README's walk-through, through the balancer: create, running, pause, resume, delete.</summary>
+    private async Task<string> WalkThroughAsync()
+    {
+        await Eventually.TrueAsync(HostsOnlineAsync, StartDeadline, "the three simulated hosts online");
+        using var created = await _http.PostAsJsonAsync("/v1/sandboxes", new { template = "base", vcpus = 1, memory_mb = 512 });
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await WaitForStatusAsync(id, "running");
+        foreach (var (operation, transient, settled) in new[] { ("pause", "pausing", "paused"), ("resume", "resuming", "running") })
+        {
+            using var answer = await _http.PostAsync($"/v1/sandboxes/{id}/{operation}", null);
+            Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), operation);
+            Assert.That(await StatusOfAsync(answer), Is.EqualTo(transient).Or.EqualTo(settled), operation);
+            await WaitForStatusAsync(id, settled);
+        }
+        using var deleted = await _http.DeleteAsync($"/v1/sandboxes/{id}");
+        Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "delete");
+        await WaitForStatusAsync(id, "stopped");
+        return id;
+    }
+
+    /// <summary>Long polls <c>GET …/wait</c> (the balancer must hold it open) until the sandbox is in the status.</summary>
+    private async Task WaitForStatusAsync(string id, string status)
+    {
+        var deadline = DateTime.UtcNow + StatusDeadline;
+        while (true)
+        {
+            using var answer = await _http.GetAsync($"/v1/sandboxes/{id}/wait?status={status}&timeout=30s");
+            if (answer.StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+            Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.RequestTimeout), $"waiting for {status}: {await answer.Content.ReadAsStringAsync()}");
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"sandbox {id} never {status}");
+        }
+    }
+
+    private async Task<bool> HostsOnlineAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/hosts");
+        request.Headers.Add("Authorization", AdminKey);
+        using var answer = await _http.SendAsync(request);
+        var body = await answer.Content.ReadAsStringAsync();
+        return answer.IsSuccessStatusCode && body.Split("\"status\":\"online\"").Length - 1 >= 3;
+    }
+
+    /// <summary>The status of the answer, or null when the connection failed: what a client would see.</summary>
+    private async Task<HttpStatusCode?> AnswersAsync(HttpMethod method, string path, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (method == HttpMethod.Post)
+        {
+            request.Content = JsonContent.Create(new { template = "base" });
+        }
+        if (idempotencyKey is not null)
+        {
+            // A replayed create with the same key answers the same sandbox, so the balancer may retry it.
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+        try
+        {
+            using var answer = await _http.SendAsync(request);
+            return answer.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static HttpStatusCode? Kept(List<HttpStatusCode?> answers, HttpStatusCode? answer)
+    {
+        answers.Add(answer);
+        return answer;
+    }
+
+    private static async Task<string?> StatusOfAsync(HttpResponseMessage answer) =>
+        (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+
+    private static async Task<bool> HealthyAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var answer = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
+            return answer.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Lifecycle.Tests.Operability;
+
+/// <summary>
+/// <c>make run</c> (scripts/run-dev.sh) as a child process of a test: a temporary state dir, free ports,
+/// and the control plane and simulator this test project built. Keeps every line the script prints;
+/// disposing stops whatever is left (the script, the processes named by its pid files, the servers)
+/// and removes the state dir.
+/// </summary>
+public sealed class RunDevScript : IAsyncDisposable
+{
+    private static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(40);
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private RunDevScript(string stateDir, int httpPort)
+    {
+        StateDir = stateDir;
+        HttpPort = httpPort;
+    }
+
+    public string StateDir { get; }
+
+    /// <summary>The API port: the control plane's with one replica, HAProxy's with several.</summary>
+    public int HttpPort { get; }
+
+    public Process Script { get; private set; } = null!;
+
+    public IReadOnlyCollection<string> Output => _output;
+
+    /// <param name="environment">Extra variables, e.g. <c>LIFECYCLE_REPLICAS</c>.</param>
+    /// <param name="httpPorts">Consecutive free ports from the API port up (a balancer and its replicas).</param>
+    /// <param name="redisPort">The single Redis's port or a cluster's first; a free port when null.</param>
+    public static RunDevScript Start(IReadOnlyDictionary<string, string> environment, int httpPorts = 1, int? redisPort = null)
+    {
+        var run = new RunDevScript(Path.Combine(Path.GetTempPath(), $"lifecycle-run-{Guid.NewGuid():N}"), FreePortRun(httpPorts));
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = LocalServers.RepositoryRoot(),
+        };
+        start.ArgumentList.Add(Path.Combine(LocalServers.RepositoryRoot(), "scripts", "run-dev.sh"));
+        start.Environment["LIFECYCLE_STATE_DIR"] = run.StateDir;
+        start.Environment["LIFECYCLE_HTTP_PORT"] = Invariant(run.HttpPort);
+        start.Environment["LIFECYCLE_REDIS_PORT"] = Invariant(redisPort ?? LocalServers.FreePort());
+        start.Environment["LIFECYCLE_POSTGRES_PORT"] = Invariant(LocalServers.FreePort());
+        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(FreePortRun(3));
+        start.Environment["LIFECYCLE_SIM_ADMIN_PORT"] = Invariant(LocalServers.FreePort());
+        start.Environment["LIFECYCLE_PG_FAST"] = "1";
+        // This project's output holds both ControlPlane.dll and HostAgentSim.dll: no Release build needed.
+        start.Environment["LIFECYCLE_SKIP_BUILD"] = "1";
+        start.Environment["LIFECYCLE_BIN_DIR"] = AppContext.BaseDirectory;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        run.Script = Process.Start(start)!;
+        run.Script.OutputDataReceived += (_, e) => run.Keep(e.Data);
+        run.Script.ErrorDataReceived += (_, e) => run.Keep(e.Data);
+        run.Script.BeginOutputReadLine();
+        run.Script.BeginErrorReadLine();
+        return run;
+    }
+
+    public bool Printed(string fragment) => _output.Any(line => line.Contains(fragment, StringComparison.Ordinal));
+
+    /// <summary>The pid in a pid file of the state dir, e.g. <c>sim</c> or <c>replicas/replica-2</c>; null when there is none.</summary>
+    public int? ReadPid(string name)
+    {
+        var file = Path.Combine(StateDir, $"{name}.pid");
+        return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    }
+
+    /// <summary>Every pid file under the state dir, the servers' included, with the pid it holds.</summary>
+    public IReadOnlyDictionary<string, int> AllPids() =>
+        Directory.EnumerateFiles(StateDir, "*.pid", SearchOption.AllDirectories)
+            .Where(file => !file.EndsWith("postmaster.pid", StringComparison.Ordinal))
+            .Select(file => (file, text: File.ReadAllText(file).Trim()))
+            .Where(pair => int.TryParse(pair.text, CultureInfo.InvariantCulture, out _))
+            .ToDictionary(pair => Path.GetRelativePath(StateDir, pair.file), pair => int.Parse(pair.text, CultureInfo.InvariantCulture));
+
+    /// <summary>SIGTERM to the script; whether it ended within the deadline.</summary>
+    public async Task<bool> TerminateAsync()
+    {
+        await SignalAsync(Script.Id, "TERM");
+        using var cancel = new CancellationTokenSource(StopDeadline);
+        try
+        {
+            await Script.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Script.HasExited && !await TerminateAsync())
+        {
+            Script.Kill(entireProcessTree: true);
+        }
+        Script.Dispose();
+        if (Directory.Exists(StateDir))
+        {
+            foreach (var (name, pid) in AllPids())
+            {
+                // The servers are servers.sh's to stop; a process that ended meanwhile makes kill fail.
+                if (!name.StartsWith("redis", StringComparison.Ordinal) && name != "postgres.pid" && IsRunning(pid))
+                {
+                    try
+                    {
+                        await SignalAsync(pid, "KILL");
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+            }
+            await CommandLine.RunAsync("bash", [Path.Combine(LocalServers.RepositoryRoot(), "scripts", "servers.sh"), "stop", StateDir]);
+            Directory.Delete(StateDir, recursive: true);
+        }
+    }
+
+    /// <summary>Alive and not a zombie (a daemon's parent here may never reap it).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public static Task SignalAsync(int pid, string signal) => CommandLine.RunAsync("kill", [$"-{signal}", Invariant(pid)]);
+
+    /// <summary>The first of <paramref name="count"/> consecutive free ports.</summary>
+    public static int FreePortRun(int count)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var first = LocalServers.FreePort();
+            if (first + count <= 65_535 && Enumerable.Range(first + 1, count - 1).All(IsFree))
+            {
+                return first;
+            }
+        }
+        throw new InvalidOperationException($"no {count} consecutive free ports found");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
