@@ -5,6 +5,7 @@ using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
+using Lifecycle.ControlPlane.RateLimiting;
 using Lifecycle.Core;
 using Lifecycle.ControlPlane.Startup;
 using Lifecycle.ControlPlane.Waiting;
@@ -28,8 +29,7 @@ public static class Extensions
         services.Configure<OperationOptions>(configuration.GetSection(OperationOptions.Section));
         services.Configure<DevModeOptions>(configuration.GetSection(DevModeOptions.Section));
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
-        services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.Section));
-        services.AddPerKeyRateLimits();
+        services.AddPerKeyRateLimits(configuration);
         services.AddLifecycleTelemetry();
         builder.AddLifecycleLogging();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);

@@ -29,10 +29,15 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     public const string AdminKey = "test-admin-key";
 
     private readonly WebApplication _app;
+    private readonly IReadOnlyDictionary<string, string?> _configuration;
+    private readonly bool _ownsDatabase;
 
-    private ControlPlaneHarness(WebApplication app, TestDatabase database, string keyPrefix, Uri baseAddress)
+    private ControlPlaneHarness(WebApplication app, IReadOnlyDictionary<string, string?> configuration, TestDatabase database, bool ownsDatabase,
+        string keyPrefix, Uri baseAddress)
     {
         _app = app;
+        _configuration = configuration;
+        _ownsDatabase = ownsDatabase;
         Database = database;
         KeyPrefix = keyPrefix;
         BaseAddress = baseAddress;
@@ -93,6 +98,21 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         {
             configuration[key] = value;
         }
+        return await StartAsync(configuration, database, ownsDatabase: true, keyPrefix, hosts, latencyMs, heartbeatMs, logs, snapshotsOffHost);
+    }
+
+    /// <summary>
+    /// Another replica beside this one, as behind a load balancer: its own app (and consumer, and
+    /// <paramref name="hosts"/> simulated hosts of its own) on the same database, Redis and key prefix,
+    /// with this one's settings. The database stays this harness's to drop.
+    /// </summary>
+    public Task<ControlPlaneHarness> StartReplicaAsync(int hosts = 1) =>
+        StartAsync(new Dictionary<string, string?>(_configuration) { ["Lifecycle:Consumer:Name"] = $"replica-{Guid.NewGuid():N}" },
+            Database, ownsDatabase: false, _configuration["Lifecycle:Streams:KeyPrefix"]!, hosts, latencyMs: 0, heartbeatMs: 30_000, logs: null, snapshotsOffHost: false);
+
+    private static async Task<ControlPlaneHarness> StartAsync(Dictionary<string, string?> configuration, TestDatabase database, bool ownsDatabase,
+        string keyPrefix, int hosts, int latencyMs, int heartbeatMs, CapturedLogs? logs, bool snapshotsOffHost)
+    {
         var app = ControlPlaneApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);
@@ -106,7 +126,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         await app.StartAsync();
         await OwnsEveryPartitionAsync(app.Services);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var harness = new ControlPlaneHarness(app, database, keyPrefix, new Uri(address));
+        var harness = new ControlPlaneHarness(app, configuration, database, ownsDatabase, keyPrefix, new Uri(address));
         harness.Fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
         {
             HostCount = hosts,
@@ -201,6 +221,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Fleet.DisposeAsync();
-        await Database.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
     }
 }

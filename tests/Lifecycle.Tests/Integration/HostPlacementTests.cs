@@ -21,22 +21,83 @@ public sealed class HostPlacementTests
             await TestData.CreateStartingAsync(store, teamId);
         }
         var hosts = new HostStore(database.DataSource);
-        var idle = new[]
-        {
-            (await hosts.RegisterAsync("placement-b", "http://127.0.0.1:2", "token-b", CancellationToken.None))!.Id,
-            (await hosts.RegisterAsync("placement-c", "http://127.0.0.1:3", "token-c", CancellationToken.None))!.Id,
-        };
+        await hosts.RegisterAsync("placement-b", "http://127.0.0.1:2", "token-b", CancellationToken.None);
+        await hosts.RegisterAsync("placement-c", "http://127.0.0.1:3", "token-c", CancellationToken.None);
         using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions { RefreshInterval = TimeSpan.FromHours(1) }));
 
         var chosen = new List<Guid>();
-        for (var i = 0; i < 14; i++)
+        for (var i = 0; i < 296; i++)
         {
             chosen.Add((await placement.ChooseAsync(CancellationToken.None))!.Value);
         }
 
-        Assert.That(chosen.Take(8), Is.All.AnyOf(idle[0], idle[1]), "the two idle hosts catch up with the busy one first");
-        Assert.That(chosen.GroupBy(h => h).ToDictionary(g => g.Key, g => g.Count()),
-            Is.EquivalentTo(new Dictionary<Guid, int> { [busy] = 2, [idle[0]] = 6, [idle[1]] = 6 }), "then all three take turns: 6 each");
+        // The busy host (4) wins a pair only on a tie, at 4 and at 5: at most twice while the idle ones catch up.
+        Assert.That(chosen.Take(8).Count(h => h == busy), Is.AtMost(2), "the two idle hosts catch up with the busy one first");
+        var counts = chosen.GroupBy(h => h).Select(g => g.Count() + (g.Key == busy ? 4 : 0)).ToList();
+        Assert.That(counts.Max() - counts.Min(), Is.AtMost(8), $"then they stay within a few of 100 each: {string.Join(", ", counts)}");
+    }
+
+    [Test]
+    public async Task Three_replicas_placing_at_once_over_equal_hosts_end_within_a_fifth_of_even()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var hosts = await RegisterHostsAsync(database, "equal", 4);
+        var replicas = Replicas(database, 3);
+
+        var placed = await PlaceAtOnceAsync(replicas, perReplica: 100);
+
+        var counts = hosts.Select(h => placed.Count(p => p == h)).ToList();
+        Assert.That(counts.Max() - counts.Min(), Is.AtMost(0.2 * counts.Average()), string.Join(", ", counts));
+    }
+
+    [Test]
+    public async Task A_host_that_joins_empty_gets_about_half_of_every_replicas_burst_not_all_of_it()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var store = new SandboxStore(database.DataSource);
+        var (teamId, _) = await TestData.TeamAndHostAsync(database, "joined", "joined-key");
+        await RegisterHostsAsync(database, "joined-old", 2);
+        for (var i = 0; i < 300; i++)
+        {
+            await TestData.CreateStartingAsync(store, teamId); // about 100 on each of the three hosts
+        }
+        var joined = (await RegisterHostsAsync(database, "joined-new", 1))[0];
+        var replicas = Replicas(database, 3);
+
+        var placed = await PlaceAtOnceAsync(replicas, perReplica: 100);
+
+        // Every replica sees the new host far below the others, so it wins every pair it is drawn into:
+        // 2 in 4 of each replica's creates, 150 of 300 on average (the old least-loaded rule: all 300).
+        Assert.That(placed.Count(p => p == joined), Is.InRange(100, 200));
+    }
+
+    private static List<HostPlacement> Replicas(TestDatabase database, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => new HostPlacement(new SandboxStore(database.DataSource), TimeProvider.System,
+            Options.Create(new PlacementOptions { RefreshInterval = TimeSpan.FromHours(1) })))];
+
+    private static async Task<List<Guid>> RegisterHostsAsync(TestDatabase database, string name, int count)
+    {
+        var hosts = new HostStore(database.DataSource);
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add((await hosts.RegisterAsync($"{name}-{i}", $"http://127.0.0.1:{10 + i}", $"{name}-token-{i}", CancellationToken.None))!.Id);
+        }
+        return ids;
+    }
+
+    /// <summary>Every replica places <paramref name="perReplica"/> sandboxes, all at once, as replicas behind a load balancer would.</summary>
+    private static async Task<Guid[]> PlaceAtOnceAsync(List<HostPlacement> replicas, int perReplica)
+    {
+        try
+        {
+            return await Task.WhenAll(replicas.SelectMany(replica => Enumerable.Range(0, perReplica)
+                .Select(_ => Task.Run(async () => (await replica.ChooseAsync(CancellationToken.None))!.Value))));
+        }
+        finally
+        {
+            replicas.ForEach(replica => replica.Dispose());
+        }
     }
 
     [Test]

@@ -2,45 +2,34 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
+using Lifecycle.ControlPlane.Api;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.ControlPlane.Api;
-
-/// <summary>Bound from <c>Lifecycle:RateLimit</c>: a token bucket per credential.</summary>
-public sealed class RateLimitOptions
-{
-    public const string Section = "Lifecycle:RateLimit";
-
-    /// <summary>Sustained requests per second one key (team key, host token or admin key) may make.</summary>
-    public int PermitsPerSecond { get; set; } = 100;
-
-    /// <summary>Requests one key may make at once above the sustained rate.</summary>
-    public int Burst { get; set; } = 200;
-}
+namespace Lifecycle.ControlPlane.RateLimiting;
 
 /// <summary>
-/// Per-key rate limits with ASP.NET Core's limiter: one token bucket per bearer credential (keyed by
-/// its hash, so no secret is held in memory as a key), or per client address without one. Over the
-/// limit: 429 problem+json with <c>Retry-After</c>.
+/// Per-key rate limits for the whole deployment: one token bucket per bearer credential (keyed by its
+/// hash, so no secret is held as a key), or per client address without one, kept in Redis so every
+/// replica draws on the same bucket (<see cref="SharedTokenBucket"/>). Over the limit: 429
+/// problem+json with <c>Retry-After</c>.
 /// </summary>
 public static class RateLimits
 {
-    public static IServiceCollection AddPerKeyRateLimits(this IServiceCollection services)
+    public static IServiceCollection AddPerKeyRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
+        services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.Section));
+        services.AddSingleton<RedisTokenBuckets>();
+        services.AddSingleton<SharedBucketGuard>();
         services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                return RateLimitPartition.GetTokenBucketLimiter(PartitionOf(context), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.Burst,
-                    TokensPerPeriod = options.PermitsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                var services = context.RequestServices;
+                return RateLimitPartition.Get(PartitionOf(context), partition => new SharedTokenBucket(partition,
+                    services.GetRequiredService<RedisTokenBuckets>(),
+                    services.GetRequiredService<SharedBucketGuard>(),
+                    services.GetRequiredService<IOptions<RateLimitOptions>>().Value));
             });
             limiter.OnRejected = async (rejected, ct) =>
             {
