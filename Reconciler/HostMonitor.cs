@@ -9,8 +9,9 @@ namespace Lifecycle.Reconciler;
 
 /// <summary>
 /// Runs HostMonitor passes on exactly one replica: whichever holds the <see cref="LeaderLease"/>.
-/// The leader runs a pass at once (so a restart settles what a crash interrupted), then every
-/// interval, and on request (a host back online, an operator). A standby tries to take the lease
+/// The leader runs a pass over every host at once (so a restart settles what a crash interrupted), then
+/// one slice of the hosts every interval / slices (each host once per interval), and on request (a host
+/// back online, an operator). A standby tries to take the lease
 /// every <see cref="HostMonitorOptions.LeaseRetryPeriod"/>. A leader that loses the lease stops mid-pass.
 /// Only the leader listens to reconcile requests, so a request that no leader heard is known as such.
 /// </summary>
@@ -64,8 +65,13 @@ public sealed partial class HostMonitor(
         while (_requested.Reader.TryRead(out _))
         {
         }
-        Guid? only = null;
-        var leadingSince = DateTimeOffset.UtcNow;
+        var settings = options.Value;
+        var silenceCheckFrom = DateTimeOffset.UtcNow + settings.HeartbeatTimeout;
+        // The first pass covers every host at once, so a start settles what a crash interrupted without
+        // waiting for each slice's turn. Scheduled passes then go round the slices from slice 1, so the
+        // passive phase (slice 0's) comes back one interval after this first pass ran it.
+        var schedule = new SliceSchedule(settings.Interval, settings.Slices, firstSlice: 1, TimeProvider.System);
+        var next = PassScope.AllHosts(silenceCheckFrom);
         // A pass is not awaited before the next is due: one still waiting on a hung host must not
         // hold the schedule (the pass skips hosts still in progress).
         var passes = new List<Task>();
@@ -74,17 +80,8 @@ public sealed partial class HostMonitor(
             while (true)
             {
                 passes.RemoveAll(p => p.IsCompleted);
-                passes.Add(RunPassAsync(only, leadingSince, ct));
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(options.Value.Interval);
-                try
-                {
-                    only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    only = null; // the interval passed
-                }
+                passes.Add(RunPassAsync(next, ct));
+                next = await NextPassAsync(schedule, silenceCheckFrom, ct).ConfigureAwait(false);
             }
         }
         finally
@@ -93,11 +90,32 @@ public sealed partial class HostMonitor(
         }
     }
 
-    private async Task RunPassAsync(Guid? only, DateTimeOffset leadingSince, CancellationToken ct)
+    /// <summary>A requested pass (one host, or all hosts for an operator) if one comes before the next slice is due; else that slice.</summary>
+    private async Task<PassScope> NextPassAsync(SliceSchedule schedule, DateTimeOffset silenceCheckFrom, CancellationToken ct)
+    {
+        var untilDue = schedule.UntilDue;
+        if (untilDue > TimeSpan.Zero)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(untilDue);
+            try
+            {
+                var requested = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                return requested is { } host ? PassScope.Host(host, silenceCheckFrom) : PassScope.AllHosts(silenceCheckFrom);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // the slice is due
+            }
+        }
+        return new PassScope(null, schedule.TakeSlice(), schedule.Slices, silenceCheckFrom);
+    }
+
+    private async Task RunPassAsync(PassScope scope, CancellationToken ct)
     {
         try
         {
-            await pass.RunAsync(only, leadingSince, ct).ConfigureAwait(false);
+            await pass.RunAsync(scope, OwnsEveryHost, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -109,6 +127,9 @@ public sealed partial class HostMonitor(
             // Leadership ended or shutdown: stopped mid-pass, as it must.
         }
     }
+
+    /// <summary>The leader answers for every host.</summary>
+    private static bool OwnsEveryHost(Guid _) => true;
 
     /// <summary>
     /// Checks in on the lease every retry period (at most a third of the lease period); cancels the

@@ -46,7 +46,7 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
         {
             var before = counters.ChangesTotal;
             var watch = Stopwatch.StartNew();
-            await pass.RunAsync(null, DateTimeOffset.MinValue, CancellationToken.None);
+            await pass.RunAsync(PassScope.AllHosts(DateTimeOffset.MinValue), _ => true, CancellationToken.None);
             var elapsed = watch.Elapsed.TotalSeconds;
             var changes = counters.ChangesTotal - before;
             if (changes != expected)
