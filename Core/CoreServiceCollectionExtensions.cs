@@ -44,6 +44,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TeamStore>();
         services.AddSingleton<HostStore>();
         services.AddSingleton<HostReportStore>();
+        services.AddSingleton<OrphanSightingStore>();
+        services.AddSingleton<BrakeRefusalStore>();
         services.AddSingleton<HostAgentClients>();
         services.Configure<PlacementOptions>(configuration.GetSection(PlacementOptions.Section));
         services.AddSingleton<HostPlacement>();

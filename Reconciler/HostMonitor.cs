@@ -8,9 +8,10 @@ namespace Lifecycle.Reconciler;
 
 /// <summary>
 /// Runs HostMonitor passes over the hosts of the shards this replica owns (<see cref="HostShards"/>),
-/// so every host is reconciled by exactly one replica in the normal case. A pass runs when shards are
-/// taken (so a restart, or a dead replica's hosts, are settled at once), then every interval, and on
-/// request (a host back online, an operator). A replica listens to requests while it holds shards and
+/// so every host is reconciled by exactly one replica in the normal case. A pass over all of them runs
+/// when shards are taken (so a restart, or a dead replica's hosts, are settled at once) and on request
+/// (a host back online, an operator); in between, scheduled passes go round the slices of the hosts
+/// (<see cref="SliceSchedule"/>), so each host comes round once per interval without a spike. A replica listens to requests while it holds shards and
 /// acts on the hosts it owns, so a request that no replica heard is known as such. Losing a shard stops
 /// the passes under way.
 /// </summary>
@@ -36,11 +37,15 @@ public sealed partial class HostMonitor : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var settings = _options.Value;
+        // Scheduled passes go round the slices from slice 1: the first pass, when shards are taken,
+        // covers every host and runs the passive phase (slice 0's).
+        var schedule = new SliceSchedule(settings.Interval, settings.Slices, firstSlice: 1, TimeProvider.System);
         IAsyncDisposable? listening = null;
         // A pass is not awaited before the next is due: one still waiting on a hung host must not
         // hold the schedule (the pass skips hosts still in progress).
         var passes = new List<Task>();
-        Guid? only = null;
+        var next = PassScope.AllHosts(DateTimeOffset.MaxValue);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -49,14 +54,15 @@ public sealed partial class HostMonitor : BackgroundService
                 if (_shards.HoldingSince is { } since)
                 {
                     listening ??= await TryListenAsync().ConfigureAwait(false);
-                    passes.Add(RunPassAsync(only, since, stoppingToken));
+                    // No host is called silent until a whole heartbeat timeout after this replica took hosts.
+                    passes.Add(RunPassAsync(next with { SilenceCheckFrom = since + settings.HeartbeatTimeout }, stoppingToken));
                 }
                 else if (listening is not null)
                 {
                     await StopListeningAsync(listening).ConfigureAwait(false);
                     listening = null;
                 }
-                only = await NextRequestAsync(stoppingToken).ConfigureAwait(false);
+                next = await NextPassAsync(schedule, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -72,37 +78,44 @@ public sealed partial class HostMonitor : BackgroundService
         }
     }
 
-    /// <summary>The next request (a host, or null for all), or null when the interval passes first.</summary>
-    private async Task<Guid?> NextRequestAsync(CancellationToken ct)
+    /// <summary>
+    /// A requested pass (one host, or all hosts: an operator, or shards taken or lost) if one comes before
+    /// the next slice is due; else that slice. Its <see cref="PassScope.SilenceCheckFrom"/> is set when it runs.
+    /// </summary>
+    private async Task<PassScope> NextPassAsync(SliceSchedule schedule, CancellationToken ct)
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        wait.CancelAfter(_options.Value.Interval);
-        Guid? only;
-        try
+        var untilDue = schedule.UntilDue;
+        if (untilDue > TimeSpan.Zero)
         {
-            only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return null; // the interval passed
-        }
-        // Requests that piled up while this one waited are covered by a pass over all hosts.
-        while (_requested.Reader.TryRead(out var next))
-        {
-            if (only != next)
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(untilDue);
+            try
             {
-                only = null;
+                var only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                // Requests that piled up meanwhile (a shard taken is one each) are covered by one pass over all.
+                while (_requested.Reader.TryRead(out var more))
+                {
+                    if (only != more)
+                    {
+                        only = null;
+                    }
+                }
+                return only is { } host ? PassScope.Host(host, DateTimeOffset.MaxValue) : PassScope.AllHosts(DateTimeOffset.MaxValue);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // the slice is due
             }
         }
-        return only;
+        return new PassScope(null, schedule.TakeSlice(), schedule.Slices, DateTimeOffset.MaxValue);
     }
 
-    private async Task RunPassAsync(Guid? only, DateTimeOffset holdingSince, CancellationToken stoppingToken)
+    private async Task RunPassAsync(PassScope scope, CancellationToken stoppingToken)
     {
         using var owned = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _shards.LossToken);
         try
         {
-            await _pass.RunAsync(only, holdingSince, _shards.OwnsHost, owned.Token).ConfigureAwait(false);
+            await _pass.RunAsync(scope, _shards.OwnsHost, owned.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (!owned.IsCancellationRequested)
         {

@@ -8,8 +8,19 @@ public sealed class HostMonitorOptions
     /// <summary>Off only for tests that must not see the HostMonitor act.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Time between passes; a pass also runs when a replica takes shards of hosts, and on request.</summary>
+    /// <summary>
+    /// Time between two passes over the same host; a pass also runs when a replica takes shards of hosts,
+    /// and on request. The passive phase (silent hosts, stranded sandboxes) runs once per interval.
+    /// </summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Scheduled passes per <see cref="Interval"/>, each over one slice of the hosts (a stable hash of the
+    /// host's id, modulo this), in turn: every host is still reconciled once per interval, but the work is
+    /// spread over it instead of landing at once (a pass over 100,000 sandboxes takes both cores for half a
+    /// second). 1: one pass over every host per interval.
+    /// </summary>
+    public int Slices { get; set; } = 6;
 
     /// <summary>A host silent this long becomes unreachable and its sandboxes missing.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(90);

@@ -38,10 +38,10 @@ public sealed partial class HostSync(
         var now = clock.GetUtcNow().UtcDateTime;
 
         var plan = SettlePlanner.Plan(rows, reply, now, settings.TransientGrace);
-        var due = orphans.Due(host.Id, [.. plan.OfType<Orphan>()], now);
+        var due = await orphans.DueAsync(host.Id, [.. plan.OfType<Orphan>()], ct).ConfigureAwait(false);
         plan = [.. plan.Where(d => d is not Orphan), .. due];
         var population = Math.Max(rows.Count, reply.Sandboxes.Count);
-        var (allowed, withheld) = brake.Check(host.Id, plan, population);
+        var (allowed, withheld) = await brake.CheckAsync(host.Id, plan, population, ct).ConfigureAwait(false);
         if (withheld > 0)
         {
             counters.Withheld(withheld);
@@ -69,7 +69,7 @@ public sealed partial class HostSync(
             case Orphan orphan:
                 await client.DestroySandboxAsync(new SandboxRef { SandboxId = orphan.SandboxId },
                     deadline: clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
-                orphans.Forget(host.Id, orphan.SandboxId);
+                await orphans.ForgetAsync(host.Id, orphan.SandboxId, ct).ConfigureAwait(false);
                 counters.Change("orphan_destroyed", "orphan");
                 LogOrphan(orphan.SandboxId, host.Name, options.Value.OrphanGrace);
                 break;

@@ -1,48 +1,24 @@
+using Lifecycle.Core.Store;
+
 namespace Lifecycle.Reconciler;
 
 /// <summary>
 /// When each orphan was first seen. One is due for destruction only once it has been an orphan in
 /// every pass for <c>grace</c>: a create whose row was written after the pass read the database
-/// looks like an orphan for one pass, and must not be destroyed.
+/// looks like an orphan for one pass, and must not be destroyed. The sightings live in Postgres, so
+/// a host's next owner carries on the grace instead of starting it over (under churn of owners an
+/// orphan would otherwise live forever).
 /// </summary>
-public sealed class OrphanTracker(TimeSpan grace)
+public sealed class OrphanTracker(OrphanSightingStore sightings, TimeSpan grace)
 {
-    private readonly Dictionary<(Guid Host, string Sandbox), DateTime> _firstSeen = [];
-    private readonly Lock _lock = new();
-
     /// <summary>The orphans among <paramref name="orphans"/> that are due; forgets the host's others.</summary>
-    public List<Orphan> Due(Guid hostId, IReadOnlyList<Orphan> orphans, DateTime now)
+    public async Task<List<Orphan>> DueAsync(Guid hostId, IReadOnlyList<Orphan> orphans, CancellationToken ct)
     {
-        lock (_lock)
-        {
-            var current = orphans.Select(o => o.SandboxId).ToHashSet(StringComparer.Ordinal);
-            foreach (var key in _firstSeen.Keys.Where(k => k.Host == hostId && !current.Contains(k.Sandbox)).ToList())
-            {
-                _firstSeen.Remove(key);
-            }
-            var due = new List<Orphan>();
-            foreach (var orphan in orphans)
-            {
-                var key = (hostId, orphan.SandboxId);
-                if (!_firstSeen.TryGetValue(key, out var first))
-                {
-                    _firstSeen[key] = now;
-                }
-                else if (now - first >= grace)
-                {
-                    due.Add(orphan);
-                }
-            }
-            return due;
-        }
+        var ids = orphans.Select(o => o.SandboxId).Distinct(StringComparer.Ordinal).ToList();
+        var due = (await sightings.SeenForAsync(hostId, ids, grace, ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        return [.. orphans.Where(o => due.Contains(o.SandboxId))];
     }
 
     /// <summary>Forgets one that was destroyed.</summary>
-    public void Forget(Guid hostId, string sandboxId)
-    {
-        lock (_lock)
-        {
-            _firstSeen.Remove((hostId, sandboxId));
-        }
-    }
+    public Task ForgetAsync(Guid hostId, string sandboxId, CancellationToken ct) => sightings.ForgetAsync(hostId, sandboxId, ct);
 }

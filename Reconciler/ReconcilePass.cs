@@ -13,7 +13,8 @@ namespace Lifecycle.Reconciler;
 /// <summary>
 /// One HostMonitor pass. Passive phase: silent hosts become unreachable, and the sandboxes of hosts
 /// that are unreachable or decommissioned become missing (and, on decommissioned hosts, stopped).
-/// Active phase: every online host is reconciled in parallel, each within its own deadline. Passes
+/// Active phase: every online host the pass covers (one slice of the fleet, or one host) is reconciled in
+/// parallel, each within its own deadline. Passes
 /// may overlap: a host still being reconciled (hung until its deadline) is skipped by the next pass,
 /// so a slow or dead host delays nobody else, not even by one pass.
 /// </summary>
@@ -30,38 +31,33 @@ public sealed partial class ReconcilePass(
     private readonly SemaphoreSlim _passive = new(1, 1);
     private readonly ConcurrentDictionary<Guid, bool> _busy = new();
 
-    /// <summary>
-    /// A pass over every host this replica owns (<paramref name="ownsHost"/>), or over one host that just
-    /// came back (<paramref name="onlyHost"/>), if this replica owns it.
-    /// </summary>
-    /// <param name="leadingSince">
-    /// Since when this replica has owned hosts without a break. Until a whole heartbeat timeout has passed
-    /// since, no host is called silent: ownership may follow an outage of the control plane or of Postgres,
-    /// during which no host could heartbeat, and a fleet found "silent" then would have every sandbox
-    /// marked missing at once.
+    /// <summary>A pass over what <paramref name="scope"/> covers, among the hosts this replica owns.</summary>
+    /// <param name="ownsHost">
+    /// Whether this replica answers for a host: its active phase reconciles only those, and its passive
+    /// phase moves only their sandboxes.
     /// </param>
-    public async Task RunAsync(Guid? onlyHost, DateTimeOffset leadingSince, Func<Guid, bool> ownsHost, CancellationToken ct)
+    public async Task RunAsync(PassScope scope, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var owned = (await hosts.OnlineAsync(onlyHost, ct).ConfigureAwait(false)).Where(h => ownsHost(h.Id)).ToList();
+        var owned = (await hosts.OnlineAsync(scope.OnlyHost, ct).ConfigureAwait(false)).Where(h => ownsHost(h.Id)).ToList();
         // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
-        if (onlyHost is null && await _passive.WaitAsync(0, ct).ConfigureAwait(false))
+        if (scope.RunsPassivePhase && await _passive.WaitAsync(0, ct).ConfigureAwait(false))
         {
             try
             {
-                await PassiveAsync(owned, leadingSince, ownsHost, ct).ConfigureAwait(false);
+                await PassiveAsync(owned, scope.SilenceCheckFrom, ownsHost, ct).ConfigureAwait(false);
             }
             finally
             {
                 _passive.Release();
             }
         }
-        var targets = owned.Where(h => _busy.TryAdd(h.Id, true)).ToList();
+        var targets = owned.Where(h => scope.Covers(h.Id) && _busy.TryAdd(h.Id, true)).ToList();
         var failed = 0;
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = ct },
             async (host, passToken) =>
             {
-                using var scope = logger.BeginHostScope(host.Id, host.Name);
+                using var hostScope = logger.BeginHostScope(host.Id, host.Name);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(passToken);
                 deadline.CancelAfter(options.Value.HostDeadline);
                 try
@@ -80,14 +76,14 @@ public sealed partial class ReconcilePass(
                     _busy.TryRemove(host.Id, out _);
                 }
             }).ConfigureAwait(false);
-        counters.Pass(watch.Elapsed, onlyHost is null ? "all" : "host");
-        LogPass(onlyHost is null ? "all hosts" : $"host {onlyHost}", targets.Count, failed, watch.Elapsed.TotalMilliseconds);
+        counters.Pass(watch.Elapsed, scope.Kind);
+        LogPass(scope.Description, targets.Count, failed, watch.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>Over the hosts this replica owns only, so each host's passive phase runs on one replica.</summary>
-    private async Task PassiveAsync(IReadOnlyList<HostTarget> ownedOnline, DateTimeOffset leadingSince, Func<Guid, bool> ownsHost, CancellationToken ct)
+    private async Task PassiveAsync(IReadOnlyList<HostTarget> ownedOnline, DateTimeOffset silenceCheckFrom, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
-        if (clock.GetUtcNow() - leadingSince >= options.Value.HeartbeatTimeout && ownedOnline.Count > 0)
+        if (clock.GetUtcNow() >= silenceCheckFrom && ownedOnline.Count > 0)
         {
             foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, [.. ownedOnline.Select(h => h.Id)], ct).ConfigureAwait(false))
             {
@@ -97,15 +93,16 @@ public sealed partial class ReconcilePass(
         var lostable = TransitionTable.Get(EventTypes.Lost).From;
         foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable, Reasons.HostUnreachable), (HostStatus.Decommissioned, Reasons.HostDecommissioned) })
         {
-            var stranded = (await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false)).Where(row => Owned(row, ownsHost));
+            var stranded = Owned(await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false), ownsHost);
             await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason))).ConfigureAwait(false);
         }
         // A decommissioned host never comes back, so what it ran is gone.
-        var gone = (await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false)).Where(row => Owned(row, ownsHost));
+        var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false), ownsHost);
         await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned))).ConfigureAwait(false);
     }
 
-    private static bool Owned(HostedSandbox row, Func<Guid, bool> ownsHost) => row.HostId is { } host && ownsHost(host);
+    private static IEnumerable<HostedSandbox> Owned(IEnumerable<HostedSandbox> rows, Func<Guid, bool> ownsHost) =>
+        rows.Where(row => row.HostId is { } host && ownsHost(host));
 
     /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
     private async Task PublishAsync(HostedSandbox row, string eventType, SandboxStatus to, string reason)

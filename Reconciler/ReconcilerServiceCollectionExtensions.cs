@@ -1,4 +1,5 @@
 using Lifecycle.Core.Ownership;
+using Lifecycle.Core.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,9 +14,12 @@ public static class ReconcilerServiceCollectionExtensions
         services.Configure<HostMonitorOptions>(configuration.GetSection(HostMonitorOptions.Section));
         services.AddSingleton<ReconcileCounters>();
         services.AddSingleton(sp => new SafetyBrake(
+            sp.GetRequiredService<BrakeRefusalStore>(),
             sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.BrakeShare,
             sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.BrakeMinSandboxes));
-        services.AddSingleton(sp => new OrphanTracker(sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.OrphanGrace));
+        services.AddSingleton(sp => new OrphanTracker(
+            sp.GetRequiredService<OrphanSightingStore>(),
+            sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.OrphanGrace));
         services.AddSingleton<HostSync>();
         services.AddSingleton<ReconcilePass>();
         services.AddSingleton<HostShards>();

@@ -107,7 +107,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     /// with this one's settings. The database stays this harness's to drop.
     /// </summary>
     public Task<ControlPlaneHarness> StartReplicaAsync(int hosts = 1) =>
-        StartAsync(new Dictionary<string, string?>(_configuration) { ["Lifecycle:Consumer:Name"] = $"replica-{Guid.NewGuid():N}" },
+        StartAsync(new Dictionary<string, string?>(_configuration) { ["Lifecycle:Replica:Name"] = $"replica-{Guid.NewGuid():N}"[..16] },
             Database, ownsDatabase: false, _configuration["Lifecycle:Streams:KeyPrefix"]!, hosts, latencyMs: 0, heartbeatMs: 30_000, logs: null, snapshotsOffHost: false);
 
     private static async Task<ControlPlaneHarness> StartAsync(Dictionary<string, string?> configuration, TestDatabase database, bool ownsDatabase,
@@ -124,7 +124,11 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        await OwnsEveryPartitionAsync(app.Services);
+        if (ownsDatabase)
+        {
+            // The first replica on its database; a later one shares the partitions and need not wait.
+            await OwnsEveryPartitionAsync(app.Services);
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var harness = new ControlPlaneHarness(app, configuration, database, ownsDatabase, keyPrefix, new Uri(address));
         harness.Fleet = await SimulatedFleet.StartAsync(new SimulatorOptions

@@ -1,13 +1,17 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dapper;
 using Grpc.Net.Client;
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Partitioning;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Transitions;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
@@ -18,7 +22,7 @@ namespace Lifecycle.Tests.Reconciliation;
 /// The HostMonitor in a real control plane against simulated hosts that heartbeat for real, with
 /// intervals cut from a minute to fractions of a second.
 /// </summary>
-public sealed class HostMonitorTests
+public sealed partial class HostMonitorTests
 {
     private static Dictionary<string, string?> Fast(TimeSpan? hostDeadline = null, TimeSpan? heartbeatTimeout = null) => new()
     {
@@ -157,6 +161,45 @@ public sealed class HostMonitorTests
         Assert.That(watch.Elapsed, Is.LessThan(hostDeadline / 2), "host 1 was settled while host 0 still hung");
         harness.Fleet.Hosts[0].Unfreeze();
     }
+
+    [Test]
+    public async Task Sliced_passes_reconcile_every_host_once_per_interval_each_pass_only_the_hosts_of_its_slice()
+    {
+        const int slices = 3;
+        var interval = TimeSpan.FromSeconds(1.5);
+        var settings = Fast();
+        settings["Lifecycle:HostMonitor:Interval"] = interval.ToString();
+        settings["Lifecycle:HostMonitor:Slices"] = slices.ToString(CultureInfo.InvariantCulture);
+        var logs = new CapturedLogs();
+        await using var harness = await ControlPlaneHarness.StartAsync(hosts: 6, settings: settings, heartbeatMs: 200, logs: logs);
+        var hosts = harness.Fleet.Hosts;
+        var margin = TimeSpan.FromSeconds(1);
+        // Hosts run nothing, so every call they receive is a pass's ListSandboxes.
+        await EveryHostCalledAsync(hosts, interval + margin);
+        var from = logs.Entries.Count; // every pass from here on began after all hosts had registered
+
+        for (var round = 0; round < 3; round++)
+        {
+            await EveryHostCalledAsync(hosts, interval + margin);
+        }
+
+        var inSlice = hosts.CountBy(h => (int)(StableHash.Of(h.HostId!.Value) % slices)).ToDictionary();
+        var passes = logs.Entries.Skip(from).Select(e => SlicePass().Match(e)).Where(m => m.Success)
+            .Select(m => (Slice: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Hosts: int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.That(passes, Has.Count.GreaterThanOrEqualTo(2 * slices), "scheduled passes ran every interval / slices");
+        Assert.That(passes.Select(p => p.Hosts), Is.EqualTo(passes.Select(p => inSlice.GetValueOrDefault(p.Slice))), "each pass reconciled exactly the hosts of its slice");
+    }
+
+    private static async Task EveryHostCalledAsync(IReadOnlyList<SimulatedHost> hosts, TimeSpan within)
+    {
+        var before = hosts.Select(h => h.CallsReceived).ToArray();
+        await Eventually.TrueAsync(() => hosts.Select((h, i) => h.CallsReceived > before[i]).All(called => called), within,
+            "every host is reconciled within one interval");
+    }
+
+    [GeneratedRegex(@"HostMonitor pass over hosts of slice (\d+)/\d+: (\d+) online host")]
+    private static partial Regex SlicePass();
 
     private static async Task<string> HostStatusAsync(ControlPlaneHarness harness, Guid hostId)
     {

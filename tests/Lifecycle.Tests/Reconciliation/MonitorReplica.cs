@@ -1,0 +1,45 @@
+using Lifecycle.Core;
+using Lifecycle.Core.Store;
+using Lifecycle.Reconciler;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lifecycle.Tests.Reconciliation;
+
+/// <summary>
+/// The HostMonitor's parts as one more replica has them (singletons of its own: brake, orphan tracker,
+/// counters) on a harness's database and Redis, with no schedule: the test runs its passes over a host.
+/// </summary>
+public sealed class MonitorReplica : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private MonitorReplica(ServiceProvider services) => _services = services;
+
+    public ReconcileCounters Counters => _services.GetRequiredService<ReconcileCounters>();
+
+    public static MonitorReplica Start(ControlPlaneHarness harness)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Lifecycle:Postgres:ConnectionString"] = harness.Database.ConnectionString,
+            ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
+            ["Lifecycle:Streams:KeyPrefix"] = harness.KeyPrefix,
+            ["Lifecycle:HostMonitor:Enabled"] = "false",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddLifecycleCore(configuration);
+        services.AddHostMonitor(configuration);
+        return new MonitorReplica(services.BuildServiceProvider());
+    }
+
+    /// <summary>One pass over one online host, as this replica would run it.</summary>
+    public async Task SyncAsync(Guid hostId)
+    {
+        var target = (await _services.GetRequiredService<HostStore>().OnlineAsync(hostId, CancellationToken.None)).Single();
+        await _services.GetRequiredService<HostSync>().RunAsync(target, CancellationToken.None);
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
