@@ -47,6 +47,7 @@ public static class LifecycleCtl
         {
             StreamsCommand.Create(run), PendingCommand.Create(run), TailCommand.Create(run), DeadCommand.Create(run),
             SandboxCommand.Create(run), HostsCommand.Create(run), StuckCommand.Create(run), ReconcileCommand.Create(run),
+            OwnersCommand.Create(run),
         })
         {
             root.Subcommands.Add(command);

@@ -46,6 +46,8 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
 
     public SimulatedFleet Fleet { get; private set; } = null!;
 
+    private bool _stopped;
+
     public TestDatabase Database { get; }
 
     public string KeyPrefix { get; }
@@ -219,10 +221,20 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the control plane cleanly (its replica leaves and gives up its leases); the hosts and the database stay.</summary>
+    public async Task StopAppAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
+        await StopAppAsync();
         await _app.DisposeAsync();
         await Fleet.DisposeAsync();
         if (_ownsDatabase)
