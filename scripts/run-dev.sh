@@ -226,8 +226,8 @@ Try it:
   curl -s -X POST $api/v1/sandboxes/ID/pause  -H 'Authorization: Bearer $api_key'
   curl -s -X POST $api/v1/sandboxes/ID/resume -H 'Authorization: Bearer $api_key'
   curl -s -X DELETE $api/v1/sandboxes/ID      -H 'Authorization: Bearer $api_key'
-  $redis_cli XRANGE lifecycle:events - +
-  ./lifecyclectl streams      (also: pending, tail, dead, sandbox ID, hosts, stuck, reconcile; --json on each)
+  $redis_cli XRANGE 'lifecycle:{p0}:events' - +      (partitions p0..p$((partitions - 1)); lifecyclectl reads them all)
+  ./lifecyclectl streams      (also: pending, tail, dead, sandbox ID, hosts, stuck, owners, reconcile; --json on each)
   curl -s $api/v1/hosts -H 'Authorization: Bearer $admin_key'
   curl -s $api/openapi/v1.json     (every route)
 
