@@ -163,6 +163,7 @@ public sealed partial class OwnershipCoordinator(
     private async Task HandOverAsync(NpgsqlConnection session, KindState state, IReadOnlySet<int> desired, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var stopping = new List<Task>();
         foreach (var (slot, holding) in state.Held.Where(h => !desired.Contains(h.Key)))
         {
             if (holding.ReleasingSince is null)
@@ -170,6 +171,14 @@ public sealed partial class OwnershipCoordinator(
                 LogHandingOver(state.Work.Kind.Name, slot);
             }
             holding.StopForHandover(now);
+            stopping.Add(holding.Work);
+        }
+        if (stopping.Count > 0)
+        {
+            // Work usually stops within a batch: give it up in this round rather than the next, so the
+            // next owner takes it a renew period sooner.
+            await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(options.Value.EffectiveRenewPeriod / 2, ct)).ConfigureAwait(false);
+            now = clock.GetUtcNow();
         }
         var done = state.Held
             .Where(h => h.Value.ReleasingSince is { } since && (h.Value.Work.IsCompleted || now - since > options.Value.ReleaseGrace))
