@@ -55,9 +55,18 @@ public static class PendingCommand
         IDatabase db, PartitionKeys partition, int partitions, int limit, string? consumer, TimeSpan? minIdle, DateTimeOffset now)
     {
         var events = partition.Events;
-        var pending = await db.StreamPendingMessagesAsync(events, StreamKeys.ApplierGroup, limit,
-            consumer ?? RedisValue.Null, minId: null, maxId: null,
-            minIdleTimeInMs: minIdle is { } idle ? (long)idle.TotalMilliseconds : null).ConfigureAwait(false);
+        StreamPendingMessageInfo[] pending;
+        try
+        {
+            pending = await db.StreamPendingMessagesAsync(events, StreamKeys.ApplierGroup, limit,
+                consumer ?? RedisValue.Null, minId: null, maxId: null,
+                minIdleTimeInMs: minIdle is { } idle ? (long)idle.TotalMilliseconds : null).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        {
+            // A partition no event has reached yet has no stream, hence no group: nothing is pending on it.
+            return [];
+        }
         // What each entry is, read in one pipelined batch.
         var batch = db.CreateBatch();
         var reads = pending.Select(p => batch.StreamRangeAsync(events, p.MessageId, p.MessageId, count: 1)).ToList();

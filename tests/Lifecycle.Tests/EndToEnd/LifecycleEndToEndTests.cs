@@ -9,12 +9,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lifecycle.Tests.EndToEnd;
 
 /// <summary>A sandbox's whole life over HTTP, through gRPC, the stream and the consumer group.</summary>
-public sealed class LifecycleEndToEndTests
+[TestFixtureSource(typeof(StreamSetup), nameof(StreamSetup.Both))]
+public sealed class LifecycleEndToEndTests(StreamSetup setup)
 {
     private ControlPlaneHarness _harness = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(hosts: 1, latencyMs: 5);
+    public async Task StartAsync() => _harness = await setup.StartHarnessAsync(hosts: 1, latencyMs: 5);
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _harness.DisposeAsync();
@@ -52,7 +53,8 @@ public sealed class LifecycleEndToEndTests
             EventTypes.ResumeRequested, EventTypes.ResumeSucceeded,
             EventTypes.DestroyRequested, EventTypes.DestroySucceeded,
         ];
-        var entries = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).Events);
+        var partition = _harness.Keys.For(Guid.Parse(id));
+        var entries = await _harness.Redis.StreamRangeAsync(partition.Events);
         var ours = entries.Where(e => e["sandbox_id"] == id).ToArray();
         Assert.That(ours.Select(e => e["type"].ToString()), Is.EqualTo(expected));
         Assert.That(ours.Select(e => e["version"].ToString()), Is.EqualTo(Enumerable.Range(0, 8).Select(v => v.ToString())));
@@ -74,7 +76,7 @@ public sealed class LifecycleEndToEndTests
             Assert.That(final.GetProperty("started_at").ValueKind, Is.EqualTo(JsonValueKind.String));
             Assert.That(_harness.Fleet.Hosts[0].TryGet(id, out _), Is.False, "the host no longer runs it");
         });
-        var group = (await _harness.Redis.StreamGroupInfoAsync(_harness.Keys.Partition(0).Events)).Single(g => g.Name == StreamKeys.ApplierGroup);
+        var group = (await _harness.Redis.StreamGroupInfoAsync(partition.Events)).Single(g => g.Name == StreamKeys.ApplierGroup);
         Assert.That(group.PendingMessageCount, Is.Zero);
     }
 

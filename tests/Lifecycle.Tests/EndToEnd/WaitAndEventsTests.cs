@@ -10,13 +10,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lifecycle.Tests.EndToEnd;
 
 /// <summary><c>GET …/wait</c> and <c>GET …/events</c>: learning a 202's outcome without polling.</summary>
-public sealed class WaitAndEventsTests
+[TestFixtureSource(typeof(StreamSetup), nameof(StreamSetup.Both))]
+public sealed class WaitAndEventsTests(StreamSetup setup)
 {
     private ControlPlaneHarness _harness = null!;
 
     // Slow enough that a wait started after the 202 really waits.
     [OneTimeSetUp]
-    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(hosts: 1, latencyMs: 300);
+    public async Task StartAsync() => _harness = await setup.StartHarnessAsync(hosts: 1, latencyMs: 300);
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _harness.DisposeAsync();

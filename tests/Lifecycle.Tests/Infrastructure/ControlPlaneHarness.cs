@@ -200,22 +200,26 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls until the applier group has nothing unread and at most <paramref name="pendingAllowed"/> pending.</summary>
+    /// <summary>
+    /// Polls until every partition's applier group has nothing unread and, all partitions together, at
+    /// most <paramref name="pendingAllowed"/> pending.
+    /// </summary>
     public async Task WaitForConsumerIdleAsync(TimeSpan? timeout = null, int pendingAllowed = 0)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (true)
         {
-            // The group appears when the partition's consumer starts.
-            var exists = await Redis.KeyExistsAsync(Keys.Partition(0).Events);
-            var group = exists ? (await Redis.StreamGroupInfoAsync(Keys.Partition(0).Events)).SingleOrDefault(g => g.Name == StreamKeys.ApplierGroup) : default;
-            if (group.Name is not null && group.PendingMessageCount <= pendingAllowed && group.Lag is 0)
+            var groups = await Task.WhenAll(Keys.Partitions.Select(p => ApplierGroupAsync(p.Events)));
+            var missing = groups.Count(g => g.Name is null);
+            var pending = groups.Sum(g => g.PendingMessageCount);
+            var lag = groups.Sum(g => g.Lag ?? 1);
+            if (missing == 0 && pending <= pendingAllowed && lag == 0)
             {
                 return;
             }
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail(group.Name is null ? "the consumer group was never created" : $"consumer group still has {group.PendingMessageCount} pending and lag {group.Lag}");
+                Assert.Fail(missing > 0 ? $"the consumer group of {missing} partitions was never created" : $"consumer groups still have {pending} pending and lag {lag}");
             }
             await Task.Delay(20);
         }
@@ -230,6 +234,12 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             await _app.StopAsync();
         }
     }
+
+    /// <summary>The partition's applier group; default when the stream or group does not exist yet (its consumer creates both).</summary>
+    private async Task<StackExchange.Redis.StreamGroupInfo> ApplierGroupAsync(string events) =>
+        await Redis.KeyExistsAsync(events)
+            ? (await Redis.StreamGroupInfoAsync(events)).SingleOrDefault(g => g.Name == StreamKeys.ApplierGroup)
+            : default;
 
     public async ValueTask DisposeAsync()
     {

@@ -17,4 +17,20 @@ public static class Eventually
             await Task.Delay(Every);
         }
     }
+
+    /// <summary>Polls <paramref name="read"/> until its value satisfies <paramref name="done"/>; returns that value.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting until {what}");
+            await Task.Delay(Every);
+        }
+    }
 }

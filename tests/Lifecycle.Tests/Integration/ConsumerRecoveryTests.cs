@@ -15,14 +15,15 @@ namespace Lifecycle.Tests.Integration;
 /// consumer ("ghost") is made with plain XREADGROUP, so its pending entries are exactly what a
 /// killed process leaves behind.
 /// </summary>
-public sealed class ConsumerRecoveryTests
+[TestFixtureSource(typeof(StreamSetup), nameof(StreamSetup.Both))]
+public sealed class ConsumerRecoveryTests(StreamSetup setup)
 {
     private const string Ghost = "ghost-consumer";
 
     private ControlPlaneHarness _harness = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(settings: new Dictionary<string, string?>
+    public async Task StartAsync() => _harness = await setup.StartHarnessAsync(settings: new Dictionary<string, string?>
     {
         ["Lifecycle:Consumer:ClaimMinIdle"] = "00:00:00.300",
         ["Lifecycle:Consumer:MaintenanceInterval"] = "00:00:00.100",
@@ -36,13 +37,13 @@ public sealed class ConsumerRecoveryTests
     {
         var sandbox = await RunningSandboxAsync();
         var autoPaused = AutoPaused(sandbox, "idle");
-        var entryId = await PublishAsGhostAsync(StreamFields.Encode(autoPaused));
+        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(autoPaused));
 
         await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
         await _harness.WaitForConsumerIdleAsync();
         var history = await _harness.Services.GetRequiredService<TransitionHistoryStore>().ForSandboxAsync(sandbox.Id, CancellationToken.None);
         Assert.That(history.Count(h => h.EventId == autoPaused.EventId), Is.EqualTo(1));
-        var consumers = await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup);
+        var consumers = await _harness.Redis.StreamConsumerInfoAsync(_harness.Keys.For(sandbox.Id).Events, StreamKeys.ApplierGroup);
         Assert.That(consumers.Single(c => c.Name == Ghost).PendingMessageCount, Is.Zero, $"entry {entryId} was claimed from the ghost");
     }
 
@@ -63,13 +64,13 @@ public sealed class ConsumerRecoveryTests
         var ids = new Dictionary<string, string>();
         foreach (var (reason, fields) in poison)
         {
-            ids[reason] = (await _harness.Redis.StreamAddAsync(_harness.Keys.Partition(0).Events, fields)).ToString();
+            ids[reason] = (await _harness.Redis.StreamAddAsync(_harness.Keys.For(sandbox.Id).Events, fields)).ToString();
         }
         await _harness.Services.GetRequiredService<EventPublisher>().PublishAsync(good);
 
         await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
         await _harness.WaitForConsumerIdleAsync();
-        var letters = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters);
+        var letters = await _harness.Redis.StreamRangeAsync(_harness.Keys.For(sandbox.Id).DeadLetters);
         foreach (var (reason, id) in ids)
         {
             var letter = letters.SingleOrDefault(l => l[DeadLetters.SourceIdField] == id);
@@ -85,22 +86,23 @@ public sealed class ConsumerRecoveryTests
     {
         var sandbox = await RunningSandboxAsync();
         var autoPaused = AutoPaused(sandbox, "idle");
-        var entryId = await PublishAsGhostAsync(StreamFields.Encode(autoPaused));
+        var partition = _harness.Keys.For(sandbox.Id);
+        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(autoPaused));
         var ghost = _harness.Redis;
         for (var i = 0; i < 5; i++)
         {
             // Each read of its own history counts as another delivery, as a crash-looping consumer's would.
-            await ghost.StreamReadGroupAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, Ghost, "0", 10);
+            await ghost.StreamReadGroupAsync(partition.Events, StreamKeys.ApplierGroup, Ghost, "0", 10);
         }
 
-        var letter = await WaitForLetterAsync(entryId);
+        var letter = await WaitForLetterAsync(partition, entryId);
         Assert.That(letter[DeadLetters.ReasonField].ToString(), Does.StartWith("delivered"));
         Assert.That((await GetAsync(sandbox.Id)).Status, Is.EqualTo("running"), "a dead-lettered event changes nothing");
 
         var deadLetters = _harness.Services.GetRequiredService<DeadLetters>();
-        Assert.That((await deadLetters.ReplayAsync(_harness.Keys.Partition(0), letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
+        Assert.That((await deadLetters.ReplayAsync(partition, letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
         await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
-        var remaining = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters);
+        var remaining = await _harness.Redis.StreamRangeAsync(partition.DeadLetters);
         Assert.That(remaining.Select(l => l.Id.ToString()), Does.Not.Contain(letter.Id.ToString()));
     }
 
@@ -108,32 +110,34 @@ public sealed class ConsumerRecoveryTests
     public async Task An_entry_trimmed_while_pending_is_dead_lettered_by_id()
     {
         var sandbox = await RunningSandboxAsync();
-        var entryId = await PublishAsGhostAsync(StreamFields.Encode(AutoPaused(sandbox, "idle")));
-        await _harness.Redis.StreamDeleteAsync(_harness.Keys.Partition(0).Events, [entryId]);
+        var partition = _harness.Keys.For(sandbox.Id);
+        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(AutoPaused(sandbox, "idle")));
+        await _harness.Redis.StreamDeleteAsync(partition.Events, [entryId]);
 
-        var letter = await WaitForLetterAsync(entryId);
+        var letter = await WaitForLetterAsync(partition, entryId);
         Assert.That(letter[DeadLetters.ReasonField].ToString(), Is.EqualTo("trimmed while pending"));
         await _harness.WaitForConsumerIdleAsync();
     }
 
     /// <summary>Adds the entry and hands it to the ghost in one MULTI, so the live consumer cannot read it first.</summary>
-    private async Task<string> PublishAsGhostAsync(NameValueEntry[] fields)
+    private async Task<string> PublishAsGhostAsync(Guid sandboxId, NameValueEntry[] fields)
     {
         await _harness.WaitForConsumerIdleAsync();
         var transaction = _harness.Redis.CreateTransaction();
-        var added = transaction.StreamAddAsync(_harness.Keys.Partition(0).Events, fields);
-        var read = transaction.StreamReadGroupAsync(_harness.Keys.Partition(0).Events, StreamKeys.ApplierGroup, Ghost, ">", 10);
+        var events = _harness.Keys.For(sandboxId).Events;
+        var added = transaction.StreamAddAsync(events, fields);
+        var read = transaction.StreamReadGroupAsync(events, StreamKeys.ApplierGroup, Ghost, ">", 10);
         Assert.That(await transaction.ExecuteAsync(), Is.True);
         Assert.That((await read).Select(e => e.Id), Is.EqualTo(new[] { await added }));
         return (await added).ToString();
     }
 
-    private async Task<StreamEntry> WaitForLetterAsync(string sourceId)
+    private async Task<StreamEntry> WaitForLetterAsync(PartitionKeys partition, string sourceId)
     {
         StreamEntry letter = default;
         await WaitForAsync(async () =>
         {
-            letter = (await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).DeadLetters)).FirstOrDefault(l => l[DeadLetters.SourceIdField] == sourceId);
+            letter = (await _harness.Redis.StreamRangeAsync(partition.DeadLetters)).FirstOrDefault(l => l[DeadLetters.SourceIdField] == sourceId);
             return letter.Values is { Length: > 0 };
         });
         return letter;

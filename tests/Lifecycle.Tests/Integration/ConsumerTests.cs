@@ -12,12 +12,13 @@ using StackExchange.Redis;
 namespace Lifecycle.Tests.Integration;
 
 /// <summary>The consumer group against real Redis and Postgres: stale, duplicate and poison entries.</summary>
-public sealed class ConsumerTests
+[TestFixtureSource(typeof(StreamSetup), nameof(StreamSetup.Both))]
+public sealed class ConsumerTests(StreamSetup setup)
 {
     private ControlPlaneHarness _harness = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync();
+    public async Task StartAsync() => _harness = await setup.StartHarnessAsync();
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _harness.DisposeAsync();
@@ -29,14 +30,15 @@ public sealed class ConsumerTests
     {
         var id = await CreateRunningSandboxAsync();
         await _harness.WaitForConsumerIdleAsync();
-        var entries = await _harness.Redis.StreamRangeAsync(_harness.Keys.Partition(0).Events);
+        var partition = _harness.Keys.For(Guid.Parse(id));
+        var entries = await _harness.Redis.StreamRangeAsync(partition.Events);
         var succeeded = entries.Single(e => e["sandbox_id"] == id && e["type"] == EventTypes.CreateSucceeded);
         StreamFields.TryDecode(succeeded.Values, out var original, out _);
         var staleBefore = Counters.Total(ApplyOutcome.Stale);
         var duplicatesBefore = Counters.Total(ApplyOutcome.Duplicate);
         var historyBefore = await HistoryCountAsync(id);
 
-        await _harness.Redis.StreamAddAsync(_harness.Keys.Partition(0).Events, succeeded.Values);
+        await _harness.Redis.StreamAddAsync(partition.Events, succeeded.Values);
         var publisher = _harness.Services.GetRequiredService<EventPublisher>();
         await publisher.PublishAsync(original with { EventId = Guid.CreateVersion7(), Type = EventTypes.CreateFailed, To = SandboxStatus.Error, Error = "late" });
         await _harness.WaitForConsumerIdleAsync();
@@ -70,10 +72,10 @@ public sealed class ConsumerTests
     public async Task Entries_published_before_the_group_existed_are_applied()
     {
         var prefix = $"test:{Guid.NewGuid():N}:";
-        var redis = await ConnectionMultiplexer.ConnectAsync(TestServers.Redis);
+        var redis = await ConnectionMultiplexer.ConnectAsync(await setup.RedisAsync());
         await redis.GetDatabase().StreamAddAsync($"{prefix}lifecycle:{{p0}}:events", [new NameValueEntry("type", "early")]);
 
-        await using var late = await ControlPlaneHarness.StartAsync(settings: new Dictionary<string, string?> { ["Lifecycle:Streams:KeyPrefix"] = prefix });
+        await using var late = await setup.StartHarnessAsync(settings: new Dictionary<string, string?> { ["Lifecycle:Streams:KeyPrefix"] = prefix });
         await late.WaitForConsumerIdleAsync();
         var dead = await late.Redis.StreamRangeAsync(late.Keys.Partition(0).DeadLetters);
         Assert.That(dead.Select(d => d["type"].ToString()), Is.EqualTo(new[] { "early" }));

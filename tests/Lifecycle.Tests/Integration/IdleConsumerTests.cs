@@ -6,12 +6,13 @@ using StackExchange.Redis;
 namespace Lifecycle.Tests.Integration;
 
 /// <summary>Consumers of processes long gone are removed from the group, unless they still hold entries.</summary>
-public sealed class IdleConsumerTests
+[TestFixtureSource(typeof(StreamSetup), nameof(StreamSetup.Both))]
+public sealed class IdleConsumerTests(StreamSetup setup)
 {
     private ControlPlaneHarness _harness = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _harness = await ControlPlaneHarness.StartAsync(settings: new Dictionary<string, string?>
+    public async Task StartAsync() => _harness = await setup.StartHarnessAsync(settings: new Dictionary<string, string?>
     {
         ["Lifecycle:Consumer:MaintenanceInterval"] = "01:00:00",
         ["Lifecycle:Consumer:ClaimMinIdle"] = "01:00:00",
