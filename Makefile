@@ -26,8 +26,8 @@ bench-reconcile: deps
 bench-api: deps
 	dotnet run -c Release --project bench/Lifecycle.Bench -- api
 
-# Not in `bench`: it starts 1, 2 and 3 control-plane replicas for each figure and takes longer than the
-# other parts together (bench/README.md says how long).
+# Not in `bench`: it starts 1, 2 and 3 control-plane replicas for each figure, and a 500-host fleet;
+# 20 minutes on a loaded 2-core machine (bench/README.md).
 bench-scale: deps
 	dotnet run -c Release --project bench/Lifecycle.Bench -- scale
 

@@ -104,7 +104,7 @@ public sealed class ScaleBench(LocalServers servers, NpgsqlDataSource dataSource
             md.AppendLine();
             md.AppendLine(
                 $"The machine has {Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)} cores, shared by the replicas, Postgres, Redis, the load generator and the simulated hosts " +
-                "(and other tenants: 'machine busy' counts everything on the machine, so it may exceed the sum of the groups). " +
+                "(and other tenants: the 'others' column). " +
                 "A replica adds consumer and API capacity, not cores: once both cores are busy, another process can only take CPU from Postgres, " +
                 "which does most of the work per event and per request. Every drain batch and every accepted create ends in a Postgres commit " +
                 "with fsync (synchronous_commit on), so commit latency caps each consumer's batches per second whatever the replica count; " +
