@@ -1,6 +1,6 @@
 # The two commands: `make run` (everything, throwaway servers, three simulated hosts) and
 # `make test` (installs what is missing, runs every test against real Redis and Postgres).
-.PHONY: run test build deps clean bench bench-consumer bench-reconcile bench-api chaos chaos-ci
+.PHONY: run test build deps clean bench bench-consumer bench-reconcile bench-api bench-scale chaos chaos-ci
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +25,11 @@ bench-reconcile: deps
 
 bench-api: deps
 	dotnet run -c Release --project bench/Lifecycle.Bench -- api
+
+# Not in `bench`: it starts 1, 2 and 3 control-plane replicas for each figure, and a 500-host fleet;
+# 20 minutes on a loaded 2-core machine (bench/README.md).
+bench-scale: deps
+	dotnet run -c Release --project bench/Lifecycle.Bench -- scale
 
 # The soak (docs/reliability.md): a seeded load and seeded faults against a throwaway stack, then the
 # invariants. Writes bench/results/<date>-<machine>-chaos.md (and .json); exits 1 on a violation.

@@ -5,15 +5,16 @@ using Npgsql;
 using StackExchange.Redis;
 
 // make bench-consumer / bench-reconcile / bench-api: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile|api [--quick]
+// make bench-scale: dotnet run -c Release --project bench/Lifecycle.Bench -- scale [--quick]
 // make chaos: dotnet run -c Release --project bench/Lifecycle.Bench -- chaos [--duration 10m] [--seed N] [--rate 10]
 var part = args.FirstOrDefault() ?? "";
 if (part == "chaos")
 {
     return await Lifecycle.Bench.Chaos.ChaosCommand.RunAsync(args);
 }
-if (part is not ("consumer" or "reconcile" or "api"))
+if (part is not ("consumer" or "reconcile" or "api" or "scale"))
 {
-    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--ci]");
+    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api|scale [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--ci]");
     return 2;
 }
 var quick = args.Contains("--quick");
@@ -37,6 +38,7 @@ var versions = new Dictionary<string, string>
 IResultSection section = part switch
 {
     "consumer" => await new ConsumerBench(servers, dataSource, settings).RunAsync(),
+    "scale" => await new Lifecycle.Bench.Scale.ScaleBench(servers, dataSource, quick ? Lifecycle.Bench.Scale.ScaleSettings.Quick : new()).RunAsync(),
     "reconcile" => await new ReconcileBench(servers, dataSource, hosts: quick ? 50 : 500, perHost: 200, repeats: quick ? 1 : 5).RunAsync(),
     _ => await new ApiBench(servers, dataSource, quick ? new ApiBench.Settings(Repeats: 1, RunSeconds: 3, MemorySandboxes: 5_000, StormSeconds: 3) : new()).RunAsync(),
 };

@@ -122,8 +122,8 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
             (PassSeconds.Median < TargetSeconds ? "met" : "NOT met");
     }
 
-    /// <summary>Rows in Postgres and VMs on the hosts; returns how many need a change.</summary>
-    private async Task<long> SeedAsync(SimulatedFleet fleet)
+    /// <summary>Rows in Postgres and VMs on the hosts; returns how many need a change. (Also seeds the scale part's split pass.)</summary>
+    internal async Task<long> SeedAsync(SimulatedFleet fleet)
     {
         var teamId = Guid.CreateVersion7();
         var hostIds = fleet.Hosts.Select(_ => Guid.CreateVersion7()).ToArray();
@@ -177,7 +177,8 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
         return statuses.Count(s => s is "starting" or "missing");
     }
 
-    private ServiceProvider Services()
+    /// <summary>One replica's HostMonitor services, without its hosted loop: each call is a replica of its own (pools, pass state).</summary>
+    internal ServiceProvider Services()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
