@@ -5,7 +5,7 @@ using Npgsql;
 using StackExchange.Redis;
 
 // make bench-consumer / bench-reconcile / bench-api: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile|api [--quick]
-// make chaos: dotnet run -c Release --project bench/Lifecycle.Bench -- chaos [--duration 10m] [--seed N] [--rate 10]
+// make chaos: dotnet run -c Release --project bench/Lifecycle.Bench -- chaos [--duration 10m] [--seed N] [--rate 10] [--topology single|cluster]
 var part = args.FirstOrDefault() ?? "";
 if (part == "chaos")
 {
@@ -13,7 +13,7 @@ if (part == "chaos")
 }
 if (part is not ("consumer" or "reconcile" or "api"))
 {
-    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--ci]");
+    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--topology single|cluster] [--ci]");
     return 2;
 }
 var quick = args.Contains("--quick");

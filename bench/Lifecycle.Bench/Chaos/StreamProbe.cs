@@ -5,15 +5,19 @@ using StackExchange.Redis;
 
 namespace Lifecycle.Bench.Chaos;
 
-/// <summary>The events stream's backlog, read with a client of the soak's own that survives Redis restarts.</summary>
+/// <summary>
+/// The event streams' backlog over every partition, read with a client of the soak's own that survives
+/// Redis restarts and cluster failovers. <paramref name="partitions"/> must be the control planes' own
+/// <c>Lifecycle:Streams:Partitions</c>, or the partitions beyond it go unseen.
+/// </summary>
 public sealed class StreamProbe : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _redis;
 
-    private StreamProbe(ConnectionMultiplexer redis)
+    private StreamProbe(ConnectionMultiplexer redis, int partitions)
     {
         _redis = redis;
-        Keys = new StreamKeys(Options.Create(new StreamOptions()));
+        Keys = new StreamKeys(Options.Create(new StreamOptions { Partitions = partitions }));
         Inspector = new StreamInspector(redis, Keys);
     }
 
@@ -23,8 +27,11 @@ public sealed class StreamProbe : IAsyncDisposable
 
     public IDatabase Database => _redis.GetDatabase();
 
-    public static async Task<StreamProbe> ConnectAsync(string configuration) =>
-        new(await ConnectionMultiplexer.ConnectAsync($"{configuration},abortConnect=false,connectTimeout=2000,syncTimeout=3000,asyncTimeout=3000"));
+    public static async Task<StreamProbe> ConnectAsync(string configuration, int partitions) =>
+        new(await ConnectionMultiplexer.ConnectAsync($"{configuration},abortConnect=false,connectTimeout=2000,syncTimeout=3000,asyncTimeout=3000"), partitions);
+
+    /// <summary>The cluster hash slot of a key (what decides which master holds it).</summary>
+    public int HashSlot(string key) => _redis.HashSlot(key);
 
     /// <summary>Pending entries and lag of the appliers group, summed over the partitions; null while Redis does not answer.</summary>
     public async Task<(long Pending, long? Lag)?> BacklogAsync()
