@@ -149,7 +149,9 @@ public static class ChaosCommand
             var windowEnd = i + 1 < faults.Count ? faults[i + 1].StartedMs : double.MaxValue;
             var inWindow = requests.Where(r => r.Op != "crash" && r.SentMs >= fault.StartedMs && r.SentMs < windowEnd).ToList();
             fault.SlowestAnswerMs = inWindow.Where(r => r.Code is not null && r.Op != "wait").Select(r => r.AnsweredMs - r.SentMs).DefaultIfEmpty(0).Max();
-            var failed = inWindow.Where(r => r.Code is null || r.Code >= 500).Select(r => r.SentMs).DefaultIfEmpty(double.NaN).Max();
+            // On a cluster, a request that failed only once the next fault had begun (a replica killed under it) is that fault's.
+            var failed = inWindow.Where(r => (r.Code is null || r.Code >= 500) && (settings.Topology == ChaosTopology.Single || r.AnsweredMs < windowEnd))
+                .Select(r => r.SentMs).DefaultIfEmpty(double.NaN).Max();
             var accepted = double.IsNaN(failed) ? double.NaN
                 : inWindow.Where(r => r.Accepted && r.SentMs > failed).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
             fault.RecoveredAfterMs = double.IsNaN(failed) ? 0 : double.IsNaN(accepted) ? null : accepted - fault.StartedMs;
