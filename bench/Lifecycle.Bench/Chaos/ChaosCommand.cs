@@ -35,7 +35,7 @@ public static class ChaosCommand
         {
             throw new InvalidOperationException("the simulator's admin endpoint (/admin/hosts) does not answer; see processes.log");
         }
-        await using var probe = await StreamProbe.ConnectAsync(stack.Redis, stack.Partitions);
+        await using var probe = await StreamProbe.ConnectAsync(stack.Redis, stack.Partitions, countUndelivered: settings.Topology == ChaosTopology.Cluster);
         using var log = new RunLog(dir);
         var clock = Stopwatch.StartNew();
         var plan = FaultSchedule.Plan(settings.Seed, settings.Duration, settings.FaultSpacing, settings.Topology.FaultKinds());

@@ -23,12 +23,22 @@ public sealed class StreamProbe : IAsyncDisposable
 
     public StreamKeys Keys { get; }
 
+    /// <summary>
+    /// Counts the entries after the group's last delivered one instead of trusting Redis's <c>lag</c>. On a
+    /// Redis Cluster, a promoted replica's groups carry a wrong <c>entries-read</c> (Redis 7.0: hundreds
+    /// behind, with every entry delivered and acknowledged), so their <c>lag</c> never returns to 0.
+    /// </summary>
+    public bool CountUndelivered { get; init; }
+
     public StreamInspector Inspector { get; }
 
     public IDatabase Database => _redis.GetDatabase();
 
-    public static async Task<StreamProbe> ConnectAsync(string configuration, int partitions) =>
-        new(await ConnectionMultiplexer.ConnectAsync($"{configuration},abortConnect=false,connectTimeout=2000,syncTimeout=3000,asyncTimeout=3000"), partitions);
+    public static async Task<StreamProbe> ConnectAsync(string configuration, int partitions, bool countUndelivered = false) =>
+        new(await ConnectionMultiplexer.ConnectAsync($"{configuration},abortConnect=false,connectTimeout=2000,syncTimeout=3000,asyncTimeout=3000"), partitions)
+        {
+            CountUndelivered = countUndelivered,
+        };
 
     /// <summary>The cluster hash slot of a key (what decides which master holds it).</summary>
     public int HashSlot(string key) => _redis.HashSlot(key);
@@ -49,7 +59,8 @@ public sealed class StreamProbe : IAsyncDisposable
                 if (report.Groups.FirstOrDefault(g => g.Name == StreamKeys.ApplierGroup) is { } group)
                 {
                     pending += group.Pending;
-                    lag = lag is null || group.Lag is null ? null : lag + group.Lag;
+                    var groupLag = CountUndelivered ? await UndeliveredAsync(report, group) : group.Lag;
+                    lag = lag is null || groupLag is null ? null : lag + groupLag;
                 }
             }
             return (pending, lag);
@@ -58,6 +69,23 @@ public sealed class StreamProbe : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    private async Task<long?> UndeliveredAsync(StreamReport report, GroupReport group)
+    {
+        if (report.LastId is null)
+        {
+            return 0;
+        }
+        if (group.LastDeliveredId is null)
+        {
+            return null;
+        }
+        if (StreamIds.Parse(report.LastId).CompareTo(StreamIds.Parse(group.LastDeliveredId)) <= 0)
+        {
+            return 0;
+        }
+        return (await Database.StreamRangeAsync(report.Key, "(" + group.LastDeliveredId, "+")).Length;
     }
 
     public async Task<long> PendingOfAsync(string consumer)
