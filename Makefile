@@ -33,11 +33,14 @@ bench-scale: deps
 
 # The soak (docs/reliability.md): a seeded load and seeded faults against a throwaway stack, then the
 # invariants. Writes bench/results/<date>-<machine>-chaos.md (and .json); exits 1 on a violation.
+# TOPOLOGY=cluster: three replicas on a six-node Redis Cluster, with replica and master kills
+# (bench/results/<date>-<machine>-chaos-cluster.md).
 DURATION ?= 10m
 SEED ?= 1
 RATE ?= 10
+TOPOLOGY ?= single
 chaos: deps
-	dotnet run -c Release --project bench/Lifecycle.Bench -- chaos --duration $(DURATION) --seed $(SEED) --rate $(RATE)
+	dotnet run -c Release --project bench/Lifecycle.Bench -- chaos --duration $(DURATION) --seed $(SEED) --rate $(RATE) --topology $(TOPOLOGY)
 
 # The short soak for CI: 2 minutes, a fixed seed.
 chaos-ci: deps

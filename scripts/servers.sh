@@ -10,6 +10,7 @@
 #   scripts/servers.sh cluster-wait   DIR [SECONDS]     until every slot is served by a live master (60)
 #   scripts/servers.sh cluster-kill   DIR PORT          SIGKILL of one node
 #   scripts/servers.sh cluster-revive DIR PORT          starts a stopped node again; it rejoins
+#   scripts/servers.sh postgres-start DIR PG_PORT       Postgres alone (beside a cluster kept elsewhere)
 # `cluster-start` prints redis=127.0.0.1:P1,…,127.0.0.1:P6 (and postgres=… with PG_PORT) and returns
 # once the cluster is healthy; re-run on the same DIR, it reuses the nodes and starts any that are down.
 #
@@ -42,7 +43,8 @@ log() { echo "servers: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 usage() {
     die "usage: $0 start DIR REDIS_PORT PG_PORT | stop|crash DIR [redis|postgres|cluster]" \
-        "| cluster-start DIR FIRST_PORT [PG_PORT] | cluster-wait DIR [SECONDS] | cluster-kill|cluster-revive DIR PORT"
+        "| cluster-start DIR FIRST_PORT [PG_PORT] | cluster-wait DIR [SECONDS] | cluster-kill|cluster-revive DIR PORT" \
+        "| postgres-start DIR PG_PORT"
 }
 
 # PATH first, then the newest /usr/lib/postgresql/<version>/bin (Debian keeps pg_ctl off PATH).
@@ -230,6 +232,15 @@ start_postgres_alone() {
     create_database "$1"
 }
 
+# Starts Postgres (again) on its data, alone; prints its connection string as `start` does.
+cmd_postgres_start() {
+    (($# == 2)) || usage
+    [[ $2 =~ ^[0-9]+$ ]] || usage
+    set_paths "$1"
+    start_postgres_alone "$2"
+    echo "postgres=$(postgres_connection_string "$2")"
+}
+
 # One line each, beside redis/ and postgres/: what `kill -9 $(cat DIR/redis.pid)` needs.
 write_redis_pid_file() { head -n1 "$REDIS_DIR/redis.pid" >"$DIR/redis.pid"; }
 write_postgres_pid_file() { head -n1 "$PG_DATA/postmaster.pid" >"$DIR/postgres.pid"; }
@@ -294,6 +305,7 @@ case ${1:-} in
     cluster-wait) shift; cmd_cluster_wait "$@" ;;
     cluster-kill) shift; cmd_cluster_kill "$@" ;;
     cluster-revive) shift; cmd_cluster_revive "$@" ;;
+    postgres-start) shift; cmd_postgres_start "$@" ;;
     stop) shift; cmd_stop "$@" ;;
     crash) shift; cmd_crash "$@" ;;
     *) usage ;;

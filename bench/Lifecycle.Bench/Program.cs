@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 // make bench-consumer / bench-reconcile / bench-api: dotnet run -c Release --project bench/Lifecycle.Bench -- consumer|reconcile|api [--quick]
 // make bench-scale: dotnet run -c Release --project bench/Lifecycle.Bench -- scale [--quick]
-// make chaos: dotnet run -c Release --project bench/Lifecycle.Bench -- chaos [--duration 10m] [--seed N] [--rate 10]
+// make chaos: dotnet run -c Release --project bench/Lifecycle.Bench -- chaos [--duration 10m] [--seed N] [--rate 10] [--topology single|cluster]
 var part = args.FirstOrDefault() ?? "";
 if (part == "chaos")
 {
@@ -14,7 +14,7 @@ if (part == "chaos")
 }
 if (part is not ("consumer" or "reconcile" or "api" or "scale"))
 {
-    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api|scale [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--ci]");
+    Console.Error.WriteLine("usage: Lifecycle.Bench consumer|reconcile|api|scale [--quick] [--batch N] | chaos [--duration D] [--seed N] [--rate R] [--topology single|cluster] [--ci]");
     return 2;
 }
 var quick = args.Contains("--quick");

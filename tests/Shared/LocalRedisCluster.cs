@@ -15,8 +15,11 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     private const int NodeCount = 6;
     private const int BusPortOffset = 10_000;
 
-    private LocalRedisCluster(string dir, IReadOnlyList<int> ports, string configuration)
+    private readonly bool _ownsDirectory;
+
+    private LocalRedisCluster(string dir, IReadOnlyList<int> ports, string configuration, bool ownsDirectory)
     {
+        _ownsDirectory = ownsDirectory;
         DataDirectory = dir;
         Ports = ports;
         Configuration = configuration;
@@ -31,15 +34,20 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     /// <summary>StackExchange.Redis configuration string: every node, comma-separated.</summary>
     public string Configuration { get; }
 
-    public static async Task<LocalRedisCluster> StartAsync()
+    /// <param name="dir">
+    /// Where the nodes live; kept after disposal (e.g. a soak's run folder, for its logs). By default a
+    /// fresh temporary folder, removed on disposal.
+    /// </param>
+    public static async Task<LocalRedisCluster> StartAsync(string? dir = null)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"lifecycle-cluster-{Guid.NewGuid():N}");
+        var ownsDirectory = dir is null;
+        dir ??= Path.Combine(Path.GetTempPath(), $"lifecycle-cluster-{Guid.NewGuid():N}");
         var first = FreeNodePorts();
         var output = await RunScriptAsync("cluster-start", dir, Invariant(first));
         var configuration = output.Split('\n', StringSplitOptions.TrimEntries)
             .FirstOrDefault(line => line.StartsWith("redis=", StringComparison.Ordinal))?["redis=".Length..]
             ?? throw new InvalidOperationException($"scripts/servers.sh cluster-start printed no node list:\n{output}");
-        return new LocalRedisCluster(dir, [.. Enumerable.Range(first, NodeCount)], configuration);
+        return new LocalRedisCluster(dir, [.. Enumerable.Range(first, NodeCount)], configuration, ownsDirectory);
     }
 
     /// <summary><c>redis-cli -p PORT ARGUMENTS…</c> against one node, without following redirects.</summary>
@@ -143,8 +151,11 @@ public sealed class LocalRedisCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await RunScriptAsync("stop", DataDirectory);
-        Directory.Delete(DataDirectory, recursive: true);
+        await RunScriptAsync("stop", DataDirectory, "cluster");
+        if (_ownsDirectory)
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 
     private async Task SignalAsync(int port, string signal)

@@ -12,6 +12,9 @@ namespace Lifecycle.Bench.Chaos;
 /// </summary>
 public static class ChaosCommand
 {
+    /// <summary>Lifecycle:HostMonitor:Shards, left at its default.</summary>
+    private const int HostShards = 64;
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var settings = ChaosSettings.Parse(args);
@@ -20,8 +23,10 @@ public static class ChaosCommand
         Directory.CreateDirectory(dir);
         Console.WriteLine($"chaos: {settings.Describe()}; output in {dir}");
 
-        await using var stack = await ChaosStack.StartAsync(dir, settings.Hosts);
-        using var adminHttp = new HttpClient { BaseAddress = stack.Api, Timeout = TimeSpan.FromSeconds(10) };
+        await using IChaosStack stack = settings.Topology == ChaosTopology.Cluster
+            ? await ChaosClusterStack.StartAsync(dir, settings.Hosts)
+            : await ChaosStack.StartAsync(dir, settings.Hosts);
+        using var adminHttp = new HttpClient { BaseAddress = stack.AdminApi, Timeout = TimeSpan.FromSeconds(10) };
         adminHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ChaosStack.AdminKey);
         await WaitHostsOnlineAsync(adminHttp, stack.Hosts);
 
@@ -30,27 +35,36 @@ public static class ChaosCommand
         {
             throw new InvalidOperationException("the simulator's admin endpoint (/admin/hosts) does not answer; see processes.log");
         }
-        await using var probe = await StreamProbe.ConnectAsync(stack.Servers.Redis);
+        await using var probe = await StreamProbe.ConnectAsync(stack.Redis, stack.Partitions, countUndelivered: settings.Topology == ChaosTopology.Cluster);
         using var log = new RunLog(dir);
         var clock = Stopwatch.StartNew();
-        var plan = FaultSchedule.Plan(settings.Seed, settings.Duration, settings.FaultSpacing);
+        var plan = FaultSchedule.Plan(settings.Seed, settings.Duration, settings.FaultSpacing, settings.Topology.FaultKinds());
         Console.WriteLine($"chaos: {plan.Count} faults planned");
 
         using var stop = new CancellationTokenSource();
+        // On a cluster, every entry seen on the streams, to tell the entries a failover lost from any other loss.
+        var recorder = settings.Topology == ChaosTopology.Cluster ? new StreamRecorder(probe) : null;
+        using var stopRecording = new CancellationTokenSource();
+        var recording = recorder?.RunAsync(stopRecording.Token) ?? Task.CompletedTask;
         var load = new ChaosLoad(stack, log, clock, new Random(settings.Seed), admin);
         var loadStart = clock.Elapsed;
         var loading = load.RunAsync(settings.Duration, settings.Rate, stop.Token);
-        var faults = new FaultInjector(stack, log, clock, admin, probe).RunAsync(plan, loadStart, settings.Duration, stop.Token);
+        var injector = new FaultInjector(stack, log, clock, admin, probe);
+        var faults = injector.RunAsync(plan, loadStart, settings.Duration, stop.Token);
         await Task.WhenAll(loading, faults);
         Console.WriteLine($"chaos: load and faults stopped at {clock.Elapsed.TotalSeconds:F0}s ({log.Requests.Count} requests); settling");
 
         await RestoreAsync(stack, admin);
         var settleStart = clock.Elapsed;
-        var (invariants, events, facts) = await SettleAndCheckAsync(stack, adminHttp, probe, log, settings.SettleDeadline);
+        await stopRecording.CancelAsync();
+        await recording;
+        var cluster = recorder is null ? null
+            : new ClusterFacts(recorder.Seen, injector.FailedOverPartitions, stack.Partitions, HostShards);
+        var (invariants, events, facts) = await SettleAndCheckAsync(stack, adminHttp, probe, log, settings.SettleDeadline, cluster);
         var settleSeconds = (clock.Elapsed - settleStart).TotalSeconds;
 
         var section = Summarise(settings, dir, log, invariants, events, facts, settleSeconds);
-        var versions = new Dictionary<string, string> { ["postgres"] = await PostgresVersionAsync(stack.Servers.PostgresUnpooled) };
+        var versions = new Dictionary<string, string> { ["postgres"] = await PostgresVersionAsync(stack.PostgresUnpooled) };
         var file = ResultsFile.Write(settings.Part, Machine.Current(), versions, section);
         Console.WriteLine($"results: {file}");
         foreach (var i in invariants)
@@ -67,17 +81,9 @@ public static class ChaosCommand
     }
 
     /// <summary>Every component up, hosts thawed, fault knobs cleared.</summary>
-    private static async Task RestoreAsync(ChaosStack stack, SimulatorAdmin admin)
+    private static async Task RestoreAsync(IChaosStack stack, SimulatorAdmin admin)
     {
-        await stack.Servers.StartAgainAsync();
-        if (!stack.ControlPlaneAlive)
-        {
-            await stack.StartControlPlaneAsync();
-        }
-        if (!stack.ConsumerUp)
-        {
-            stack.StartConsumer();
-        }
+        await stack.RestoreAsync();
         if (!stack.SimulatorAlive)
         {
             throw new InvalidOperationException("the simulator process exited during the run; see processes.log");
@@ -94,7 +100,7 @@ public static class ChaosCommand
     /// pending, nothing in limbo, no orphans, requests settled) hold, or the deadline passes.
     /// </summary>
     private static async Task<(IReadOnlyList<InvariantResult>, EventCounts, ChaosFacts)> SettleAndCheckAsync(
-        ChaosStack stack, HttpClient adminHttp, StreamProbe probe, RunLog log, TimeSpan within)
+        IChaosStack stack, HttpClient adminHttp, StreamProbe probe, RunLog log, TimeSpan within, ClusterFacts? cluster)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -109,7 +115,7 @@ public static class ChaosCommand
             ChaosFacts facts;
             try
             {
-                facts = await ChaosFacts.ReadAsync(stack.Servers.PostgresUnpooled, probe);
+                facts = await ChaosFacts.ReadAsync(stack.PostgresUnpooled, probe);
             }
             catch (Exception e) when (e is NpgsqlException or StackExchange.Redis.RedisException or InvalidOperationException && watch.Elapsed < within)
             {
@@ -117,8 +123,8 @@ public static class ChaosCommand
                 await Task.Delay(1000);
                 continue;
             }
-            var invariants = InvariantChecker.Check(facts, log.Requests, out var events);
-            var converging = invariants.Where(i => i.Number is 2 or 3 or 4 or 5);
+            var invariants = InvariantChecker.Check(facts, log.Requests, out var events, cluster);
+            var converging = invariants.Where(i => i.Number is 2 or 3 or 4 or 5 or 7);
             if (converging.All(i => i.Holds) || watch.Elapsed > within)
             {
                 return (invariants, events, facts);
@@ -143,7 +149,9 @@ public static class ChaosCommand
             var windowEnd = i + 1 < faults.Count ? faults[i + 1].StartedMs : double.MaxValue;
             var inWindow = requests.Where(r => r.Op != "crash" && r.SentMs >= fault.StartedMs && r.SentMs < windowEnd).ToList();
             fault.SlowestAnswerMs = inWindow.Where(r => r.Code is not null && r.Op != "wait").Select(r => r.AnsweredMs - r.SentMs).DefaultIfEmpty(0).Max();
-            var failed = inWindow.Where(r => r.Code is null || r.Code >= 500).Select(r => r.SentMs).DefaultIfEmpty(double.NaN).Max();
+            // On a cluster, a request that failed only once the next fault had begun (a replica killed under it) is that fault's.
+            var failed = inWindow.Where(r => (r.Code is null || r.Code >= 500) && (settings.Topology == ChaosTopology.Single || r.AnsweredMs < windowEnd))
+                .Select(r => r.SentMs).DefaultIfEmpty(double.NaN).Max();
             var accepted = double.IsNaN(failed) ? double.NaN
                 : inWindow.Where(r => r.Accepted && r.SentMs > failed).Select(r => r.AnsweredMs).DefaultIfEmpty(double.NaN).Min();
             fault.RecoveredAfterMs = double.IsNaN(failed) ? 0 : double.IsNaN(accepted) ? null : accepted - fault.StartedMs;

@@ -1,5 +1,6 @@
 using Dapper;
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Streams;
 using Lifecycle.HostAgent.V1;
 using Npgsql;
@@ -27,7 +28,8 @@ public sealed record DeadLetterFact(string EntryId, string? SourceId, Guid? Even
 
 /// <summary>
 /// What the system holds after the soak, read with plain clients: Postgres rows and history (Npgsql,
-/// Dapper), both streams and the backlog (StackExchange.Redis), and every host's <c>ListSandboxes</c> (gRPC).
+/// Dapper), every partition's streams and the backlog (StackExchange.Redis), every host's <c>ListSandboxes</c>
+/// (gRPC), and the leases of partitions and host shards with their owners' liveness.
 /// </summary>
 public sealed record ChaosFacts(
     IReadOnlyDictionary<Guid, SandboxFact> Sandboxes,
@@ -38,7 +40,8 @@ public sealed record ChaosFacts(
     long Pending,
     long? Lag,
     IReadOnlyDictionary<Guid, IReadOnlyList<SandboxInfo>> HostVms,
-    IReadOnlyList<string> UnlistableHosts)
+    IReadOnlyList<string> UnlistableHosts,
+    IReadOnlyList<LeaseStore.Lease> Leases)
 {
     public static async Task<ChaosFacts> ReadAsync(string postgres, StreamProbe probe)
     {
@@ -59,8 +62,7 @@ public sealed record ChaosFacts(
         var dead = new List<DeadLetterFact>();
         foreach (var partition in probe.Keys.Partitions)
         {
-            entries.AddRange((await ReadAllAsync(probe.Database, partition.Events)).Select(e => new EntryFact(
-                new EntryRef(partition.Index, e.Id.ToString()).ToString(), GuidOf(e["event_id"]), GuidOf(e["sandbox_id"]), e["type"], LongOf(e["version"]), e["from"], e["to"])));
+            entries.AddRange((await ReadAllAsync(probe.Database, partition.Events)).Select(e => EntryOf(partition, e)));
             dead.AddRange((await ReadAllAsync(probe.Database, partition.DeadLetters)).Select(e => new DeadLetterFact(
                 new EntryRef(partition.Index, e.Id.ToString()).ToString(), new EntryRef(partition.Index, e["dead_source_id"].ToString()).ToString(), GuidOf(e["event_id"]), e["dead_reason"])));
         }
@@ -81,7 +83,12 @@ public sealed record ChaosFacts(
                 unlistable.Add($"{host.Name} ({host.Id}, {host.Status}): {e.StatusCode}");
             }
         }
-        return new ChaosFacts(sandboxes, history, hosts, entries, dead, backlog.Pending, backlog.Lag, vms, unlistable);
+        IReadOnlyList<LeaseStore.Lease> leases;
+        await using (var dataSource = NpgsqlDataSource.Create(postgres))
+        {
+            leases = await LeaseStore.ListAsync(dataSource, ChaosStack.LeasePeriod, CancellationToken.None);
+        }
+        return new ChaosFacts(sandboxes, history, hosts, entries, dead, backlog.Pending, backlog.Lag, vms, unlistable, leases);
     }
 
     private static async Task<List<StreamEntry>> ReadAllAsync(IDatabase db, string key)
@@ -99,6 +106,9 @@ public sealed record ChaosFacts(
             from = page[^1].Id;
         }
     }
+
+    public static EntryFact EntryOf(PartitionKeys partition, StreamEntry e) =>
+        new(new EntryRef(partition.Index, e.Id.ToString()).ToString(), GuidOf(e["event_id"]), GuidOf(e["sandbox_id"]), e["type"], LongOf(e["version"]), e["from"], e["to"]);
 
     private static Guid? GuidOf(RedisValue value) => Guid.TryParse(value.ToString(), out var id) ? id : null;
 

@@ -12,12 +12,15 @@ namespace Lifecycle.Bench.Chaos;
 /// <c>timeout_sec</c>, so hosts pause them by themselves), pauses, resumes, destroys, waits, reads, and
 /// VM crashes through the simulator. One request at a time per sandbox, so "the last accepted request"
 /// of a sandbox is well defined. Every request and its answer goes to the <see cref="RunLog"/>.
+/// With several control planes, requests go to them round robin, and a refused connection is tried on
+/// the next one, as a balancer does (nothing was sent, so it is always safe); nothing else is retried.
 /// </summary>
-public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Random random, SimulatorAdmin admin)
+public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Random random, SimulatorAdmin admin)
 {
     private readonly ConcurrentDictionary<Guid, Known> _known = new();
     private readonly ConcurrentDictionary<Guid, string> _hostNames = new();
-    private readonly HttpClient _http = LoadGenerator.Client(stack.Api, 64, ChaosStack.TeamKey);
+    private readonly HttpClient[] _clients = [.. stack.Targets.Select(t => LoadGenerator.Client(t.Api, 64, ChaosStack.TeamKey))];
+    private long _next = -1;
     private const int TargetLive = 60;
 
     /// <summary>What the client last heard of a sandbox; <see cref="Busy"/> is 1 while a request on it is out.</summary>
@@ -32,7 +35,10 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
 
     public async Task RunAsync(TimeSpan duration, double perSecond, CancellationToken stop)
     {
-        _http.Timeout = TimeSpan.FromSeconds(20);
+        foreach (var client in _clients)
+        {
+            client.Timeout = TimeSpan.FromSeconds(20);
+        }
         var inFlight = new List<Task>();
         var start = clock.Elapsed;
         for (var i = 0; ; i++)
@@ -80,13 +86,13 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
         return roll switch
         {
             < 25 when live < TargetLive => CreateAsync(),
-            < 40 => OnAsync("pause", s => s == "running", id => _http.PostAsync(new Uri($"/v1/sandboxes/{id}/pause", UriKind.Relative), null)),
-            < 55 => OnAsync("resume", s => s == "paused", id => _http.PostAsync(new Uri($"/v1/sandboxes/{id}/resume", UriKind.Relative), null)),
-            < 70 => OnAsync("destroy", s => s is not "stopped", id => _http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
+            < 40 => OnAsync("pause", s => s == "running", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/pause", UriKind.Relative), null)),
+            < 55 => OnAsync("resume", s => s == "paused", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/resume", UriKind.Relative), null)),
+            < 70 => OnAsync("destroy", s => s is not "stopped", (http, id) => http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
             < 80 => OnAsync("wait", s => s is "starting" or "resuming" or "running",
-                id => _http.GetAsync(new Uri($"/v1/sandboxes/{id}/wait?status=running&timeout=5s", UriKind.Relative))),
+                (http, id) => http.GetAsync(new Uri($"/v1/sandboxes/{id}/wait?status=running&timeout=5s", UriKind.Relative))),
             < 85 => CrashAsync(),
-            _ => OnAsync("get", _ => true, id => _http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
+            _ => OnAsync("get", _ => true, (http, id) => http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
         };
     }
 
@@ -99,10 +105,10 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
             timeout = random.Next(3) == 0 ? random.Next(3, 10) : 3600;
         }
         var body = new { template = "base", vcpus = 1, memory_mb = 256, timeout_sec = timeout };
-        return SendAsync("create", null, () => _http.PostAsJsonAsync(new Uri("/v1/sandboxes", UriKind.Relative), body));
+        return SendAsync("create", null, http => http.PostAsJsonAsync(new Uri("/v1/sandboxes", UriKind.Relative), body));
     }
 
-    private async Task OnAsync(string op, Func<string, bool> fits, Func<Guid, Task<HttpResponseMessage>> send)
+    private async Task OnAsync(string op, Func<string, bool> fits, Func<HttpClient, Guid, Task<HttpResponseMessage>> send)
     {
         if (Claim(fits) is not { } id)
         {
@@ -111,7 +117,7 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
         }
         try
         {
-            await SendAsync(op, id, () => send(id));
+            await SendAsync(op, id, http => send(http, id));
         }
         finally
         {
@@ -145,8 +151,9 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
             {
                 error = e.Message;
             }
+            var target = stack.Targets[0];
             log.Add(new RequestRecord(seq, "crash", id, sent, clock.Elapsed.TotalMilliseconds, code, null, null, error, null, null,
-                stack.Generation, stack.ControlPlaneUp, stack.ControlPlaneUp, stack.Generation));
+                target.Generation, target.Up, target.Up, target.Generation));
         }
         finally
         {
@@ -174,18 +181,36 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
         return null;
     }
 
-    private async Task SendAsync(string op, Guid? id, Func<Task<HttpResponseMessage>> send)
+    private async Task SendAsync(string op, Guid? id, Func<HttpClient, Task<HttpResponseMessage>> send)
     {
         var seq = log.NextSeq();
-        var generation = stack.Generation;
-        var up = stack.ControlPlaneUp;
+        var targets = stack.Targets;
+        var first = targets.Count == 1 ? 0 : (int)(Interlocked.Increment(ref _next) % targets.Count);
+        var target = targets[first];
+        var generation = target.Generation;
+        var up = target.Up;
         var sent = clock.Elapsed.TotalMilliseconds;
         int? code = null;
         string? status = null, error = null, retryAfter = null, problem = null;
         long? version = null;
         try
         {
-            using var response = await send();
+            HttpResponseMessage? answer = null;
+            for (var attempt = 0; answer is null; attempt++)
+            {
+                var index = (first + attempt) % targets.Count;
+                target = targets[index];
+                generation = target.Generation;
+                up = target.Up;
+                try
+                {
+                    answer = await send(_clients[index]);
+                }
+                catch (HttpRequestException e) when (attempt + 1 < targets.Count && e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+                {
+                }
+            }
+            using var response = answer;
             code = (int)response.StatusCode;
             retryAfter = response.Headers.RetryAfter?.ToString();
             var text = await response.Content.ReadAsStringAsync();
@@ -225,6 +250,6 @@ public sealed class ChaosLoad(ChaosStack stack, RunLog log, Stopwatch clock, Ran
             error = "unreadable body: " + e.Message;
         }
         log.Add(new RequestRecord(seq, op, id, sent, clock.Elapsed.TotalMilliseconds, code, status, version, error, retryAfter, problem,
-            generation, up, stack.ControlPlaneUp, stack.Generation));
+            generation, up, target.Up, target.Generation, targets.Count == 1 ? null : target.Name));
     }
 }

@@ -22,7 +22,8 @@ public sealed record ChaosSection(
     public string Settings => Run.Describe();
 
     public string Reproduce =>
-        string.Create(CultureInfo.InvariantCulture, $"make chaos DURATION={Durations.Format(Run.Duration)} SEED={Run.Seed} RATE={Run.Rate}");
+        string.Create(CultureInfo.InvariantCulture,
+            $"make chaos {(Run.Topology == ChaosTopology.Cluster ? "TOPOLOGY=cluster " : "")}DURATION={Durations.Format(Run.Duration)} SEED={Run.Seed} RATE={Run.Rate}");
 
     public bool Passed => Invariants.All(i => i.Holds);
 
@@ -67,6 +68,12 @@ public sealed record ChaosSection(
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Events on the stream: {Events.Published:N0} — applied {Events.Applied:N0}, stale {Events.Stale:N0}, dead-lettered {Events.DeadLettered:N0}, none of those {Events.Lost:N0}; history rows {Events.HistoryRows:N0}.");
+        if (Run.Topology == ChaosTopology.Cluster)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Taken off the streams by master failovers: {Events.GoneAfterApplied + Events.LostInFailover:N0} entries seen during the run — {Events.GoneAfterApplied:N0} applied (or stale) before, {Events.LostInFailover:N0} lost before they were applied, each of whose sandboxes the HostMonitor settled.");
+        }
         md.AppendLine();
         md.AppendLine("## Fault timeline");
         md.AppendLine();

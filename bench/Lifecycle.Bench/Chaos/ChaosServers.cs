@@ -51,7 +51,7 @@ public sealed class ChaosServers
     /// <summary>Immediate shutdown (<c>servers.sh crash DIR postgres</c>): no checkpoint, crash recovery from the WAL on the next start.</summary>
     public Task StopPostgresImmediatelyAsync() => Script("crash", _dir, "postgres");
 
-    private static Task Script(params string[] arguments) =>
+    internal static Task Script(params string[] arguments) =>
         Run("bash", [Path.Combine(LocalServers.RepositoryRoot(), "scripts", "servers.sh"), .. arguments]);
 
     private static async Task Run(string file, string[] arguments)

@@ -9,29 +9,30 @@ namespace Lifecycle.Bench.Chaos;
 /// consumer-only control plane to kill mid-drain, and the simulated hosts with their admin endpoint.
 /// Timings are short so that a run converges in seconds, not minutes.
 /// </summary>
-public sealed class ChaosStack : IAsyncDisposable
+public sealed class ChaosStack : IChaosStack
 {
     public const string AdminKey = "chaos-admin-key";
     public const string TeamKey = "chaos-team-key";
     public const string ConsumerName = "chaos-consumer";
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(5);
 
-    private readonly string _dir;
     private readonly int _apiPort = LocalServers.FreePort();
     private readonly int _consumerPort = LocalServers.FreePort();
-    private readonly StreamWriter _log;
+    private readonly ProcessLog _log;
+    private readonly ApiTarget _target;
     private ControlPlaneProcess? _main;
     private ControlPlaneProcess? _consumer;
     private Process? _simulator;
 
     private ChaosStack(string dir, ChaosServers servers, int hosts)
     {
-        _dir = dir;
         Servers = servers;
         Hosts = hosts;
         SimulatorAdminPort = LocalServers.FreePort();
-        _log = new StreamWriter(Path.Combine(dir, "processes.log")) { AutoFlush = true };
+        _log = new ProcessLog(dir);
+        _target = new ApiTarget("chaos-main", new Uri($"http://127.0.0.1:{_apiPort}"));
     }
 
     public ChaosServers Servers { get; }
@@ -40,13 +41,23 @@ public sealed class ChaosStack : IAsyncDisposable
 
     public int SimulatorAdminPort { get; }
 
-    public Uri Api => new($"http://127.0.0.1:{_apiPort}");
+    public Uri Api => _target.Api;
+
+    public IReadOnlyList<ApiTarget> Targets => [_target];
+
+    public Uri AdminApi => Api;
+
+    public string Redis => Servers.Redis;
+
+    public string PostgresUnpooled => Servers.PostgresUnpooled;
+
+    public int Partitions => 1;
 
     /// <summary>Bumped on every start of the main control plane; requests note it when sent and answered.</summary>
-    public int Generation { get; private set; }
+    public int Generation => _target.Generation;
 
     /// <summary>False from just before a kill until the restarted control plane answers /healthz.</summary>
-    public bool ControlPlaneUp { get; private set; }
+    public bool ControlPlaneUp => _target.Up;
 
     public bool ConsumerUp => _consumer is { Process.HasExited: false };
 
@@ -60,7 +71,8 @@ public sealed class ChaosStack : IAsyncDisposable
         return stack;
     }
 
-    private string[] Settings(string name, int port, bool hostMonitor) =>
+    /// <summary>The control plane's settings in the soak, shared by both topologies.</summary>
+    internal static string[] Settings(string name, int port, bool hostMonitor) =>
     [
         $"urls=http://127.0.0.1:{port}",
         "Logging:LogLevel:Default=Warning",
@@ -73,7 +85,7 @@ public sealed class ChaosStack : IAsyncDisposable
         "Lifecycle:HostMonitor:TransientGrace=00:00:05",
         $"Lifecycle:HostMonitor:OrphanGrace={OrphanGrace}",
         "Lifecycle:HostMonitor:HeartbeatTimeout=00:00:15",
-        "Lifecycle:Ownership:LeasePeriod=00:00:05",
+        $"Lifecycle:Ownership:LeasePeriod={LeasePeriod}",
         "Lifecycle:Operations:RpcTimeout=00:00:05",
         "Lifecycle:Operations:Deadline=00:00:15",
         "Lifecycle:Consumer:ClaimMinIdle=00:00:10",
@@ -84,22 +96,22 @@ public sealed class ChaosStack : IAsyncDisposable
 
     private ControlPlaneProcess Launch(string name, int port, bool hostMonitor) =>
         ControlPlaneProcess.Start(Servers.Postgres, Servers.Redis, "", Settings(name, port, hostMonitor),
-            echo: line => Log(name, line));
+            echo: line => _log.Write(name, line));
 
     /// <summary>Starts the main control plane (again) and waits until it answers /healthz.</summary>
     public async Task StartControlPlaneAsync()
     {
         _main?.Dispose();
         _main = Launch("chaos-main", _apiPort, hostMonitor: true);
-        Generation++;
+        _target.Starting();
         await WaitHealthyAsync(Api, _main, TimeSpan.FromSeconds(60));
-        ControlPlaneUp = true;
+        _target.MarkUp();
     }
 
     /// <summary><c>kill -9</c> of the main control plane.</summary>
     public void KillControlPlane()
     {
-        ControlPlaneUp = false;
+        _target.MarkDown();
         if (_main is { Process.HasExited: false } main)
         {
             Signals.KillNow(main.Pid);
@@ -133,34 +145,28 @@ public sealed class ChaosStack : IAsyncDisposable
         }
     }
 
-    private void StartSimulator()
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "HostAgentSim.dll"),
-            $"--Simulator:HostCount={Hosts}",
-            "--Simulator:NamePrefix=chaos",
-            $"--Simulator:ControlPlaneUrl={Api}",
-            $"--Simulator:AdminKey={AdminKey}",
-            "--Simulator:HeartbeatIntervalMs=2500",
-            "--Simulator:LatencyMs=10",
-            $"--Simulator:AdminPort={SimulatorAdminPort}",
-            "--Logging:LogLevel:Default=Warning",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        _simulator = Process.Start(start)!;
-        _simulator.OutputDataReceived += (_, e) => Log("simulator", e.Data);
-        _simulator.ErrorDataReceived += (_, e) => Log("simulator", e.Data);
-        _simulator.BeginOutputReadLine();
-        _simulator.BeginErrorReadLine();
-    }
+    private void StartSimulator() => _simulator = ChaosSimulator.Start(Hosts, Api, SimulatorAdminPort, _log);
 
     public bool SimulatorAlive => _simulator is null || !_simulator.HasExited;
 
-    private static async Task WaitHealthyAsync(Uri api, ControlPlaneProcess process, TimeSpan within)
+    public Task StopPostgresImmediatelyAsync() => Servers.StopPostgresImmediatelyAsync();
+
+    public Task StartPostgresAgainAsync() => Servers.StartAgainAsync();
+
+    public async Task RestoreAsync()
+    {
+        await Servers.StartAgainAsync();
+        if (!ControlPlaneAlive)
+        {
+            await StartControlPlaneAsync();
+        }
+        if (!ConsumerUp)
+        {
+            StartConsumer();
+        }
+    }
+
+    internal static async Task WaitHealthyAsync(Uri api, ControlPlaneProcess process, TimeSpan within)
     {
         using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
@@ -190,26 +196,9 @@ public sealed class ChaosStack : IAsyncDisposable
         throw new TimeoutException($"the control plane did not answer /healthz within {within}");
     }
 
-    private void Log(string source, string? line)
-    {
-        if (string.IsNullOrEmpty(line))
-        {
-            return;
-        }
-        lock (_log)
-        {
-            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} [{source}] {line}"));
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (_simulator is { HasExited: false })
-        {
-            _simulator.Kill(entireProcessTree: true);
-            await _simulator.WaitForExitAsync();
-        }
-        _simulator?.Dispose();
+        await ChaosSimulator.StopAsync(_simulator);
         if (_consumer is not null)
         {
             await _consumer.StopAsync();
@@ -221,9 +210,6 @@ public sealed class ChaosStack : IAsyncDisposable
             _main.Dispose();
         }
         await Servers.StopAsync();
-        lock (_log)
-        {
-            _log.Dispose();
-        }
+        _log.Dispose();
     }
 }

@@ -8,10 +8,18 @@ namespace Lifecycle.Bench.Chaos;
 /// <summary>
 /// Runs the fault schedule against the stack, one fault at a time, each logged with when it began and
 /// ended; after each, how long until the stream's backlog drained (nothing pending, no lag).
-/// Host faults go through the simulator's admin endpoint.
+/// Host faults go through the simulator's admin endpoint; the cluster's own faults are <see cref="ClusterFaults"/>.
 /// </summary>
-public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock, SimulatorAdmin admin, StreamProbe probe)
+public sealed class FaultInjector(IChaosStack stack, RunLog log, Stopwatch clock, SimulatorAdmin admin, StreamProbe probe)
 {
+    private readonly ClusterFaults? _cluster = stack is ChaosClusterStack cluster ? new ClusterFaults(cluster, probe) : null;
+
+    /// <summary>The single topology's own stack (its control plane, consumer and Redis faults).</summary>
+    private ChaosStack Single => (ChaosStack)stack;
+
+    /// <summary>Partitions whose Redis master was killed so far (a failover may have lost their latest entries).</summary>
+    public IReadOnlySet<int> FailedOverPartitions => _cluster?.FailedOverPartitions ?? new HashSet<int>();
+
     public async Task RunAsync(IReadOnlyList<PlannedFault> plan, TimeSpan loadStart, TimeSpan duration, CancellationToken stop)
     {
         for (var i = 0; i < plan.Count && !stop.IsCancellationRequested; i++)
@@ -40,7 +48,7 @@ public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock,
             {
                 (target, detail) = await InjectAsync(fault);
             }
-            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or NpgsqlException or TimeoutException)
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or NpgsqlException or TimeoutException or StackExchange.Redis.RedisException)
             {
                 (target, detail) = ("-", "the fault itself failed: " + e.Message);
             }
@@ -63,29 +71,33 @@ public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock,
         switch (fault.Kind)
         {
             case FaultKind.ControlPlaneKill:
-                stack.KillControlPlane();
-                await stack.StartControlPlaneAsync();
+                Single.KillControlPlane();
+                await Single.StartControlPlaneAsync();
                 return ("control plane", "kill -9, restarted with the same settings");
             case FaultKind.ConsumerKill:
                 return ("consumer", await KillConsumerAsync(fault.Size));
             case FaultKind.RedisKill:
             {
                 var down = TimeSpan.FromSeconds(Between(fault.Size, 1, 5));
-                await stack.Servers.KillRedisAsync();
+                await Single.Servers.KillRedisAsync();
                 await Task.Delay(down);
-                await stack.Servers.StartAgainAsync();
+                await Single.Servers.StartAgainAsync();
                 return ("redis", $"kill -9, down {down.TotalSeconds:F1}s, restarted on its data dir");
             }
             case FaultKind.PostgresCrash:
             {
                 var down = TimeSpan.FromSeconds(Between(fault.Size, 1, 6));
-                await stack.Servers.StopPostgresImmediatelyAsync();
+                await stack.StopPostgresImmediatelyAsync();
                 await Task.Delay(down);
-                await stack.Servers.StartAgainAsync();
+                await stack.StartPostgresAgainAsync();
                 return ("postgres", $"stop -m immediate, down {down.TotalSeconds:F1}s, restarted");
             }
             case FaultKind.PostgresLock:
                 return ("postgres", await LockSandboxesAsync(TimeSpan.FromSeconds(Between(fault.Size, 2, 6))));
+            case FaultKind.ReplicaKill:
+                return await _cluster!.KillReplicaAsync(fault.Size);
+            case FaultKind.RedisMasterKill:
+                return await _cluster!.KillMasterAsync(fault.Size);
             default:
                 return await HostFaultAsync(fault);
         }
@@ -94,9 +106,9 @@ public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock,
     /// <summary>Waits (a few seconds at most) until the extra consumer holds pending entries, then kills it.</summary>
     private async Task<string> KillConsumerAsync(double size)
     {
-        if (!stack.ConsumerUp)
+        if (!Single.ConsumerUp)
         {
-            stack.StartConsumer();
+            Single.StartConsumer();
         }
         var watch = Stopwatch.StartNew();
         long held = 0;
@@ -104,11 +116,11 @@ public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock,
         {
             await Task.Delay(5);
         }
-        stack.KillConsumer();
+        Single.KillConsumer();
         var atDeath = await probe.PendingOfAsync(ChaosStack.ConsumerName);
         var down = TimeSpan.FromSeconds(Between(size, 2, 15));
         await Task.Delay(down);
-        stack.StartConsumer();
+        Single.StartConsumer();
         return string.Create(CultureInfo.InvariantCulture,
             $"kill -9 holding {atDeath} pending (seen {held} just before), restarted after {down.TotalSeconds:F1}s");
     }
@@ -116,7 +128,7 @@ public sealed class FaultInjector(ChaosStack stack, RunLog log, Stopwatch clock,
     /// <summary>A session holds <c>LOCK TABLE sandboxes IN ACCESS EXCLUSIVE MODE</c>: every read and write of sandboxes waits.</summary>
     private async Task<string> LockSandboxesAsync(TimeSpan hold)
     {
-        await using var connection = new NpgsqlConnection(stack.Servers.PostgresUnpooled);
+        await using var connection = new NpgsqlConnection(stack.PostgresUnpooled);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var command = new NpgsqlCommand("LOCK TABLE sandboxes IN ACCESS EXCLUSIVE MODE", connection, transaction))

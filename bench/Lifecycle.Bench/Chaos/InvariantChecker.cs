@@ -1,3 +1,4 @@
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Transitions;
 using Lifecycle.HostAgent.V1;
@@ -10,8 +11,20 @@ public sealed record InvariantResult(int Number, string Name, long Checked, IRea
     public bool Holds => Violations.Count == 0;
 }
 
-/// <summary>How the stream's entries ended: applied, skipped as stale, dead-lettered, or none of those (lost).</summary>
-public sealed record EventCounts(long Published, long Applied, long Stale, long DeadLettered, long Lost, long HistoryRows);
+/// <summary>
+/// How the stream's entries ended: applied, skipped as stale, dead-lettered, or none of those (lost). On a
+/// cluster, also the entries seen during the run that a master's failover took off the stream: those
+/// applied (or stale) before, and those lost before they were applied, whose sandboxes the HostMonitor
+/// had to settle.
+/// </summary>
+public sealed record EventCounts(long Published, long Applied, long Stale, long DeadLettered, long Lost, long HistoryRows,
+    long GoneAfterApplied = 0, long LostInFailover = 0);
+
+/// <summary>
+/// The cluster topology's extra knowledge: every entry the <see cref="StreamRecorder"/> saw, the
+/// partitions whose master was killed during the run, and how many partitions and host shards must be owned.
+/// </summary>
+public sealed record ClusterFacts(IReadOnlyCollection<EntryFact> Seen, IReadOnlySet<int> FailedOverPartitions, int Partitions, int HostShards);
 
 /// <summary>
 /// The soak's invariants (shared design, invariants 1–8), checked from the <see cref="ChaosFacts"/> and the
@@ -31,15 +44,24 @@ public static class InvariantChecker
         EventTypes.TimedOut, EventTypes.Exited, EventTypes.Lost, EventTypes.Vanished, EventTypes.AutoPaused,
     };
 
-    public static IReadOnlyList<InvariantResult> Check(ChaosFacts facts, IReadOnlyCollection<RequestRecord> requests, out EventCounts events) =>
-    [
-        LegalHistory(facts),
-        NothingLost(facts, out events),
-        NothingInLimbo(facts),
-        NoOrphansOrLeaks(facts),
-        AcceptedNeverUndone(facts, requests),
-        OutagesAnswer(requests),
-    ];
+    public static IReadOnlyList<InvariantResult> Check(ChaosFacts facts, IReadOnlyCollection<RequestRecord> requests, out EventCounts events,
+        ClusterFacts? cluster = null)
+    {
+        List<InvariantResult> results =
+        [
+            LegalHistory(facts),
+            NothingLost(facts, cluster, out events),
+            NothingInLimbo(facts),
+            NoOrphansOrLeaks(facts),
+            AcceptedNeverUndone(facts, requests),
+            OutagesAnswer(requests),
+        ];
+        if (cluster is not null)
+        {
+            results.Add(EverySlotOwned(facts, cluster));
+        }
+        return results;
+    }
 
     private static string HistoryOf(ChaosFacts facts, Guid id) =>
         string.Join("\n      ", facts.History.Where(h => h.SandboxId == id).Select(h => h.ToString()));
@@ -73,7 +95,7 @@ public static class InvariantChecker
         return new InvariantResult(1, "every status change is a row of the transition table; versions have no gaps", facts.History.Count, violations);
     }
 
-    private static InvariantResult NothingLost(ChaosFacts facts, out EventCounts counts)
+    private static InvariantResult NothingLost(ChaosFacts facts, ClusterFacts? cluster, out EventCounts counts)
     {
         var violations = new List<string>();
         if (facts.Pending != 0 || facts.Lag != 0)
@@ -109,8 +131,65 @@ public static class InvariantChecker
         {
             violations.Add($"dead letter {letter.EntryId} (source {letter.SourceId}) has no reason");
         }
-        counts = new EventCounts(facts.Entries.Count, ok, stale, dead, lost, facts.History.Count);
+        var (goneAfterApplied, lostInFailover) = cluster is null ? (0L, 0L) : GoneWithFailovers(facts, cluster, applied, appliedAt, violations);
+        counts = new EventCounts(facts.Entries.Count, ok, stale, dead, lost, facts.History.Count, goneAfterApplied, lostInFailover);
         return new InvariantResult(2, "nothing pending; every event applied, stale or dead-lettered with a reason", facts.Entries.Count, violations);
+    }
+
+    /// <summary>
+    /// Entries seen during the run and no longer on the stream. Only a master's failover may take entries
+    /// off (nothing trims the streams): one on a partition whose master never failed over is a violation.
+    /// One lost before it was applied is tolerated only when its sandbox has settled since: the HostMonitor
+    /// must have done what the event would have.
+    /// </summary>
+    private static (long GoneAfterApplied, long LostInFailover) GoneWithFailovers(ChaosFacts facts, ClusterFacts cluster,
+        HashSet<Guid> applied, HashSet<(Guid, long)> appliedAt, List<string> violations)
+    {
+        var onStream = facts.Entries.Select(e => (e.EntryId, e.EventId)).ToHashSet();
+        long goneAfterApplied = 0, lostInFailover = 0;
+        foreach (var e in cluster.Seen.Where(e => !onStream.Contains((e.EntryId, e.EventId))))
+        {
+            var partition = int.Parse(e.EntryId.AsSpan(1, e.EntryId.IndexOf('/', StringComparison.Ordinal) - 1), System.Globalization.CultureInfo.InvariantCulture);
+            if (!cluster.FailedOverPartitions.Contains(partition))
+            {
+                violations.Add($"gone from the stream of partition {partition}, whose master never failed over: {e}\n      {(e.SandboxId is { } s ? Row(facts, s) : "no sandbox id")}");
+                continue;
+            }
+            if ((e.EventId is { } id && applied.Contains(id))
+                || (e.SandboxId is { } sandbox && e.Version is { } version
+                    && (appliedAt.Contains((sandbox, version)) || (facts.Sandboxes.TryGetValue(sandbox, out var row) && row.Version > version))))
+            {
+                goneAfterApplied++;
+                continue;
+            }
+            lostInFailover++;
+            if (e.SandboxId is not { } lostFor || !facts.Sandboxes.TryGetValue(lostFor, out var settled)
+                || SandboxStatuses.Unsettled.Contains(SandboxStatuses.Parse(settled.Status)))
+            {
+                violations.Add($"lost with a failover and not made good (its sandbox is not settled): {e}\n      {(e.SandboxId is { } s ? Row(facts, s) : "no sandbox id")}");
+            }
+        }
+        return (goneAfterApplied, lostInFailover);
+    }
+
+    /// <summary>After quiescence, every event partition and every host shard has a lease held by a live replica.</summary>
+    private static InvariantResult EverySlotOwned(ChaosFacts facts, ClusterFacts cluster)
+    {
+        var violations = new List<string>();
+        foreach (var (kind, slots) in new[] { (LeaseKind.EventPartitions.Name, cluster.Partitions), (LeaseKind.HostShards.Name, cluster.HostShards) })
+        {
+            for (var slot = 0; slot < slots; slot++)
+            {
+                var lease = facts.Leases.FirstOrDefault(l => l.Kind == kind && l.Slot == slot);
+                if (lease is not { Owner: not null, Live: true })
+                {
+                    violations.Add(lease is null
+                        ? $"{kind} slot {slot}: no lease row"
+                        : $"{kind} slot {slot}: owner {lease.Owner ?? "none"}, {(lease.Live ? "live" : "not live")}, fence {lease.Fence}, expires {lease.ExpiresAt:HH:mm:ss.fff}");
+                }
+            }
+        }
+        return new InvariantResult(7, "every event partition and host shard is owned by a live replica", cluster.Partitions + cluster.HostShards, violations);
     }
 
     private static InvariantResult NothingInLimbo(ChaosFacts facts)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Lifecycle.Bench.Chaos;
 
@@ -7,7 +8,8 @@ namespace Lifecycle.Bench.Chaos;
 /// One client request and its answer, as the soak saw it: a line of <c>requests.jsonl</c>. Times are
 /// milliseconds since the run started. <paramref name="Error"/> names a transport failure (refused,
 /// reset, timeout) when there was no HTTP answer; <paramref name="Generation"/> is the control plane's
-/// start count when sent and <paramref name="UpAtSend"/> whether it was up then.
+/// start count when sent and <paramref name="UpAtSend"/> whether it was up then; with several control
+/// planes, those of the one that answered or failed last (<paramref name="Replica"/>).
 /// </summary>
 public sealed record RequestRecord(
     long Seq,
@@ -24,7 +26,8 @@ public sealed record RequestRecord(
     int Generation,
     bool UpAtSend,
     bool UpAtAnswer,
-    int GenerationAtAnswer)
+    int GenerationAtAnswer,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Replica = null)
 {
     public bool Accepted => Code == 202;
 

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Lifecycle.Bench.Chaos;
+
+/// <summary>The simulated hosts (<c>HostAgentSim</c>, one process) that register with a control plane and heartbeat every 2.5 s, with their admin endpoint.</summary>
+public static class ChaosSimulator
+{
+    public static Process Start(int hosts, Uri controlPlane, int adminPort, ProcessLog log)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "HostAgentSim.dll"),
+            $"--Simulator:HostCount={hosts}",
+            "--Simulator:NamePrefix=chaos",
+            $"--Simulator:ControlPlaneUrl={controlPlane}",
+            $"--Simulator:AdminKey={ChaosStack.AdminKey}",
+            "--Simulator:HeartbeatIntervalMs=2500",
+            "--Simulator:LatencyMs=10",
+            $"--Simulator:AdminPort={adminPort}",
+            "--Logging:LogLevel:Default=Warning",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var simulator = Process.Start(start)!;
+        simulator.OutputDataReceived += (_, e) => log.Write("simulator", e.Data);
+        simulator.ErrorDataReceived += (_, e) => log.Write("simulator", e.Data);
+        simulator.BeginOutputReadLine();
+        simulator.BeginErrorReadLine();
+        return simulator;
+    }
+
+    public static async Task StopAsync(Process? simulator)
+    {
+        if (simulator is { HasExited: false })
+        {
+            simulator.Kill(entireProcessTree: true);
+            await simulator.WaitForExitAsync();
+        }
+        simulator?.Dispose();
+    }
+}
