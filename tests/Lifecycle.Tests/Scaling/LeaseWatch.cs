@@ -6,10 +6,18 @@ namespace Lifecycle.Tests.Scaling;
 /// <summary>Who owns the event partitions and shards of hosts, read from the leases as operators read them.</summary>
 public static class LeaseWatch
 {
-    /// <summary>Every lease held by a live replica among <paramref name="replicas"/>, and each of them holding some of every kind.</summary>
+    /// <summary>
+    /// Every lease held by a live replica among <paramref name="replicas"/>, and the slots of each kind
+    /// spread as the assignment caps them: each replica holds some, and none more than its share rounded up.
+    /// </summary>
     public static bool SharedBy(IReadOnlyList<LeaseStore.Lease> leases, IReadOnlyCollection<string> replicas) =>
         OwnedBy(leases, replicas)
-        && LeaseKind.All.All(kind => replicas.All(r => leases.Any(l => l.Kind == kind.Name && l.Owner == r)));
+        && LeaseKind.All.All(kind =>
+        {
+            var slots = leases.Count(l => l.Kind == kind.Name);
+            var cap = (slots + replicas.Count - 1) / replicas.Count;
+            return replicas.All(r => leases.Count(l => l.Kind == kind.Name && l.Owner == r) is > 0 and var held && held <= cap);
+        });
 
     /// <summary>Every lease held by a live replica among <paramref name="replicas"/>.</summary>
     public static bool OwnedBy(IReadOnlyList<LeaseStore.Lease> leases, IReadOnlyCollection<string> replicas) =>
