@@ -27,6 +27,10 @@ public sealed partial class OwnershipCoordinator(
     private readonly Dictionary<LeaseKind, KindState> _kinds = works.ToDictionary(w => w.Kind, w => new KindState(w));
     private long _renewedAt;
 
+    // Set by a round that wanted slots still held by another (handing them over to this replica):
+    // the next round comes sooner, so they do not sit unowned for most of a renew period once given up.
+    private bool _waitingForHandover;
+
     public string ReplicaName => _name;
 
     /// <summary>Whether this replica holds the slot's lease now (a slot being handed over counts until it is given up).</summary>
@@ -79,7 +83,7 @@ public sealed partial class OwnershipCoordinator(
                     DropAll("leases not renewed in time");
                     _renewedAt = 0;
                 }
-                await DelayAsync(settings.EffectiveRenewPeriod, stoppingToken).ConfigureAwait(false);
+                await DelayAsync(_waitingForHandover ? settings.EffectiveRenewPeriod / 4 : settings.EffectiveRenewPeriod, stoppingToken).ConfigureAwait(false);
             }
         }
         finally
@@ -130,6 +134,7 @@ public sealed partial class OwnershipCoordinator(
         var settings = options.Value;
         var live = await LeaseStore.HeartbeatAsync(session, _name, settings.LeasePeriod, ct).ConfigureAwait(false);
         var liveNames = live.Select(r => r.Name).ToArray();
+        var waiting = false;
         foreach (var (kind, state) in _kinds)
         {
             var participants = live.Where(r => r.Kinds.Contains(kind.Name)).Select(r => r.Name).Append(_name).Distinct().ToList();
@@ -150,13 +155,16 @@ public sealed partial class OwnershipCoordinator(
             var wanted = desired.Where(s => !state.Held.ContainsKey(s)).Order().ToArray();
             if (wanted.Length > 0)
             {
-                foreach (var taken in await LeaseStore.AcquireAsync(session, _name, kind, wanted, liveNames, settings.LeasePeriod, ct).ConfigureAwait(false))
+                var taken = await LeaseStore.AcquireAsync(session, _name, kind, wanted, liveNames, settings.LeasePeriod, ct).ConfigureAwait(false);
+                foreach (var lease in taken)
                 {
-                    Start(state, taken);
+                    Start(state, lease);
                 }
+                waiting |= taken.Count < wanted.Length;
             }
             state.Since = state.Held.IsEmpty ? null : state.Since ?? clock.GetUtcNow();
         }
+        _waitingForHandover = waiting;
     }
 
     /// <summary>Slots that should be another's: their work is asked to stop, and once it has (or its grace ran out) the lease is given up.</summary>
@@ -179,6 +187,13 @@ public sealed partial class OwnershipCoordinator(
             // next owner takes it a renew period sooner.
             await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(options.Value.EffectiveRenewPeriod / 2, ct)).ConfigureAwait(false);
             now = clock.GetUtcNow();
+        }
+        // Stopping is usually quick (a consumer finishes the batch in hand): wait a little, so the
+        // leases are given up in this round rather than the next and their new owner takes them sooner.
+        var stopping = state.Held.Values.Where(h => h.ReleasingSince is not null).Select(h => h.Work).ToList();
+        if (stopping.Count > 0)
+        {
+            await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(options.Value.EffectiveRenewPeriod / 4, ct)).ConfigureAwait(false);
         }
         var done = state.Held
             .Where(h => h.Value.ReleasingSince is { } since && (h.Value.Work.IsCompleted || now - since > options.Value.ReleaseGrace))
