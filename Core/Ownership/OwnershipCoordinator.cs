@@ -171,7 +171,6 @@ public sealed partial class OwnershipCoordinator(
     private async Task HandOverAsync(NpgsqlConnection session, KindState state, IReadOnlySet<int> desired, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var stopping = new List<Task>();
         foreach (var (slot, holding) in state.Held.Where(h => !desired.Contains(h.Key)))
         {
             if (holding.ReleasingSince is null)
@@ -179,14 +178,6 @@ public sealed partial class OwnershipCoordinator(
                 LogHandingOver(state.Work.Kind.Name, slot);
             }
             holding.StopForHandover(now);
-            stopping.Add(holding.Work);
-        }
-        if (stopping.Count > 0)
-        {
-            // Work usually stops within a batch: give it up in this round rather than the next, so the
-            // next owner takes it a renew period sooner.
-            await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(options.Value.EffectiveRenewPeriod / 2, ct)).ConfigureAwait(false);
-            now = clock.GetUtcNow();
         }
         // Stopping is usually quick (a consumer finishes the batch in hand): wait a little, so the
         // leases are given up in this round rather than the next and their new owner takes them sooner.
