@@ -225,26 +225,12 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         {
             var first = Random.Shared.Next(10_000, 22_000);
             var ports = Enumerable.Range(first, NodeCount).SelectMany(port => new[] { port, port + BusPortOffset });
-            if (ports.All(IsFree))
+            if (ports.All(LocalServers.IsFree))
             {
                 return first;
             }
         }
         throw new InvalidOperationException($"no {NodeCount} consecutive free ports (and bus ports) found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

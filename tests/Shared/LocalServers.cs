@@ -147,6 +147,35 @@ public sealed class LocalServers : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>The first of <paramref name="count"/> consecutive free ports (a balancer and its replicas, the simulator's hosts).</summary>
+    public static int FreePortRun(int count)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var first = FreePort();
+            if (first + count <= 65_535 && Enumerable.Range(first + 1, count - 1).All(IsFree))
+            {
+                return first;
+            }
+        }
+        throw new InvalidOperationException($"no {count} consecutive free ports found");
+    }
+
+    /// <summary>Whether nothing listens on the loopback port now.</summary>
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>How a <see cref="LocalServers"/> Postgres commits (scripts/servers.sh, LIFECYCLE_PG_FAST).</summary>

@@ -37,7 +37,7 @@ public sealed class RunDevScript : IAsyncDisposable
     /// <param name="redisPort">The single Redis's port or a cluster's first; a free port when null.</param>
     public static RunDevScript Start(IReadOnlyDictionary<string, string> environment, int httpPorts = 1, int? redisPort = null)
     {
-        var run = new RunDevScript(Path.Combine(Path.GetTempPath(), $"lifecycle-run-{Guid.NewGuid():N}"), FreePortRun(httpPorts));
+        var run = new RunDevScript(Path.Combine(Path.GetTempPath(), $"lifecycle-run-{Guid.NewGuid():N}"), LocalServers.FreePortRun(httpPorts));
         var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
@@ -49,7 +49,7 @@ public sealed class RunDevScript : IAsyncDisposable
         start.Environment["LIFECYCLE_HTTP_PORT"] = Invariant(run.HttpPort);
         start.Environment["LIFECYCLE_REDIS_PORT"] = Invariant(redisPort ?? LocalServers.FreePort());
         start.Environment["LIFECYCLE_POSTGRES_PORT"] = Invariant(LocalServers.FreePort());
-        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(FreePortRun(3));
+        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(LocalServers.FreePortRun(3));
         start.Environment["LIFECYCLE_SIM_ADMIN_PORT"] = Invariant(LocalServers.FreePort());
         start.Environment["LIFECYCLE_PG_FAST"] = "1";
         // This project's output holds both ControlPlane.dll and HostAgentSim.dll: no Release build needed.
@@ -145,34 +145,6 @@ public sealed class RunDevScript : IAsyncDisposable
     }
 
     public static Task SignalAsync(int pid, string signal) => CommandLine.RunAsync("kill", [$"-{signal}", Invariant(pid)]);
-
-    /// <summary>The first of <paramref name="count"/> consecutive free ports.</summary>
-    public static int FreePortRun(int count)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var first = LocalServers.FreePort();
-            if (first + count <= 65_535 && Enumerable.Range(first + 1, count - 1).All(IsFree))
-            {
-                return first;
-            }
-        }
-        throw new InvalidOperationException($"no {count} consecutive free ports found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     private void Keep(string? line)
     {

@@ -119,7 +119,7 @@ public sealed class RunDevSupervisionTests
         start.Environment["LIFECYCLE_HTTP_PORT"] = Invariant(httpPort);
         start.Environment["LIFECYCLE_REDIS_PORT"] = Invariant(LocalServers.FreePort());
         start.Environment["LIFECYCLE_POSTGRES_PORT"] = Invariant(LocalServers.FreePort());
-        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(FreePortRun(3));
+        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(LocalServers.FreePortRun(3));
         start.Environment["LIFECYCLE_SIM_ADMIN_PORT"] = Invariant(adminPort);
         start.Environment["LIFECYCLE_PG_FAST"] = "1";
         // This project's output holds both ControlPlane.dll and HostAgentSim.dll: no Release build needed.
@@ -192,34 +192,6 @@ public sealed class RunDevSupervisionTests
                 && !body.Contains("\"host_id\":null", StringComparison.Ordinal);
         }
         catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The first of <paramref name="count"/> consecutive free ports (the simulator's hosts take BasePort + i).</summary>
-    private static int FreePortRun(int count)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var first = LocalServers.FreePort();
-            if (first + count <= 65_535 && Enumerable.Range(first + 1, count - 1).All(IsFree))
-            {
-                return first;
-            }
-        }
-        throw new InvalidOperationException($"no {count} consecutive free ports found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
         {
             return false;
         }
