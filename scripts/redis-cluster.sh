@@ -103,9 +103,15 @@ slot_owners() {
     }' | sort
 }
 
+# Replicas in one node's view: nodes flagged slave (not fail or fail?) that name their master.
+live_replicas() { awk 'NF >= 8 && $3 ~ /slave/ && $3 !~ /fail/ && $4 != "-" { n++ } END { print n + 0 }'; }
+
 # Healthy: every serving node says cluster_state:ok, every serving replica is in sync with its master
-# (link up), and all of them agree that every slot is held by a master that is serving. On failure,
-# sets UNHEALTHY to the reason. One redis-cli per node: this runs several times a second.
+# (link up), all of them agree that every slot is held by a master that is serving, and each sees
+# every serving node that holds no slots as a replica: right after `--cluster create` or a revive,
+# gossip takes a moment to tell every node who replicates whom, and a test that asks one node for a
+# master's replica must not ask too early. On failure, sets UNHEALTHY to the reason. One redis-cli
+# per node: this runs several times a second.
 cluster_healthy() {
     local port owner ranges range answer view first="" slots
     local -a serving=()
@@ -132,6 +138,8 @@ cluster_healthy() {
         ((slots == CLUSTER_SLOTS)) || { UNHEALTHY="node $port: only $slots slots have a live master"; return 1; }
         [[ -z $first || $view == "$first" ]] || { UNHEALTHY="nodes ${serving[0]} and $port disagree about the slots"; return 1; }
         first=$view
+        (($(live_replicas <<<"$answer") == ${#serving[@]} - $(wc -l <<<"$view"))) ||
+            { UNHEALTHY="node $port does not yet see every other serving node as a master or a replica"; return 1; }
     done
 }
 
