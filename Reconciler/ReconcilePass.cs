@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Logging;
 using Lifecycle.Core.Store;
@@ -91,13 +92,13 @@ public sealed partial class ReconcilePass(
             }
         }
         var lostable = TransitionTable.Get(EventTypes.Lost).From;
-        foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable, Reasons.HostUnreachable), (HostStatus.Decommissioned, Reasons.HostDecommissioned) })
+        foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable.ToWire(), Reasons.HostUnreachable), (HostStatus.Decommissioned.ToWire(), Reasons.HostDecommissioned) })
         {
             var stranded = Owned(await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false), ownsHost);
             await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason))).ConfigureAwait(false);
         }
         // A decommissioned host never comes back, so what it ran is gone.
-        var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned, [SandboxStatus.Missing], ct).ConfigureAwait(false), ownsHost);
+        var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned.ToWire(), [SandboxStatus.Missing], ct).ConfigureAwait(false), ownsHost);
         await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned))).ConfigureAwait(false);
     }
 

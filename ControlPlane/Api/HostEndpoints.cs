@@ -122,7 +122,7 @@ public static class HostEndpoints
             // Decommissioned between authentication and now.
             return Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));
         }
-        if (before == HostStatus.Unreachable)
+        if (before == HostStatus.Unreachable.ToWire())
         {
             placement.Invalidate();
             await reconcile.RequestAsync(hostId);
