@@ -1,4 +1,5 @@
 using Dapper;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Security;
 using Npgsql;
 
@@ -33,6 +34,48 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             TokenHash = SecretHash.Of(token),
         }, cancellationToken: ct)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// One row of the host transition table as a compare-and-set: the host moves only from a status the
+    /// row allows, and the change is written to <c>host_transitions</c> in the same statement.
+    /// </summary>
+    public async Task<HostTransitionOutcome> TransitionAsync(Guid id, string eventType, string actor, string? reason, CancellationToken ct)
+    {
+        const string sql = """
+            WITH before AS (
+                SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE
+            ), moved AS (
+                UPDATE hosts h SET status = @To,
+                       decommissioned_at = CASE WHEN @To = 'decommissioned' THEN COALESCE(h.decommissioned_at, now()) ELSE h.decommissioned_at END
+                  FROM before
+                 WHERE h.id = before.id AND before.status = ANY(@From)
+                RETURNING before.status AS from_status
+            ), recorded AS (
+                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+                SELECT @Id, @Type, from_status, @To, @Actor, @Reason FROM moved
+            )
+            SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before
+            """;
+        var row = HostTransitionTable.Get(eventType);
+        await using var conn = dataSource.CreateConnection();
+        var found = await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, new
+        {
+            Id = id,
+            Type = eventType,
+            From = row.FromWire,
+            To = row.To.ToWire(),
+            Actor = actor,
+            Reason = reason,
+        }, cancellationToken: ct)).ConfigureAwait(false);
+        return found switch
+        {
+            null => new HostTransitionOutcome.NoSuchHost(),
+            { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
+            { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
+        };
+    }
+
+    private sealed record CompareAndSet(string Current, bool Moved);
 
     /// <summary>How many hosts are in each status, for metrics.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
