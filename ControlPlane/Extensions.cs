@@ -39,6 +39,8 @@ public static class Extensions
         services.AddSingleton<OperationCounters>();
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();
+        services.AddSingleton<HostResponses>();
+        services.AddSingleton<HostMoves>();
         services.AddSingleton<SandboxChangeListener>();
 
         // Hosted services start in this order and stop in reverse: the schema first; operations

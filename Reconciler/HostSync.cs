@@ -12,7 +12,7 @@ using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 namespace Lifecycle.Reconciler;
 
 /// <summary>
-/// Reconciles one online host: reads its sandboxes from the database, then asks the host what it
+/// Reconciles one host in service (online, cordoned, draining or drained): reads its sandboxes from the database, then asks the host what it
 /// runs, plans, passes the plan through the safety brake, and carries it out. Every status change is
 /// an event on the stream, applied by the consumer with the same compare-and-set as any other.
 /// </summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
@@ -12,10 +13,12 @@ using Microsoft.Extensions.Options;
 namespace Lifecycle.Reconciler;
 
 /// <summary>
-/// One HostMonitor pass. Passive phase: silent hosts become unreachable, and the sandboxes of hosts
-/// that are unreachable or decommissioned become missing (and, on decommissioned hosts, stopped).
-/// Active phase: every online host the pass covers (one slice of the fleet, or one host) is reconciled in
-/// parallel, each within its own deadline. Passes
+/// One HostMonitor pass. Passive phase: silent online hosts become unreachable, and the sandboxes of
+/// hosts that are unreachable, silent while cordoned, draining or drained (those keep their status), or
+/// decommissioned become missing (and, on decommissioned hosts, stopped). Active phase: every host in
+/// service (<see cref="HostStatuses.Serving"/>) the pass covers (one slice of the fleet, or one host) is
+/// reconciled in parallel, each within its own deadline; a cordoned one too, since its sandboxes carry on.
+/// Passes
 /// may overlap: a host still being reconciled (hung until its deadline) is skipped by the next pass,
 /// so a slow or dead host delays nobody else, not even by one pass.
 /// </summary>
@@ -29,6 +32,9 @@ public sealed partial class ReconcilePass(
     IOptions<HostMonitorOptions> options,
     ILogger<ReconcilePass> logger)
 {
+    /// <summary>Silence moves only these (online) to unreachable; a silent host in another serving status keeps it.</summary>
+    private static readonly FrozenSet<HostStatus> SilenceMoves = HostTransitionTable.Get(HostEventTypes.Silent).From;
+
     private readonly SemaphoreSlim _passive = new(1, 1);
     private readonly ConcurrentDictionary<Guid, bool> _busy = new();
 
@@ -40,20 +46,27 @@ public sealed partial class ReconcilePass(
     public async Task RunAsync(PassScope scope, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var owned = (await hosts.OnlineAsync(scope.OnlyHost, ct).ConfigureAwait(false)).Where(h => ownsHost(h.Id)).ToList();
+        var owned = (await hosts.ServingAsync(scope.OnlyHost, options.Value.HeartbeatTimeout, ct).ConfigureAwait(false)).Where(h => ownsHost(h.Id)).ToList();
+        var silenceCounts = clock.GetUtcNow() >= scope.SilenceCheckFrom;
+        // Treated as unreachable while silent: its sandboxes go missing, and it is reconciled again once it
+        // heartbeats (the heartbeat asks for a pass of its own), as an unreachable host is.
+        var silentKeepingStatus = silenceCounts
+            ? owned.Where(h => h.Silent && !SilenceMoves.Contains(h.StatusValue)).Select(h => h.Id).ToHashSet()
+            : [];
         // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
         if (scope.RunsPassivePhase && await _passive.WaitAsync(0, ct).ConfigureAwait(false))
         {
             try
             {
-                await PassiveAsync(owned, scope.SilenceCheckFrom, ownsHost, ct).ConfigureAwait(false);
+                await PassiveAsync(owned, silenceCounts, silentKeepingStatus, ownsHost, ct).ConfigureAwait(false);
             }
             finally
             {
                 _passive.Release();
             }
         }
-        var targets = owned.Where(h => scope.Covers(h.Id) && _busy.TryAdd(h.Id, true)).ToList();
+        var targets = owned.Where(h => !silentKeepingStatus.Contains(h.Id) && scope.Covers(h.Id) && _busy.TryAdd(h.Id, true))
+            .Select(h => h.Target).ToList();
         var failed = 0;
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = ct },
             async (host, passToken) =>
@@ -82,11 +95,13 @@ public sealed partial class ReconcilePass(
     }
 
     /// <summary>Over the hosts this replica owns only, so each host's passive phase runs on one replica.</summary>
-    private async Task PassiveAsync(IReadOnlyList<HostTarget> ownedOnline, DateTimeOffset silenceCheckFrom, Func<Guid, bool> ownsHost, CancellationToken ct)
+    private async Task PassiveAsync(
+        IReadOnlyList<MonitoredHost> owned, bool silenceCounts, IReadOnlySet<Guid> silentKeepingStatus, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
-        if (clock.GetUtcNow() >= silenceCheckFrom && ownedOnline.Count > 0)
+        var ownedOnline = owned.Where(h => SilenceMoves.Contains(h.StatusValue)).Select(h => h.Id).ToList();
+        if (silenceCounts && ownedOnline.Count > 0)
         {
-            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, [.. ownedOnline.Select(h => h.Id)], ct).ConfigureAwait(false))
+            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ownedOnline, ct).ConfigureAwait(false))
             {
                 LogUnreachable(host.Name, options.Value.HeartbeatTimeout);
             }
@@ -96,6 +111,16 @@ public sealed partial class ReconcilePass(
         {
             var stranded = Owned(await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false), ownsHost);
             await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason))).ConfigureAwait(false);
+        }
+        if (silentKeepingStatus.Count > 0)
+        {
+            var stranded = await sandboxes.OnHostsAsync([.. silentKeepingStatus], lostable, ct).ConfigureAwait(false);
+            // Logged when its sandboxes go, not at every pass it stays silent.
+            foreach (var host in owned.Where(h => stranded.Any(row => row.HostId == h.Id)))
+            {
+                LogSilentKeepingStatus(host.Name, options.Value.HeartbeatTimeout, host.Status);
+            }
+            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, Reasons.HostUnreachable))).ConfigureAwait(false);
         }
         // A decommissioned host never comes back, so what it ran is gone.
         var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned.ToWire(), [SandboxStatus.Missing], ct).ConfigureAwait(false), ownsHost);
@@ -112,11 +137,14 @@ public sealed partial class ReconcilePass(
         counters.Change(eventType, reason);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "HostMonitor pass over {Scope}: {Hosts} online host(s), {Failed} failed, {ElapsedMs:F0} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "HostMonitor pass over {Scope}: {Hosts} host(s) in service, {Failed} failed, {ElapsedMs:F0} ms")]
     private partial void LogPass(string scope, int hosts, int failed, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} has not heartbeated for {Timeout}: unreachable; its sandboxes become missing")]
     private partial void LogUnreachable(string hostName, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} has not heartbeated for {Timeout} and stays {HostStatus}; its sandboxes become missing")]
+    private partial void LogSilentKeepingStatus(string hostName, TimeSpan timeout, string hostStatus);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} skipped this pass: {ErrorType}: {Error}")]
     private partial void LogHostFailed(string hostName, string errorType, string error);

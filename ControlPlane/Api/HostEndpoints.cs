@@ -7,14 +7,17 @@ using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
+using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
-/// <c>/v1/hosts</c>: operators (admin key) register, list and decommission hosts; a host (its own
-/// token) heartbeats and reports auto-pauses and exits. <c>POST /v1/reconcile</c> asks the HostMonitor for a pass now.
+/// <c>/v1/hosts</c>: operators (admin key) register, list, cordon, uncordon and decommission hosts and
+/// read a host's history; a host (its own token) heartbeats and reports auto-pauses and exits.
+/// <c>POST /v1/reconcile</c> asks the HostMonitor for a pass now.
 /// </summary>
 public static class HostEndpoints
 {
@@ -26,6 +29,9 @@ public static class HostEndpoints
         admin.MapPost("/hosts", Register).WithMetadata(new NotRepeatableAfterBreak());
         admin.MapGet("/hosts", List);
         admin.MapGet("/hosts/{id}", Get);
+        admin.MapGet("/hosts/{id}/history", History);
+        admin.MapPost("/hosts/{id}/cordon", Cordon);
+        admin.MapPost("/hosts/{id}/uncordon", Uncordon);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
         admin.MapPost("/reconcile", Reconcile);
         var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
@@ -34,8 +40,9 @@ public static class HostEndpoints
         return app;
     }
 
+    /// <summary>The host is <c>registered</c>: it is given no sandbox until its first heartbeat.</summary>
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(
-        HttpRequest request, StrictJson json, HostStore hosts, HostPlacement placement, CancellationToken ct)
+        HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, CancellationToken ct)
     {
         var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
         if (body.Value is null)
@@ -53,38 +60,54 @@ public static class HostEndpoints
             return Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
                 $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host."));
         }
-        placement.Invalidate();
-        return TypedResults.Created($"/v1/hosts/{row.Id}", HostResponse.From(row, token));
+        return TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token));
     }
 
-    public static async Task<Ok<HostList>> List(HostStore hosts, CancellationToken ct) =>
-        TypedResults.Ok(new HostList([.. (await hosts.ListAsync(ct)).Select(row => HostResponse.From(row))]));
+    public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
+        TypedResults.Ok(new HostList([.. (await hosts.ListAsync(ct)).Select(row => responses.Of(row))]));
 
-    public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, CancellationToken ct)
+    public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, HostResponses responses, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var hostId))
         {
             return Problem(Problems.BadId(id, "host"));
         }
-        return await hosts.GetAsync(hostId, ct) is { } row ? TypedResults.Ok(HostResponse.From(row)) : Problem(NotFound(hostId));
+        return await hosts.GetAsync(hostId, ct) is { } row ? TypedResults.Ok(responses.Of(row)) : Problem(NotFound(hostId));
     }
 
-    /// <summary>Revokes the token at once; the HostMonitor then moves the host's sandboxes to missing and on to stopped.</summary>
-    public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
-        string id, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, CancellationToken ct)
+    /// <summary>Every change of the host's status, oldest first: who made it and why.</summary>
+    public static async Task<Results<Ok<HostHistory>, ProblemHttpResult>> History(string id, HostStore hosts, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var hostId))
         {
             return Problem(Problems.BadId(id, "host"));
         }
-        var row = await hosts.DecommissionAsync(hostId, ct);
-        if (row is null)
+        if (await hosts.GetAsync(hostId, ct) is not { } row)
         {
             return Problem(NotFound(hostId));
         }
-        placement.Invalidate();
-        await reconcile.RequestAsync(null);
-        return TypedResults.Ok(HostResponse.From(row));
+        var history = await hosts.HistoryAsync(hostId, ct);
+        return TypedResults.Ok(new HostHistory(row.Id, row.Status, [.. history.Select(HostTransitionResponse.Of)]));
+    }
+
+    /// <summary>No new sandbox is placed on the host; the ones it runs carry on and are reconciled as before.</summary>
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Cordon(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
+        moves.ApplyAsync(id, HostEventTypes.Cordoned, "cordon", request, ct);
+
+    /// <summary>The host takes new sandboxes again (a drain under way ends; what it paused or destroyed stays so).</summary>
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Uncordon(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
+        moves.ApplyAsync(id, HostEventTypes.Uncordoned, "uncordon", request, ct);
+
+    /// <summary>Revokes the token at once; the HostMonitor then moves the host's sandboxes to missing and on to stopped.</summary>
+    public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
+        string id, HttpRequest request, HostMoves moves, ReconcileRequests reconcile, CancellationToken ct)
+    {
+        var answer = await moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
+        if (answer.Result is Ok<HostResponse>)
+        {
+            await reconcile.RequestAsync(null);
+        }
+        return answer;
     }
 
     /// <summary>
@@ -104,9 +127,14 @@ public static class HostEndpoints
             "of Postgres answering (is Lifecycle:HostMonitor:Enabled true on some replica?). Retry after the time in Retry-After."));
     }
 
-    /// <summary>A host's heartbeat. One that comes back from unreachable gets a pass of its own at once.</summary>
+    /// <summary>
+    /// A host's heartbeat. The first one makes a registered host online (and used at once); one from a
+    /// host that was silent (unreachable, or silent while cordoned, draining or drained, its sandboxes
+    /// then missing) gets it a pass of its own at once, so its sandboxes are found.
+    /// </summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Heartbeat(
-        string id, ClaimsPrincipal host, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, CancellationToken ct)
+        string id, ClaimsPrincipal host, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile,
+        IOptions<HostMonitorOptions> monitor, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var hostId))
         {
@@ -116,15 +144,18 @@ public static class HostEndpoints
         {
             return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only heartbeat for itself."));
         }
-        var before = await hosts.HeartbeatAsync(hostId, ct);
-        if (before is null)
+        var beat = await hosts.HeartbeatAsync(hostId, monitor.Value.HeartbeatTimeout, ct);
+        if (beat is null)
         {
             // Decommissioned between authentication and now.
             return Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));
         }
-        if (before == HostStatus.Unreachable.ToWire())
+        if (beat.Moved)
         {
             placement.Invalidate();
+        }
+        if (beat.WasSilent)
+        {
             await reconcile.RequestAsync(hostId);
         }
         return TypedResults.Accepted((string?)null);
@@ -182,6 +213,5 @@ public static class HostEndpoints
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
 
-    private static ProblemDetails NotFound(Guid id) =>
-        Problems.Make(StatusCodes.Status404NotFound, "Host not found", $"No host {id} exists.");
+    private static ProblemDetails NotFound(Guid id) => HostMoves.NotFound(id);
 }

@@ -4,20 +4,25 @@ using Lifecycle.Core.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 
-/// <summary>A host as the admin API shows it; <c>token</c> only in the answer to its registration.</summary>
+/// <summary>
+/// A host as the admin API shows it; <c>token</c> only in the answer to its registration. <c>status</c> is
+/// one of the contract's host states; <c>silent</c> is true when the host has not heartbeated for longer
+/// than the heartbeat timeout (see <see cref="HostResponses.IsSilent"/>).
+/// </summary>
 public sealed record HostResponse(
     Guid Id,
     string Name,
     string GrpcAddress,
     string Status,
     DateTime? LastHeartbeatAt,
+    bool Silent,
     DateTime CreatedAt,
     DateTime? DecommissionedAt,
     Dictionary<string, long> Sandboxes,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
 {
-    public static HostResponse From(HostRow row, string? token = null) => new(
-        row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, row.CreatedAt, row.DecommissionedAt,
+    public static HostResponse From(HostRow row, bool silent, string? token = null) => new(
+        row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
         JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token);
 }
 

@@ -13,4 +13,7 @@ public static class Actors
     public static string Host(Guid hostId) => $"host:{hostId}";
 
     public const string Reconciler = "reconciler";
+
+    /// <summary>An operator, through the admin API (a host's registration, cordon, decommission).</summary>
+    public const string Admin = "admin";
 }

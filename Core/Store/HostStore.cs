@@ -1,30 +1,41 @@
 using Dapper;
+using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Security;
+using Lifecycle.Core.Text;
 using Npgsql;
 
 namespace Lifecycle.Core.Store;
 
-/// <summary>Owns <c>hosts</c>: registration, heartbeats, and the status the HostMonitor gives them.</summary>
+/// <summary>
+/// Owns <c>hosts</c> and <c>host_transitions</c>: registration, heartbeats, and every change of a host's
+/// status, each a row of <see cref="HostTransitionTable"/> applied as a compare-and-set with its history.
+/// </summary>
 public sealed class HostStore(NpgsqlDataSource dataSource)
 {
     static HostStore() => SnakeCaseColumns.Apply();
 
     /// <summary>
-    /// Registers a new online host; the token is stored only as its hash. Null when a host still in
-    /// service already has the name (a re-registered machine is a new host: decommission the old one first).
+    /// Registers a new host, <c>registered</c> until its first heartbeat, with the first row of its
+    /// history; the token is stored only as its hash. Null when a host still in service already has the
+    /// name (a re-registered machine is a new host: decommission the old one first).
     /// </summary>
     public async Task<HostRow?> RegisterAsync(string name, string grpcAddress, string token, CancellationToken ct)
     {
+        // The conflict target names the unique index's predicate, which must be written as in the index (sql/002).
         const string sql = $"""
             WITH h AS (
                 INSERT INTO hosts (id, name, grpc_address, token_hash, status, last_heartbeat_at)
-                VALUES (@Id, @Name, @GrpcAddress, @TokenHash, 'online', now())
+                VALUES (@Id, @Name, @GrpcAddress, @TokenHash, @To, NULL)
                 ON CONFLICT (name) WHERE status <> 'decommissioned' DO NOTHING
                 RETURNING *
+            ), recorded AS (
+                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+                SELECT id, @Type, NULL, @To, @Actor, NULL FROM h
             )
             SELECT {HostRow.Columns} FROM h
             """;
+        var row = HostTransitionTable.Get(HostEventTypes.Registered);
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new
         {
@@ -32,6 +43,9 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Name = name,
             GrpcAddress = grpcAddress,
             TokenHash = SecretHash.Of(token),
+            Type = row.EventType,
+            To = row.To.ToWire(),
+            Actor = Actors.Admin,
         }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
@@ -77,13 +91,18 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
 
     private sealed record CompareAndSet(string Current, bool Moved);
 
-    /// <summary>How many hosts are in each status, for metrics.</summary>
+    /// <summary>How many hosts are in each status, every status of <see cref="HostStatuses.All"/> included (zeros too), for metrics.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
     {
         const string sql = "SELECT status, count(*) FROM hosts GROUP BY status";
         await using var conn = dataSource.CreateConnection();
         var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Status, r => r.Count);
+        var counts = HostStatuses.All.ToDictionary(status => status.ToWire(), _ => 0L);
+        foreach (var (status, count) in rows)
+        {
+            counts[status] = count;
+        }
+        return counts;
     }
 
     /// <summary>Every host, decommissioned ones included, in service first.</summary>
@@ -101,23 +120,23 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Takes a host out of service for good: its token stops working at once and nothing is scheduled
-    /// on it again. Repeating it changes nothing. Null when no such host exists.
-    /// </summary>
-    public async Task<HostRow?> DecommissionAsync(Guid id, CancellationToken ct)
+    /// <summary>The host's status changes, oldest first (<c>host_transitions</c>).</summary>
+    public async Task<IReadOnlyList<HostTransitionRow>> HistoryAsync(Guid id, CancellationToken ct)
     {
-        const string sql = $"""
-            WITH h AS (
-                UPDATE hosts SET status = 'decommissioned', decommissioned_at = COALESCE(decommissioned_at, now())
-                 WHERE id = @Id
-                RETURNING *
-            )
-            SELECT {HostRow.Columns} FROM h
-            """;
+        const string sql = "SELECT type, from_status, to_status, actor, reason, at FROM host_transitions WHERE host_id = @Id ORDER BY id";
         await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+        return (await conn.QueryAsync<HostTransitionRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
+
+    /// <summary>
+    /// Takes a host out of service for good (<see cref="HostEventTypes.Decommissioned"/>): its token stops
+    /// working at once and nothing is scheduled on it again. Repeating it changes nothing. Null when no
+    /// such host exists; else the host as it is now.
+    /// </summary>
+    public async Task<HostRow?> DecommissionAsync(Guid id, string actor, string? reason, CancellationToken ct) =>
+        await TransitionAsync(id, HostEventTypes.Decommissioned, actor, reason, ct).ConfigureAwait(false) is HostTransitionOutcome.NoSuchHost
+            ? null
+            : await GetAsync(id, ct).ConfigureAwait(false);
 
     /// <summary>The host a token belongs to, unless it is decommissioned (its token is then dead).</summary>
     public async Task<Guid?> FindInServiceByTokenAsync(string token, CancellationToken ct)
@@ -129,39 +148,116 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Records a heartbeat and brings the host back online. Returns the status it had before
-    /// (so a caller can tell a host that just came back), or null when it is decommissioned or unknown.
+    /// Records a heartbeat of a host that is not decommissioned, and applies the row of the host
+    /// transition table a heartbeat emits from its status, if any (registered: its first heartbeat;
+    /// unreachable: it is back), with its history, in one statement. Any other status stays: a cordoned
+    /// host that heartbeats is still cordoned. Null when the host is decommissioned or unknown.
     /// </summary>
-    public async Task<string?> HeartbeatAsync(Guid id, CancellationToken ct)
+    /// <param name="silence">The heartbeat timeout, to tell a host that was silent (<see cref="HeartbeatOutcome.WasSilent"/>).</param>
+    public async Task<HeartbeatOutcome?> HeartbeatAsync(Guid id, TimeSpan silence, CancellationToken ct)
     {
         const string sql = """
-            UPDATE hosts h SET last_heartbeat_at = now(), status = 'online'
-              FROM (SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE) before
-             WHERE h.id = before.id AND h.status <> 'decommissioned'
-            RETURNING before.status
+            WITH before AS (
+                SELECT id, status, last_heartbeat_at FROM hosts WHERE id = @Id AND status <> @Decommissioned FOR UPDATE
+            ), move AS (
+                SELECT m.type, m.to_status
+                  FROM before JOIN unnest(@MoveFrom::text[], @MoveType::text[], @MoveTo::text[]) AS m(from_status, type, to_status)
+                    ON m.from_status = before.status
+            ), beat AS (
+                UPDATE hosts h SET last_heartbeat_at = now(), status = COALESCE((SELECT to_status FROM move), h.status)
+                  FROM before
+                 WHERE h.id = before.id
+                RETURNING h.status AS after
+            ), recorded AS (
+                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+                SELECT before.id, move.type, before.status, move.to_status, @Actor, NULL FROM before, move
+            )
+            SELECT before.status AS before, beat.after,
+                   before.last_heartbeat_at IS NOT NULL AND before.last_heartbeat_at < now() - @Silence AS was_silent
+              FROM before, beat
             """;
         await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+        var found = await conn.QuerySingleOrDefaultAsync<Beat>(new CommandDefinition(sql, new
+        {
+            Id = id,
+            Decommissioned = HostStatus.Decommissioned.ToWire(),
+            MoveFrom = HeartbeatMoves.Select(m => m.From).ToArray(),
+            MoveType = HeartbeatMoves.Select(m => m.Type).ToArray(),
+            MoveTo = HeartbeatMoves.Select(m => m.To).ToArray(),
+            Actor = Actors.Host(id),
+            Silence = silence,
+        }, cancellationToken: ct)).ConfigureAwait(false);
+        return found is null
+            ? null
+            : new HeartbeatOutcome(HostStatuses.Parse(found.Before), HostStatuses.Parse(found.After), found.WasSilent || found.Before == HostStatus.Unreachable.ToWire());
     }
 
-    /// <summary>Online hosts among <paramref name="among"/> silent for longer than <paramref name="silence"/> become unreachable; returns them.</summary>
+    /// <summary>The rows of the table a heartbeat applies, one per status they move from (their from-sets do not overlap).</summary>
+    private static readonly (string From, string Type, string To)[] HeartbeatMoves =
+    [
+        .. HostTransitionTable.Rows.Where(row => row.EmittedBy == HostEmitter.Host)
+            .SelectMany(row => row.From.Select(from => (from.ToWire(), row.EventType, row.To.ToWire()))),
+    ];
+
+    private sealed record Beat(string Before, string After, bool WasSilent);
+
+    /// <summary>
+    /// Hosts among <paramref name="among"/> silent for longer than <paramref name="silence"/> that the
+    /// silence row of the table moves (online ones) become unreachable, with their history; returns them.
+    /// </summary>
     public async Task<IReadOnlyList<HostTarget>> MarkSilentUnreachableAsync(TimeSpan silence, IReadOnlyCollection<Guid> among, CancellationToken ct)
     {
         const string sql = """
-            UPDATE hosts SET status = 'unreachable'
-             WHERE status = 'online' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - @Silence)
-               AND id = ANY(@Among)
-            RETURNING id, name, grpc_address
+            WITH before AS (
+                SELECT id, status FROM hosts
+                 WHERE id = ANY(@Among) AND status = ANY(@From)
+                   AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - @Silence)
+                   FOR UPDATE
+            ), silent AS (
+                UPDATE hosts h SET status = @To
+                  FROM before
+                 WHERE h.id = before.id
+                RETURNING h.id, h.name, h.grpc_address, before.status AS from_status
+            ), recorded AS (
+                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+                SELECT id, @Type, from_status, @To, @Actor, @Reason FROM silent
+            )
+            SELECT id, name, grpc_address FROM silent
             """;
+        var row = HostTransitionTable.Get(HostEventTypes.Silent);
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new { Silence = silence, Among = among.ToArray() }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new
+        {
+            Silence = silence,
+            Among = among.ToArray(),
+            From = row.FromWire,
+            To = row.To.ToWire(),
+            Type = row.EventType,
+            Actor = Actors.Reconciler,
+            Reason = $"no heartbeat for {Durations.Format(silence)}",
+        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>Hosts that are online now (all, or the one given), for the HostMonitor's active phase.</summary>
-    public async Task<IReadOnlyList<HostTarget>> OnlineAsync(Guid? only, CancellationToken ct)
+    /// <summary>
+    /// Hosts in service (<see cref="HostStatuses.Serving"/>: all, or the one given), each with whether it
+    /// has been silent for longer than <paramref name="silence"/>, for a HostMonitor pass.
+    /// </summary>
+    public async Task<IReadOnlyList<MonitoredHost>> ServingAsync(Guid? only, TimeSpan silence, CancellationToken ct)
     {
-        const string sql = "SELECT id, name, grpc_address FROM hosts WHERE status = 'online' AND (@Only::uuid IS NULL OR id = @Only) ORDER BY id";
+        const string sql = """
+            SELECT id, name, grpc_address, status, (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - @Silence) AS silent
+              FROM hosts
+             WHERE status = ANY(@Serving) AND (@Only::uuid IS NULL OR id = @Only)
+             ORDER BY id
+            """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<HostTarget>(new CommandDefinition(sql, new { Only = only }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<MonitoredHost>(new CommandDefinition(sql, new
+        {
+            Only = only,
+            Silence = silence,
+            Serving = ServingWire,
+        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
+
+    private static readonly string[] ServingWire = [.. HostStatuses.Serving.Select(status => status.ToWire())];
 }

@@ -1,5 +1,6 @@
 using Dapper;
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
 using Npgsql;
 
@@ -20,7 +21,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     {
         const string sql = $"""
             WITH chosen AS (
-                SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = 'online'
+                SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = ANY(@Placing)
             ), s AS (
                 INSERT INTO sandboxes (id, team_id, host_id, status, version, template, vcpus, memory_mb, timeout_sec,
                                        metadata, operation_deadline, idempotency_key, created_at, updated_at)
@@ -39,6 +40,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new
         {
             HostId = hostId,
+            Placing = PlacingWire,
             sandbox.Id,
             sandbox.TeamId,
             sandbox.Template,
@@ -58,6 +60,9 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
+    /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
+    private static readonly string[] PlacingWire = [.. HostStatuses.All.Where(status => status.TakesPlacements()).Select(status => status.ToWire())];
+
     /// <summary>
     /// Every online host with its count of sandboxes that are not <c>stopped</c>: what placement
     /// balances on. It reads every such sandbox, so <see cref="Hosts.HostPlacement"/> runs it once per
@@ -68,11 +73,11 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         const string sql = """
             SELECT h.id, count(s.id)
               FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> 'stopped'
-             WHERE h.status = 'online'
+             WHERE h.status = ANY(@Placing)
              GROUP BY h.id
             """;
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<(Guid Host, long Active)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<(Guid Host, long Active)>(new CommandDefinition(sql, new { Placing = PlacingWire }, cancellationToken: ct)).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Host, r => r.Active);
     }
 
@@ -182,6 +187,22 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             """;
         await using var conn = dataSource.CreateConnection();
         return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Sandboxes in one of <paramref name="statuses"/> on the hosts given.</summary>
+    public async Task<IReadOnlyList<HostedSandbox>> OnHostsAsync(IReadOnlyCollection<Guid> hosts, IReadOnlyCollection<SandboxStatus> statuses, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {HostedSandbox.Columns}
+              FROM sandboxes s
+             WHERE s.host_id = ANY(@Hosts) AND s.status = ANY(@Statuses)
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new
+        {
+            Hosts = hosts.ToArray(),
+            Statuses = statuses.Select(s => s.ToWire()).ToArray(),
+        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Sandboxes in one of <paramref name="statuses"/> on hosts whose status is <paramref name="hostStatus"/>.</summary>

@@ -64,7 +64,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
             if (options.ControlPlaneUrl.Length > 0)
             {
                 var client = app.Services.GetRequiredService<ControlPlaneClient>();
-                await Task.WhenAll(hosts.Select(host => client.RegisterAsync(host, cancellationToken))).ConfigureAwait(false);
+                await Task.WhenAll(hosts.Select(host => JoinAsync(client, host, cancellationToken))).ConfigureAwait(false);
             }
             return new SimulatedFleet(app, hosts);
         }
@@ -72,6 +72,27 @@ public sealed class SimulatedFleet : IAsyncDisposable
         {
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Registers the host and heartbeats once at once: a registered host is given no sandbox until its
+    /// first heartbeat, and the next one is a whole interval away. A refused or failed beat is left to
+    /// the heartbeat loop.
+    /// </summary>
+    private static async Task JoinAsync(ControlPlaneClient client, SimulatedHost host, CancellationToken ct)
+    {
+        await client.RegisterAsync(host, ct).ConfigureAwait(false);
+        try
+        {
+            if (await client.HeartbeatAsync(host, ct).ConfigureAwait(false))
+            {
+                host.CountHeartbeat();
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // The control plane went away right after the registration; the heartbeat loop tries again.
         }
     }
 

@@ -12,20 +12,19 @@ public sealed class HostTransitionStoreTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var hosts = new HostStore(database.DataSource);
-        var host = await hosts.RegisterAsync("cas-host", "http://127.0.0.1:1", "cas-token", CancellationToken.None);
-        await hosts.HeartbeatAsync(host!.Id, CancellationToken.None);
+        var hostId = await TestData.OnlineHostAsync(database, "cas-host", "http://127.0.0.1:1");
 
-        var cordoned = await hosts.TransitionAsync(host!.Id, HostEventTypes.Cordoned, "admin", "disk", CancellationToken.None);
-        var again = await hosts.TransitionAsync(host.Id, HostEventTypes.Cordoned, "admin", null, CancellationToken.None);
+        var cordoned = await hosts.TransitionAsync(hostId, HostEventTypes.Cordoned, "admin", "disk", CancellationToken.None);
+        var again = await hosts.TransitionAsync(hostId, HostEventTypes.Cordoned, "admin", null, CancellationToken.None);
         var nobody = await hosts.TransitionAsync(Guid.NewGuid(), HostEventTypes.Cordoned, "admin", null, CancellationToken.None);
 
         Assert.That(cordoned, Is.EqualTo(new HostTransitionOutcome.Moved(HostStatus.Online)));
         Assert.That(again, Is.EqualTo(new HostTransitionOutcome.NotAllowed(HostStatus.Cordoned)));
         Assert.That(nobody, Is.EqualTo(new HostTransitionOutcome.NoSuchHost()));
-        Assert.That((await hosts.GetAsync(host.Id, CancellationToken.None))!.Status, Is.EqualTo("cordoned"));
+        Assert.That((await hosts.GetAsync(hostId, CancellationToken.None))!.Status, Is.EqualTo("cordoned"));
         await using var conn = database.DataSource.CreateConnection();
         var history = await conn.QueryAsync<(string Type, string From, string To, string Actor, string Reason)>(
-            "SELECT type, from_status, to_status, actor, reason FROM host_transitions WHERE host_id = @Id AND type = 'host.cordoned'", new { host.Id });
+            "SELECT type, from_status, to_status, actor, reason FROM host_transitions WHERE host_id = @Id AND type = 'host.cordoned'", new { Id = hostId });
         Assert.That(history, Is.EqualTo(new[] { ("host.cordoned", "online", "cordoned", "admin", "disk") }));
     }
 }

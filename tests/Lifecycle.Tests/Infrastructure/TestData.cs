@@ -14,8 +14,17 @@ public static class TestData
     public static async Task<(Guid TeamId, Guid HostId)> TeamAndHostAsync(TestDatabase database, string name, string apiKey)
     {
         var teamId = await new TeamStore(database.DataSource).EnsureTeamWithKeyAsync(name, apiKey, CancellationToken.None);
-        var host = await new HostStore(database.DataSource).RegisterAsync($"{name}-host", "http://127.0.0.1:1", $"{name}-token", CancellationToken.None);
-        return (teamId, host?.Id ?? throw new InvalidOperationException($"host {name}-host is already registered"));
+        return (teamId, await OnlineHostAsync(database, $"{name}-host", "http://127.0.0.1:1"));
+    }
+
+    /// <summary>A host registered and heartbeated once, so online (a registered host is given no sandbox); returns its id.</summary>
+    public static async Task<Guid> OnlineHostAsync(TestDatabase database, string name, string grpcAddress)
+    {
+        var hosts = new HostStore(database.DataSource);
+        var host = await hosts.RegisterAsync(name, grpcAddress, $"{name}-token", CancellationToken.None)
+            ?? throw new InvalidOperationException($"host {name} is already registered");
+        await hosts.HeartbeatAsync(host.Id, TimeSpan.FromMinutes(1), CancellationToken.None);
+        return host.Id;
     }
 
     /// <summary>A new <c>starting</c> sandbox of the team on its least-loaded online host, as the API creates it.</summary>

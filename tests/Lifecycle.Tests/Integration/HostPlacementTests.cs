@@ -20,9 +20,8 @@ public sealed class HostPlacementTests
         {
             await TestData.CreateStartingAsync(store, teamId);
         }
-        var hosts = new HostStore(database.DataSource);
-        await hosts.RegisterAsync("placement-b", "http://127.0.0.1:2", "token-b", CancellationToken.None);
-        await hosts.RegisterAsync("placement-c", "http://127.0.0.1:3", "token-c", CancellationToken.None);
+        await TestData.OnlineHostAsync(database, "placement-b", "http://127.0.0.1:2");
+        await TestData.OnlineHostAsync(database, "placement-c", "http://127.0.0.1:3");
         using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions { RefreshInterval = TimeSpan.FromHours(1) }));
 
         var chosen = new List<Guid>();
@@ -77,11 +76,10 @@ public sealed class HostPlacementTests
 
     private static async Task<List<Guid>> RegisterHostsAsync(TestDatabase database, string name, int count)
     {
-        var hosts = new HostStore(database.DataSource);
         var ids = new List<Guid>();
         for (var i = 0; i < count; i++)
         {
-            ids.Add((await hosts.RegisterAsync($"{name}-{i}", $"http://127.0.0.1:{10 + i}", $"{name}-token-{i}", CancellationToken.None))!.Id);
+            ids.Add(await TestData.OnlineHostAsync(database, $"{name}-{i}", $"http://127.0.0.1:{10 + i}"));
         }
         return ids;
     }

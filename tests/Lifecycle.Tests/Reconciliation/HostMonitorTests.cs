@@ -198,7 +198,7 @@ public sealed partial class HostMonitorTests
             "every host is reconciled within one interval");
     }
 
-    [GeneratedRegex(@"HostMonitor pass over hosts of slice (\d+)/\d+: (\d+) online host")]
+    [GeneratedRegex(@"HostMonitor pass over hosts of slice (\d+)/\d+: (\d+) host")]
     private static partial Regex SlicePass();
 
     private static async Task<string> HostStatusAsync(ControlPlaneHarness harness, Guid hostId)

@@ -34,11 +34,11 @@ public sealed class MonitorReplica : IAsyncDisposable
         return new MonitorReplica(services.BuildServiceProvider());
     }
 
-    /// <summary>One pass over one online host, as this replica would run it.</summary>
+    /// <summary>One pass over one host in service, as this replica would run it.</summary>
     public async Task SyncAsync(Guid hostId)
     {
-        var target = (await _services.GetRequiredService<HostStore>().OnlineAsync(hostId, CancellationToken.None)).Single();
-        await _services.GetRequiredService<HostSync>().RunAsync(target, CancellationToken.None);
+        var host = (await _services.GetRequiredService<HostStore>().ServingAsync(hostId, TimeSpan.FromMinutes(1), CancellationToken.None)).Single();
+        await _services.GetRequiredService<HostSync>().RunAsync(host.Target, CancellationToken.None);
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
