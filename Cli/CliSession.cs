@@ -21,6 +21,12 @@ public sealed class CliSession(IServiceProvider services, Output output, IConfig
 
     public IDatabase Redis => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
+    /// <summary>
+    /// How long a host may go without a heartbeat before the HostMonitor calls it silent, as the control
+    /// plane reads it (<c>Lifecycle:HostMonitor:HeartbeatTimeout</c>, 90 s unless configured).
+    /// </summary>
+    public TimeSpan HeartbeatTimeout => configuration.GetValue<TimeSpan?>("Lifecycle:HostMonitor:HeartbeatTimeout") ?? TimeSpan.FromSeconds(90);
+
     public T Get<T>()
         where T : notnull => services.GetRequiredService<T>();
 

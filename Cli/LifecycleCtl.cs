@@ -12,7 +12,7 @@ namespace Lifecycle.Cli;
 
 /// <summary>
 /// <c>lifecyclectl</c>: the on-call engineer's view of the streams, the consumer group, dead letters,
-/// hosts and one sandbox's history. Everything it shows can also be read with <c>redis-cli</c> and
+/// hosts and one host's or one sandbox's history. Everything it shows can also be read with <c>redis-cli</c> and
 /// <c>psql</c> (docs/runbook.md gives both for each question).
 /// </summary>
 public static class LifecycleCtl
@@ -46,7 +46,7 @@ public static class LifecycleCtl
         foreach (var command in new[]
         {
             StreamsCommand.Create(run), PendingCommand.Create(run), TailCommand.Create(run), DeadCommand.Create(run),
-            SandboxCommand.Create(run), HostsCommand.Create(run), StuckCommand.Create(run), ReconcileCommand.Create(run),
+            SandboxCommand.Create(run), HostsCommand.Create(run), HostCommand.Create(run), StuckCommand.Create(run), ReconcileCommand.Create(run),
             OwnersCommand.Create(run),
         })
         {

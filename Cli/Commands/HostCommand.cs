@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Store;
+using static Lifecycle.Cli.Rendering.Cells;
+
+namespace Lifecycle.Cli.Commands;
+
+/// <summary><c>host ID</c>: one host's row, its sandboxes by status, and its story: every change of its status, by whom and why.</summary>
+public static class HostCommand
+{
+    public static Command Create(LifecycleCtl.Runner runner)
+    {
+        var id = new Argument<Guid>("id") { Description = "The host id" };
+        var command = new Command("host", "One host: its row, its sandboxes by status, and every change of its status (who, why, when)") { id };
+        command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
+        {
+            var hostId = parsed.GetValue(id);
+            var store = session.Get<HostStore>();
+            var row = await store.GetAsync(hostId, ct).ConfigureAwait(false);
+            var history = row is null ? [] : await store.HistoryAsync(hostId, ct).ConfigureAwait(false);
+            var host = row is null ? null : HostSummary.Of(row, session.Clock.GetUtcNow(), session.HeartbeatTimeout);
+            Render(session.Output, hostId, host, history);
+            return host is null ? ExitCodes.NotFound : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void Render(Output output, Guid id, HostSummary? host, IReadOnlyList<HostTransitionRow> history)
+    {
+        if (output.Json)
+        {
+            output.WriteJson(new { id, host, history });
+            return;
+        }
+        if (host is null)
+        {
+            output.Line($"host {id}: no such row in Postgres");
+            return;
+        }
+        output.Table(["HOST", "NAME", "STATUS", "SILENT", "LAST HEARTBEAT", "ADDRESS", "DRAIN"],
+        [
+            [
+                host.Id.ToString(), host.Name, host.Status, host.Silent ? "yes" : "no",
+                host.LastHeartbeatAt is { } at ? $"{Time(at)} ({Age(host.HeartbeatAgeMs)} ago)" : "never", host.GrpcAddress, host.Drain?.Cell(),
+            ],
+        ]);
+        output.Line();
+        output.Line($"Sandboxes not stopped ({host.Sandboxes.Values.Sum()}):");
+        if (host.Sandboxes.Count > 0)
+        {
+            output.Table(["STATUS", "COUNT"], host.Sandboxes.OrderBy(c => c.Key, StringComparer.Ordinal).Select(IReadOnlyList<string?> (c) => [c.Key, Number(c.Value)]));
+        }
+        output.Line();
+        output.Line($"History ({history.Count} changes, from Postgres):");
+        if (history.Count > 0)
+        {
+            output.Table(["AT", "TYPE", "FROM→TO", "ACTOR", "REASON"],
+                history.Select(IReadOnlyList<string?> (h) => [Time(h.At), h.Type, $"{h.FromStatus ?? "(new)"}→{h.ToStatus}", h.Actor, h.Reason]));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Sandboxes;
+using Lifecycle.Core.Store;
+using static Lifecycle.Cli.Rendering.Cells;
+
+namespace Lifecycle.Cli.Rendering;
+
+/// <summary>
+/// A host as <c>hosts</c> and <c>host ID</c> print it. <paramref name="Sandboxes"/> counts its sandboxes that
+/// are not stopped, by status; <paramref name="Silent"/> is true when a host that has heartbeated (and is not
+/// decommissioned) has not for longer than the heartbeat timeout: an online one is about to become
+/// unreachable, a cordoned, draining or drained one keeps its status while its sandboxes go missing.
+/// </summary>
+public sealed record HostSummary(
+    Guid Id, string Name, string Status, bool Silent, string GrpcAddress, DateTime? LastHeartbeatAt, long? HeartbeatAgeMs,
+    IReadOnlyDictionary<string, long> Sandboxes, DrainView? Drain)
+{
+    public static HostSummary Of(HostRow host, DateTimeOffset now, TimeSpan heartbeatTimeout)
+    {
+        var age = AgeMs(host.LastHeartbeatAt, now);
+        var sandboxes = JsonSerializer.Deserialize<Dictionary<string, long>>(host.SandboxCounts) ?? [];
+        var silent = age is { } ms && ms > heartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned.ToWire();
+        return new(host.Id, host.Name, host.Status, silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now));
+    }
+
+    /// <summary>Trouble for on-call: an unreachable host, or one in service gone silent.</summary>
+    public bool IsUnhealthy => Status == HostStatus.Unreachable.ToWire() || Silent;
+
+    /// <summary>The sandbox statuses counted in a table's columns: every non-terminal one.</summary>
+    public static IReadOnlyList<string> CountedStatuses { get; } =
+        [.. Enum.GetValues<SandboxStatus>().Where(SandboxStatuses.NonTerminal.Contains).Select(s => s.ToWire())];
+}
+
+/// <summary>
+/// A draining or drained host's drain: its mode, deadline, and its sandboxes not yet where the mode leaves
+/// them (a drain leaves every sandbox stopped, or in pause mode paused).
+/// </summary>
+public sealed record DrainView(string Mode, bool Done, DateTime? Deadline, long Remaining, long? DeadlineInMs)
+{
+    public static DrainView? Of(HostRow host, IReadOnlyDictionary<string, long> notStopped, DateTimeOffset now)
+    {
+        if (host.DrainMode is not { } mode || !HostStatuses.TryParse(host.Status, out var status) || status is not (HostStatus.Draining or HostStatus.Drained))
+        {
+            return null;
+        }
+        var remaining = notStopped.Where(c => !(mode == "pause" && c.Key == SandboxStatus.Paused.ToWire())).Sum(c => c.Value);
+        return new(mode, status == HostStatus.Drained, host.DrainDeadline, remaining, -AgeMs(host.DrainDeadline, now));
+    }
+
+    /// <summary>As a table cell: <c>destroy 12 left, 3m10s to deadline</c>.</summary>
+    public string Cell() => DeadlineInMs switch
+    {
+        _ when Done => $"{Mode} done",
+        null => $"{Mode} {Remaining} left",
+        >= 0 and long ms => $"{Mode} {Remaining} left, {Age(ms)} to deadline",
+        long ms => $"{Mode} {Remaining} left, deadline passed {Age(-ms)} ago",
+    };
+}
