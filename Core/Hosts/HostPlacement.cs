@@ -75,7 +75,7 @@ public sealed class HostPlacement(SandboxStore sandboxes, TimeProvider clock, IO
 
     public void Dispose() => _reading.Dispose();
 
-    // No host known: read every time, so a host that just registered is used at once.
+    // No host known: read every time, so a host that just came online is used at once.
     private bool MustRead => _stale || _active.Count == 0 || clock.GetElapsedTime(_readAt) > options.Value.RefreshInterval;
 
     private async Task ReadAsync(CancellationToken ct)

@@ -32,6 +32,7 @@ public sealed class ApiContractTests
         {
             "/v1/sandboxes", "/v1/sandboxes/{id}", "/v1/sandboxes/{id}/pause", "/v1/sandboxes/{id}/resume",
             "/v1/sandboxes/{id}/wait", "/v1/sandboxes/{id}/events", "/v1/hosts/{id}/heartbeat", "/v1/hosts/sandbox-events",
+            "/v1/hosts/{id}/cordon", "/v1/hosts/{id}/uncordon", "/v1/hosts/{id}/history",
         }));
         var sandbox = document.GetProperty("components").GetProperty("schemas").GetProperty("SandboxResponse").GetProperty("properties");
         Assert.That(sandbox.EnumerateObject().Select(p => p.Name), Does.Contain("last_error").And.Contain("memory_mb"));
