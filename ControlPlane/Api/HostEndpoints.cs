@@ -27,6 +27,7 @@ public static class HostEndpoints
         admin.MapGet("/hosts", List);
         admin.MapGet("/hosts/{id}", Get);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
+        admin.MapPost("/hosts/{id}/drain", DrainEndpoints.Drain);
         admin.MapPost("/reconcile", Reconcile);
         var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
         agents.MapPost("/{id}/heartbeat", Heartbeat);
@@ -58,7 +59,7 @@ public static class HostEndpoints
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, CancellationToken ct) =>
-        TypedResults.Ok(new HostList([.. (await hosts.ListAsync(ct)).Select(row => HostResponse.From(row))]));
+        TypedResults.Ok(new HostList(await DrainEndpoints.WithDrainsAsync([.. (await hosts.ListAsync(ct)).Select(row => HostResponse.From(row))], hosts, ct)));
 
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, CancellationToken ct)
     {
@@ -66,7 +67,9 @@ public static class HostEndpoints
         {
             return Problem(Problems.BadId(id, "host"));
         }
-        return await hosts.GetAsync(hostId, ct) is { } row ? TypedResults.Ok(HostResponse.From(row)) : Problem(NotFound(hostId));
+        return await hosts.GetAsync(hostId, ct) is { } row
+            ? TypedResults.Ok(await DrainEndpoints.WithDrainAsync(HostResponse.From(row), hosts, ct))
+            : Problem(NotFound(hostId));
     }
 
     /// <summary>Revokes the token at once; the HostMonitor then moves the host's sandboxes to missing and on to stopped.</summary>

@@ -13,4 +13,7 @@ public static class Actors
     public static string Host(Guid hostId) => $"host:{hostId}";
 
     public const string Reconciler = "reconciler";
+
+    /// <summary>A host's drain, asking for a pause or destroy of one of its sandboxes on the operator's behalf.</summary>
+    public const string Drain = "drain";
 }
