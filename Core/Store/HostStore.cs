@@ -129,13 +129,15 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Records a heartbeat and brings the host back online. Returns the status it had before
+    /// Records a heartbeat and brings a registered or unreachable host online; an operator's cordon or drain
+    /// outlives it. Returns the status it had before
     /// (so a caller can tell a host that just came back), or null when it is decommissioned or unknown.
     /// </summary>
     public async Task<string?> HeartbeatAsync(Guid id, CancellationToken ct)
     {
         const string sql = """
-            UPDATE hosts h SET last_heartbeat_at = now(), status = 'online'
+            UPDATE hosts h SET last_heartbeat_at = now(),
+                   status = CASE WHEN h.status IN ('registered', 'unreachable') THEN 'online' ELSE h.status END
               FROM (SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE) before
              WHERE h.id = before.id AND h.status <> 'decommissioned'
             RETURNING before.status
