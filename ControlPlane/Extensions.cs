@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Dev;
+using Lifecycle.ControlPlane.Drains;
 using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
@@ -54,6 +55,8 @@ public static class Extensions
         // operations drain before the slots' work stops, so their last events are still applied.
         services.AddOwnershipCoordinator();
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundOperations>());
+        // After the operations, so it stops first: no drain asks for an operation while they drain.
+        services.AddDrains(configuration);
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddProblemDetails();

@@ -33,27 +33,29 @@ public sealed record HostSummary(
 }
 
 /// <summary>
-/// A draining or drained host's drain: its mode, deadline, and its sandboxes not yet where the mode leaves
-/// them (a drain leaves every sandbox stopped, or in pause mode paused).
+/// A draining or drained host's drain: its mode, deadline, its sandboxes not yet where the mode leaves them
+/// (<see cref="DrainModes.Remaining"/>), and in pause mode the paused ones it keeps on the host
+/// (decommissioning the host would stop them).
 /// </summary>
-public sealed record DrainView(string Mode, bool Done, DateTime? Deadline, long Remaining, long? DeadlineInMs)
+public sealed record DrainView(string Mode, bool Done, DateTime? Deadline, long Remaining, long? DeadlineInMs, long? PausedKept)
 {
     public static DrainView? Of(HostRow host, IReadOnlyDictionary<string, long> notStopped, DateTimeOffset now)
     {
-        if (host.DrainMode is not { } mode || !HostStatuses.TryParse(host.Status, out var status) || status is not (HostStatus.Draining or HostStatus.Drained))
+        if (!DrainModes.TryParse(host.DrainMode, out var mode) || !HostStatuses.TryParse(host.Status, out var status)
+            || status is not (HostStatus.Draining or HostStatus.Drained))
         {
             return null;
         }
-        var remaining = notStopped.Where(c => !(mode == "pause" && c.Key == SandboxStatus.Paused.ToWire())).Sum(c => c.Value);
-        return new(mode, status == HostStatus.Drained, host.DrainDeadline, remaining, -AgeMs(host.DrainDeadline, now));
+        return new(host.DrainMode!, status == HostStatus.Drained, host.DrainDeadline, mode.Remaining(notStopped), -AgeMs(host.DrainDeadline, now),
+            mode == DrainMode.Pause ? notStopped.GetValueOrDefault(SandboxStatus.Paused.ToWire()) : null);
     }
 
-    /// <summary>As a table cell: <c>destroy 12 left, 3m10s to deadline</c>.</summary>
+    /// <summary>As a table cell: <c>destroy: 12 left, deadline in 3m10s</c>, <c>pause: drained, 50 paused kept</c>.</summary>
     public string Cell() => DeadlineInMs switch
     {
-        _ when Done => $"{Mode} done",
-        null => $"{Mode} {Remaining} left",
-        >= 0 and long ms => $"{Mode} {Remaining} left, {Age(ms)} to deadline",
-        long ms => $"{Mode} {Remaining} left, deadline passed {Age(-ms)} ago",
+        _ when Done => $"{Mode}: drained" + (PausedKept is > 0 ? $", {Number(PausedKept.Value)} paused kept" : ""),
+        null => $"{Mode}: {Number(Remaining)} left",
+        >= 0 and long ms => $"{Mode}: {Number(Remaining)} left, deadline in {Age(ms)}",
+        long ms => $"{Mode}: {Number(Remaining)} left, deadline passed {Age(-ms)} ago",
     };
 }

@@ -33,6 +33,7 @@ public static class HostEndpoints
         admin.MapPost("/hosts/{id}/cordon", Cordon);
         admin.MapPost("/hosts/{id}/uncordon", Uncordon);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
+        admin.MapPost("/hosts/{id}/drain", DrainEndpoints.Drain);
         admin.MapPost("/reconcile", Reconcile);
         var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
         agents.MapPost("/{id}/heartbeat", Heartbeat);
@@ -64,7 +65,7 @@ public static class HostEndpoints
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
-        TypedResults.Ok(new HostList([.. (await hosts.ListAsync(ct)).Select(row => responses.Of(row))]));
+        TypedResults.Ok(new HostList(await DrainEndpoints.WithDrainsAsync([.. (await hosts.ListAsync(ct)).Select(row => responses.Of(row))], hosts, ct)));
 
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, HostResponses responses, CancellationToken ct)
     {
@@ -72,7 +73,9 @@ public static class HostEndpoints
         {
             return Problem(Problems.BadId(id, "host"));
         }
-        return await hosts.GetAsync(hostId, ct) is { } row ? TypedResults.Ok(responses.Of(row)) : Problem(NotFound(hostId));
+        return await hosts.GetAsync(hostId, ct) is { } row
+            ? TypedResults.Ok(await DrainEndpoints.WithDrainAsync(responses.Of(row), hosts, ct))
+            : Problem(NotFound(hostId));
     }
 
     /// <summary>Every change of the host's status, oldest first: who made it and why.</summary>

@@ -21,6 +21,10 @@ public sealed record HostResponse(
     Dictionary<string, long> Sandboxes,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
 {
+    /// <summary>The drain of a draining or drained host (see <see cref="HostDrainResponse"/>); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HostDrainResponse? Drain { get; init; }
+
     public static HostResponse From(HostRow row, bool silent, string? token = null) => new(
         row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
         JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token);

@@ -41,7 +41,7 @@ public sealed partial class OperationRequests(
             var row = await store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct).ConfigureAwait(false);
             if (row is not null)
             {
-                await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row).ConfigureAwait(false);
+                await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row, null).ConfigureAwait(false);
                 return new RequestOutcome.Accepted(row);
             }
             if (sandbox.IdempotencyKey is not null
@@ -55,7 +55,16 @@ public sealed partial class OperationRequests(
     }
 
     /// <summary>Pause, resume or destroy a team's sandbox.</summary>
-    public async Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct)
+    public Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct) =>
+        RequestAsync(operation, teamId, sandboxId, Actors.Team(teamId), null, ct);
+
+    /// <summary>
+    /// Pause, resume or destroy a sandbox of <paramref name="teamId"/> on an operator's behalf (a host's
+    /// drain): the path a team's request takes, with the operator's <paramref name="actor"/>, and a
+    /// <paramref name="reason"/> written on the request and on its outcome.
+    /// </summary>
+    public async Task<RequestOutcome> RequestAsync(
+        SandboxOperation operation, Guid teamId, Guid sandboxId, string actor, string? reason, CancellationToken ct)
     {
         publisher.EnsureConnected();
         for (var attempt = 1; ; attempt++)
@@ -76,17 +85,17 @@ public sealed partial class OperationRequests(
                 return new RequestOutcome.Conflict(current);
             }
             var requested = new StateEvent(Guid.CreateVersion7(), operation.Requested.EventType, row.Id, row.TeamId, row.HostId,
-                current, operation.InProgress, row.Version, Actors.Team(teamId), null, null, clock.GetUtcNow());
+                current, operation.InProgress, row.Version, actor, reason, null, clock.GetUtcNow());
             var moved = await store.TryTransitionAsync(requested, Deadline(), ct).ConfigureAwait(false);
             if (moved is not null)
             {
-                await StartAsync(operation, requested, moved).ConfigureAwait(false);
+                await StartAsync(operation, requested, moved, reason).ConfigureAwait(false);
                 return new RequestOutcome.Accepted(moved);
             }
         }
     }
 
-    private async Task StartAsync(SandboxOperation operation, StateEvent requested, SandboxRow row)
+    private async Task StartAsync(SandboxOperation operation, StateEvent requested, SandboxRow row, string? reason)
     {
         try
         {
@@ -97,7 +106,7 @@ public sealed partial class OperationRequests(
             // The transition is committed with its history row; the stream copy is for watchers only.
             LogPublishFailed(ex, requested.EventId, row.Id);
         }
-        background.Start(operation.Name, row.Id, ct => runner.RunAsync(operation, row, ct));
+        background.Start(operation.Name, row.Id, ct => runner.RunAsync(operation, row, reason, ct));
     }
 
     private DateTimeOffset Deadline() => clock.GetUtcNow() + options.Value.Deadline;

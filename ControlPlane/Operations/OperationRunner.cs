@@ -26,9 +26,9 @@ public sealed partial class OperationRunner(
     /// <summary>
     /// <paramref name="sandbox"/> is the row as the API left it: in the operation's transient state.
     /// Returns how it ended (<see cref="OperationCounters.Succeeded"/>, <see cref="OperationCounters.Failed"/>
-    /// or <see cref="OperationCounters.Unknown"/>).
+    /// or <see cref="OperationCounters.Unknown"/>). <paramref name="reason"/>, the request's, is the success event's too.
     /// </summary>
-    public async Task<string> RunAsync(SandboxOperation operation, SandboxRow sandbox, CancellationToken ct)
+    public async Task<string> RunAsync(SandboxOperation operation, SandboxRow sandbox, string? reason, CancellationToken ct)
     {
         using var scope = logger.BeginOperationScope(operation.Name, sandbox.Id, sandbox.HostId);
         var client = clients.For(sandbox.HostAddress!);
@@ -62,7 +62,7 @@ public sealed partial class OperationRunner(
         var outcome = new StateEvent(
             Guid.CreateVersion7(), transition.EventType, sandbox.Id, sandbox.TeamId, sandbox.HostId,
             operation.InProgress, transition.To.Single(), sandbox.Version, Actors.Operation,
-            Reason: error is null ? null : "host_rpc_failed", error, clock.GetUtcNow());
+            Reason: error is null ? reason : "host_rpc_failed", error, clock.GetUtcNow());
         await PublishWithRetryAsync(outcome, ct).ConfigureAwait(false);
         if (error is null)
         {

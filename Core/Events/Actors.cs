@@ -16,4 +16,7 @@ public static class Actors
 
     /// <summary>An operator, through the admin API (a host's registration, cordon, decommission).</summary>
     public const string Admin = "admin";
+
+    /// <summary>A host's drain, asking for a pause or destroy of one of its sandboxes on the operator's behalf.</summary>
+    public const string Drain = "drain";
 }

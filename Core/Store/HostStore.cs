@@ -260,4 +260,104 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     }
 
     private static readonly string[] ServingWire = [.. HostStatuses.Serving.Select(status => status.ToWire())];
+
+    /// <summary>
+    /// Starts a drain: the drain-started row of the host transition table as a compare-and-set, setting the
+    /// drain's mode, start and deadline (<paramref name="within"/> from now, by the database's clock) in the
+    /// same statement, and writing the change to <c>host_transitions</c>.
+    /// </summary>
+    public async Task<HostTransitionOutcome> StartDrainAsync(
+        Guid id, DrainMode mode, TimeSpan within, string actor, string? reason, CancellationToken ct)
+    {
+        const string sql = """
+            WITH before AS (
+                SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE
+            ), moved AS (
+                UPDATE hosts h SET status = @To, drain_mode = @Mode, drain_started_at = now(), drain_deadline = now() + @Within
+                  FROM before
+                 WHERE h.id = before.id AND before.status = ANY(@From)
+                RETURNING before.status AS from_status
+            ), recorded AS (
+                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+                SELECT @Id, @Type, from_status, @To, @Actor, @Reason FROM moved
+            )
+            SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before
+            """;
+        var row = HostTransitionTable.Get(HostEventTypes.DrainStarted);
+        await using var conn = dataSource.CreateConnection();
+        var found = await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, new
+        {
+            Id = id,
+            Type = row.EventType,
+            From = row.FromWire,
+            To = row.To.ToWire(),
+            Mode = mode.ToWire(),
+            Within = within,
+            Actor = actor,
+            Reason = reason,
+        }, cancellationToken: ct)).ConfigureAwait(false);
+        return DrainOutcome(found);
+    }
+
+    /// <summary>
+    /// Ends a drain: draining becomes drained, as a compare-and-set that also checks, in the same statement,
+    /// that the drain is still the one of <paramref name="mode"/> and that every sandbox of the host is where
+    /// the mode leaves it (stopped, or paused in pause mode). Not allowed otherwise: nothing changes.
+    /// </summary>
+    public async Task<HostTransitionOutcome> FinishDrainAsync(Guid id, DrainMode mode, string actor, string? reason, CancellationToken ct)
+    {
+        const string sql = """
+            WITH before AS (
+                SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE
+            ), moved AS (
+                UPDATE hosts h SET status = @To
+                  FROM before
+                 WHERE h.id = before.id AND before.status = ANY(@From) AND h.drain_mode = @Mode
+                   AND NOT EXISTS (SELECT 1 FROM sandboxes s WHERE s.host_id = h.id AND s.status <> ALL(@Done))
+                RETURNING before.status AS from_status
+            ), recorded AS (
+                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+                SELECT @Id, @Type, from_status, @To, @Actor, @Reason FROM moved
+            )
+            SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before
+            """;
+        var row = HostTransitionTable.Get(HostEventTypes.Drained);
+        await using var conn = dataSource.CreateConnection();
+        var found = await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, new
+        {
+            Id = id,
+            Type = row.EventType,
+            From = row.FromWire,
+            To = row.To.ToWire(),
+            Mode = mode.ToWire(),
+            Done = mode.DoneWireNames(),
+            Actor = actor,
+            Reason = reason,
+        }, cancellationToken: ct)).ConfigureAwait(false);
+        return DrainOutcome(found);
+    }
+
+    /// <summary>The drains of hosts in one of <paramref name="statuses"/> (all such hosts, or the one given), by host id.</summary>
+    public async Task<IReadOnlyList<HostDrain>> DrainsAsync(IReadOnlyCollection<HostStatus> statuses, Guid? only, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id, name, status, drain_mode, drain_started_at, drain_deadline, drain_deadline <= now() AS past_deadline
+              FROM hosts
+             WHERE status = ANY(@Statuses) AND drain_mode IS NOT NULL AND (@Only::uuid IS NULL OR id = @Only)
+             ORDER BY id
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<HostDrain>(new CommandDefinition(sql, new
+        {
+            Statuses = statuses.Select(s => s.ToWire()).ToArray(),
+            Only = only,
+        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+    }
+
+    private static HostTransitionOutcome DrainOutcome(CompareAndSet? found) => found switch
+    {
+        null => new HostTransitionOutcome.NoSuchHost(),
+        { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
+        { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
+    };
 }

@@ -41,7 +41,7 @@ public sealed class HostCommandsTests
         var (_, json, _) = await cluster.RunAsync("hosts", "--json");
 
         // The seeded host runs one sandbox and has one starting: both are left to destroy.
-        Assert.That(Row(table, cluster.HostName), Does.Contain(" draining no ").And.Contain(" destroy 2 left, 3m2").And.Contain(" to deadline "));
+        Assert.That(Row(table, cluster.HostName), Does.Contain(" draining no ").And.Contain(" destroy: 2 left, deadline in 3m2"));
         var drain = JsonDocument.Parse(json).RootElement.GetProperty("hosts")[0].GetProperty("drain");
         Assert.That((drain.GetProperty("mode").GetString(), drain.GetProperty("remaining").GetInt64()), Is.EqualTo(("destroy", 2L)));
     }

@@ -108,12 +108,17 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     /// <paramref name="hosts"/> simulated hosts of its own) on the same database, Redis and key prefix,
     /// with this one's settings. The database stays this harness's to drop.
     /// </summary>
-    public Task<ControlPlaneHarness> StartReplicaAsync(int hosts = 1) =>
+    /// <param name="hostNamePrefix">
+    /// Its hosts' names begin with this; by default they are named as this harness's (sim-0, …), so they replace
+    /// them (a name in service is decommissioned when a host registers it again).
+    /// </param>
+    public Task<ControlPlaneHarness> StartReplicaAsync(int hosts = 1, string hostNamePrefix = "sim") =>
         StartAsync(new Dictionary<string, string?>(_configuration) { ["Lifecycle:Replica:Name"] = $"replica-{Guid.NewGuid():N}"[..16] },
-            Database, ownsDatabase: false, _configuration["Lifecycle:Streams:KeyPrefix"]!, hosts, latencyMs: 0, heartbeatMs: 30_000, logs: null, snapshotsOffHost: false);
+            Database, ownsDatabase: false, _configuration["Lifecycle:Streams:KeyPrefix"]!, hosts, latencyMs: 0, heartbeatMs: 30_000, logs: null,
+            snapshotsOffHost: false, hostNamePrefix);
 
     private static async Task<ControlPlaneHarness> StartAsync(Dictionary<string, string?> configuration, TestDatabase database, bool ownsDatabase,
-        string keyPrefix, int hosts, int latencyMs, int heartbeatMs, CapturedLogs? logs, bool snapshotsOffHost)
+        string keyPrefix, int hosts, int latencyMs, int heartbeatMs, CapturedLogs? logs, bool snapshotsOffHost, string hostNamePrefix = "sim")
     {
         var app = ControlPlaneApp.Build([], builder =>
         {
@@ -141,6 +146,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             AdminKey = AdminKey,
             HeartbeatIntervalMs = heartbeatMs,
             SnapshotsOffHost = snapshotsOffHost,
+            NamePrefix = hostNamePrefix,
         }, logs is null ? null : LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)), CancellationToken.None);
         return harness;
     }

@@ -1,0 +1,108 @@
+using Lifecycle.ControlPlane.Drains;
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>
+/// <c>POST /v1/hosts/{id}/drain</c> (admin key), and the drain object of the host JSON. The drain itself is
+/// driven by the replica that owns the host (<see cref="DrainDriver"/>); its state lives on the host's row.
+/// </summary>
+public static class DrainEndpoints
+{
+    private static readonly HostStatus[] WithDrain = [HostStatus.Draining, HostStatus.Drained];
+
+    /// <summary>
+    /// 202 with the host, now draining; 400 for a bad body, 404 for an unknown host, 409 when the host's
+    /// status does not allow a drain (a drain already under way names its mode and deadline).
+    /// </summary>
+    public static async Task<Results<Accepted<HostResponse>, ProblemHttpResult>> Drain(
+        string id, HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostPlacement placement, DrainDriver driver, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var hostId))
+        {
+            return Problem(Problems.BadId(id, "host"));
+        }
+        var body = await json.ReadAsync(request, new DrainHostRequest(), ct);
+        if (body.Value is null)
+        {
+            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+        }
+        if (body.Value.Validate() is { } invalid)
+        {
+            return Problem(Problems.BadRequest(invalid));
+        }
+        var mode = body.Value.ModeValue;
+        var deadlineSec = body.Value.DeadlineSec!.Value;
+        var history = $"{mode.ToWire()} within {deadlineSec} s" + (body.Value.Reason is { } reason ? $": {reason}" : "");
+        switch (await hosts.StartDrainAsync(hostId, mode, TimeSpan.FromSeconds(deadlineSec), Actors.Admin, history, ct))
+        {
+            case HostTransitionOutcome.NoSuchHost:
+                return Problem(Problems.Make(StatusCodes.Status404NotFound, "Host not found", $"No host {hostId} exists."));
+            case HostTransitionOutcome.NotAllowed { Current: HostStatus.Draining }:
+                return Problem(await UnderWayAsync(hostId, hosts, ct));
+            case HostTransitionOutcome.NotAllowed notAllowed:
+                return Problem(NotDrainable(notAllowed.Current));
+        }
+        placement.Invalidate();
+        driver.Wake();
+        var row = await hosts.GetAsync(hostId, ct);
+        return TypedResults.Accepted($"/v1/hosts/{hostId}", await WithDrainAsync(responses.Of(row!), hosts, ct));
+    }
+
+    /// <summary>The host with its drain attached when it is draining or drained.</summary>
+    public static async Task<HostResponse> WithDrainAsync(HostResponse host, HostStore hosts, CancellationToken ct) =>
+        (await WithDrainsAsync([host], hosts, ct))[0];
+
+    /// <summary>The hosts with their drains attached, for those draining or drained; one query for all of them.</summary>
+    public static async Task<IReadOnlyList<HostResponse>> WithDrainsAsync(IReadOnlyList<HostResponse> list, HostStore hosts, CancellationToken ct)
+    {
+        if (!list.Any(h => IsDrainStatus(h.Status)))
+        {
+            return list;
+        }
+        var only = list.Count == 1 ? list[0].Id : (Guid?)null;
+        var drains = (await hosts.DrainsAsync(WithDrain, only, ct)).ToDictionary(d => d.Id);
+        return [.. list.Select(h => IsDrainStatus(h.Status) && drains.TryGetValue(h.Id, out var drain)
+            ? h with { Drain = HostDrainResponse.From(drain, h.Sandboxes) }
+            : h)];
+    }
+
+    private static bool IsDrainStatus(string status) =>
+        HostStatuses.TryParse(status, out var parsed) && WithDrain.Contains(parsed);
+
+    private static async Task<ProblemDetails> UnderWayAsync(Guid hostId, HostStore hosts, CancellationToken ct)
+    {
+        var drain = (await hosts.DrainsAsync([HostStatus.Draining], hostId, ct)).SingleOrDefault();
+        var problem = Problems.Make(StatusCodes.Status409Conflict, "Drain under way",
+            drain is null
+                ? "The host is already draining. Uncordon it to cancel that drain, then drain it again."
+                : $"The host is already draining in mode {drain.DrainMode} until {drain.DrainDeadline:O}. Uncordon it to cancel that drain, then drain it again.");
+        problem.Extensions["current_status"] = HostStatus.Draining.ToWire();
+        if (drain is not null)
+        {
+            problem.Extensions["drain_mode"] = drain.DrainMode;
+            problem.Extensions["drain_deadline"] = drain.DrainDeadline;
+        }
+        return problem;
+    }
+
+    private static ProblemDetails NotDrainable(HostStatus current)
+    {
+        var why = current switch
+        {
+            HostStatus.Registered => " It has never heartbeated, so it has nothing to drain.",
+            HostStatus.Drained => " It is drained already; uncordon it to return it to service.",
+            HostStatus.Decommissioned => " It is out of service for good.",
+            _ => "",
+        };
+        var problem = Problems.Make(StatusCodes.Status409Conflict, "Host cannot be drained", $"Cannot drain a host that is {current.ToWire()}.{why}");
+        problem.Extensions["current_status"] = current.ToWire();
+        return problem;
+    }
+
+    private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
+}

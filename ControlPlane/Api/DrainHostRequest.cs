@@ -1,0 +1,33 @@
+using Lifecycle.Core.Hosts;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>The body of <c>POST /v1/hosts/{id}/drain</c>.</summary>
+public sealed record DrainHostRequest(string? Mode = null, int? DeadlineSec = null, string? Reason = null)
+{
+    /// <summary>A week: longer than any drain an operator would wait on, short enough to catch a unit mistake (ms for s).</summary>
+    public const int MaxDeadlineSec = 7 * 24 * 3600;
+
+    public const int MaxReasonLength = 256;
+
+    /// <summary>The first problem with this request, or null when it is valid.</summary>
+    public string? Validate()
+    {
+        if (!DrainModes.TryParse(Mode, out _))
+        {
+            return $"mode must be one of {string.Join(", ", DrainModes.WireNames)}"
+                + (Mode is null ? " (it is required)." : $", not '{(Mode.Length > 32 ? Mode[..32] + "…" : Mode)}'.");
+        }
+        if (DeadlineSec is not { } deadline || deadline is < 1 or > MaxDeadlineSec)
+        {
+            return $"deadline_sec is required: the seconds the drain may take, 1 to {MaxDeadlineSec}. What is not done by then is destroyed.";
+        }
+        if (Reason is not null && (Reason.Length > MaxReasonLength || Reason.Any(char.IsControl)))
+        {
+            return $"reason must be at most {MaxReasonLength} characters, without control characters.";
+        }
+        return null;
+    }
+
+    public DrainMode ModeValue => DrainModes.Parse(Mode!);
+}
