@@ -35,7 +35,8 @@ public static class HostEndpoints
     }
 
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(
-        HttpRequest request, StrictJson json, HostStore hosts, HostPlacement placement, CancellationToken ct)
+        HttpRequest request, StrictJson json, HostStore hosts, HostPlacement placement, HostTrust trust, HostCertificates certificates,
+        CancellationToken ct)
     {
         var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
         if (body.Value is null)
@@ -46,6 +47,11 @@ public static class HostEndpoints
         {
             return Problem(Problems.BadRequest(invalid));
         }
+        var (key, untrusted) = HostEnrollment.Check(body.Value, trust);
+        if (untrusted is not null)
+        {
+            return Problem(Problems.BadRequest(untrusted));
+        }
         var token = SecretHash.NewSecret(TokenPrefix);
         var row = await hosts.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!.TrimEnd('/'), token, ct);
         if (row is null)
@@ -53,8 +59,9 @@ public static class HostEndpoints
             return Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
                 $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host."));
         }
+        var grant = key is null ? null : await certificates.IssueAsync(row.Id, key, row.GrpcAddress, ct);
         placement.Invalidate();
-        return TypedResults.Created($"/v1/hosts/{row.Id}", HostResponse.From(row, token));
+        return TypedResults.Created($"/v1/hosts/{row.Id}", HostResponse.From(row, token, grant));
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, CancellationToken ct) =>
@@ -69,9 +76,12 @@ public static class HostEndpoints
         return await hosts.GetAsync(hostId, ct) is { } row ? TypedResults.Ok(HostResponse.From(row)) : Problem(NotFound(hostId));
     }
 
-    /// <summary>Revokes the token at once; the HostMonitor then moves the host's sandboxes to missing and on to stopped.</summary>
+    /// <summary>
+    /// Revokes the token and the host's certificates at once; the HostMonitor then moves the host's
+    /// sandboxes to missing and on to stopped.
+    /// </summary>
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
-        string id, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, CancellationToken ct)
+        string id, HostStore hosts, HostCertificates certificates, HostPlacement placement, ReconcileRequests reconcile, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var hostId))
         {
@@ -82,6 +92,9 @@ public static class HostEndpoints
         {
             return Problem(NotFound(hostId));
         }
+        // A statement of its own, after the status change: replicas count a decommissioned host's
+        // certificates as revoked anyway, so a crash between the two revokes nothing less.
+        await certificates.RevokeAsync(hostId, ct);
         placement.Invalidate();
         await reconcile.RequestAsync(null);
         return TypedResults.Ok(HostResponse.From(row));

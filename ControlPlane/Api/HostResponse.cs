@@ -1,10 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 
-/// <summary>A host as the admin API shows it; <c>token</c> only in the answer to its registration.</summary>
+/// <summary>
+/// A host as the admin API shows it; <c>token</c>, <c>certificate</c>, <c>ca_certificate</c> and
+/// <c>certificate_expires_at</c> only in the answer to its registration.
+/// </summary>
 public sealed record HostResponse(
     Guid Id,
     string Name,
@@ -14,11 +18,15 @@ public sealed record HostResponse(
     DateTime CreatedAt,
     DateTime? DecommissionedAt,
     Dictionary<string, long> Sandboxes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Certificate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CaCertificate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? CertificateExpiresAt = null)
 {
-    public static HostResponse From(HostRow row, string? token = null) => new(
+    public static HostResponse From(HostRow row, string? token = null, HostCertificates.Grant? grant = null) => new(
         row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, row.CreatedAt, row.DecommissionedAt,
-        JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token);
+        JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token,
+        grant?.Certificate, grant?.CaCertificate, grant?.ExpiresAt);
 }
 
 public sealed record HostList(IReadOnlyList<HostResponse> Hosts);
