@@ -52,14 +52,16 @@ public sealed partial class HostAgentClients(HostTrust trust, TlsRefusals refusa
     public GrpcChannel CreateChannel(Guid hostId, string address)
     {
         var options = new GrpcChannelOptions { MaxReceiveMessageSize = MaxReplyBytes };
+        const string plaintext = "http://";
+        if (!trust.Insecure && address.StartsWith(plaintext, StringComparison.OrdinalIgnoreCase))
+        {
+            // Never plaintext unless the insecure flag says so, whatever address the database holds
+            // (a host registered in insecure development): TLS to it fails like a host that is down.
+            address = "https://" + address[plaintext.Length..];
+        }
         if (address.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
             options.HttpHandler = TlsHandler(hostId);
-        }
-        else if (!trust.Insecure)
-        {
-            // Never plaintext in production, whatever the database says.
-            throw new InvalidOperationException($"host {hostId} has a plaintext address; {HostTrustOptions.Section}:Insecure is off");
         }
         return GrpcChannel.ForAddress(address, options);
     }
