@@ -5,12 +5,12 @@ using Lifecycle.Core.Security;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Trust;
 
-namespace Lifecycle.Tests;
+namespace Lifecycle.Testing;
 
 /// <summary>
-/// The run's CA as the control plane holds it, for tests that play the control plane's part: they issue
-/// certificates to fleets started without a control plane, and call hosts with the control plane's
-/// client certificate, checked exactly as the control plane checks them.
+/// The run's CA as the control plane holds it, for tests and benchmarks that play the control plane's
+/// part: they issue certificates to fleets started without a control plane, and call hosts with the
+/// control plane's client certificate, checked exactly as the control plane checks them.
 /// </summary>
 public static class TestTrust
 {
@@ -24,15 +24,21 @@ public static class TestTrust
 
     public static HostTrust Trust => LazyTrust.Value;
 
+    /// <summary>Shared clients (channels by host), checked as the control plane checks hosts.</summary>
+    public static HostAgentClients Clients => LazyClients.Value;
+
     public static CertificateAuthority Authority => Trust.Authority!;
 
     /// <summary>Issues a fleet's hosts their certificates (a new host id each) as registration would.</summary>
     public static CertificateIssuer Issuer { get; } = (_, csr, _) =>
     {
         var (key, problem) = SigningRequests.Read(csr);
-        Assert.That(problem, Is.Null);
+        if (key is null)
+        {
+            throw new InvalidOperationException(problem);
+        }
         var hostId = Guid.CreateVersion7();
-        using var certificate = Authority.IssueHost(hostId, key!, "127.0.0.1", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        using var certificate = Authority.IssueHost(hostId, key, "127.0.0.1", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
         return Task.FromResult(new CertificateGrant(hostId, certificate.ExportCertificatePem(), Authority.CertificatePem));
     };
 
