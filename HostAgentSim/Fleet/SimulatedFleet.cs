@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.HostAgentSim.Fleet;
@@ -184,7 +185,8 @@ public sealed class SimulatedFleet : IAsyncDisposable
         }
         builder.Services.AddGrpc();
         // The standard probes (grpc.health.v1, and reflection for grpcurl and friends), on every host port.
-        builder.Services.AddGrpcHealthChecks();
+        // One check, so grpc.health.v1 answers SERVING (with none it says UNKNOWN): the agent is up when it answers.
+        builder.Services.AddGrpcHealthChecks().AddCheck("agent", () => HealthCheckResult.Healthy());
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
