@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Lifecycle.Core.Security;
 using Lifecycle.HostAgent.V1.Trust;
@@ -34,7 +35,7 @@ public sealed partial class HostAgentClients(HostTrust trust, TlsRefusals refusa
 
     /// <summary>A client for host <paramref name="hostId"/> at <paramref name="address"/>; the TLS handshake checks it is that host.</summary>
     public HostAgentClient For(Guid hostId, string address) =>
-        new(_channels.GetOrAdd((hostId, address), key => CreateChannel(key.HostId, key.Address)));
+        new(_channels.GetOrAdd((hostId, address), key => CreateChannel(key.HostId, key.Address)).Intercept(RefusedHostInterceptor.Instance));
 
     /// <summary>Closes the host's channels (decommissioned, its certificate revoked): the next call handshakes anew, and is refused.</summary>
     public void Forget(Guid hostId)
