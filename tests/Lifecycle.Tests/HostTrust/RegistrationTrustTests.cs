@@ -101,6 +101,48 @@ public sealed class RegistrationTrustTests
         }
     }
 
+    [Test]
+    public async Task The_readmes_openssl_csr_registers_a_host_and_its_openssl_proof_renews_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("lifecycle-readme-").FullName;
+        try
+        {
+            const string newKey = "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout {0}.key -subj /CN=host-7 -out {0}.csr";
+            await ShAsync(directory, string.Format(System.Globalization.CultureInfo.InvariantCulture, newKey, "host"));
+            using var admin = _harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+            var registered = await admin.PostAsJsonAsync("/v1/hosts",
+                new { name = "readme-7", grpc_address = "https://127.0.0.1:1", csr = await File.ReadAllTextAsync(Path.Combine(directory, "host.csr")) });
+            Assert.That(registered.StatusCode, Is.EqualTo(HttpStatusCode.Created), await registered.Content.ReadAsStringAsync());
+            var host = await registered.Content.ReadFromJsonAsync<JsonElement>();
+
+            await ShAsync(directory, string.Format(System.Globalization.CultureInfo.InvariantCulture, newKey, "new"));
+            var proof = await ShAsync(directory, "openssl req -in new.csr -outform DER | openssl dgst -sha256 -sign host.key | base64 -w0");
+            using var agent = _harness.ClientWithKey(host.GetProperty("token").GetString());
+            var renewed = await agent.PostAsJsonAsync($"/v1/hosts/{host.GetProperty("id").GetString()}/certificate",
+                new { csr = await File.ReadAllTextAsync(Path.Combine(directory, "new.csr")), proof = proof.Trim() });
+
+            Assert.That(renewed.StatusCode, Is.EqualTo(HttpStatusCode.OK), await renewed.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<string> ShAsync(string directory, string command)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", command])
+        {
+            WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.That(process.ExitCode, Is.Zero, await errors);
+        return await output;
+    }
+
     private static string WeakRsaCsr()
     {
         using var rsa = RSA.Create(1024);
