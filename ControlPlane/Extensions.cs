@@ -8,6 +8,7 @@ using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
 using Lifecycle.ControlPlane.RateLimiting;
 using Lifecycle.Core;
+using Lifecycle.Core.Security;
 using Lifecycle.ControlPlane.Startup;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.Reconciler;
@@ -47,6 +48,8 @@ public static class Extensions
         // Hosted services start in this order and stop in reverse: the schema first; operations
         // drain before the consumer stops, so their last events are still applied.
         services.AddHostedService<DatabaseMigrationService>();
+        // Before any host is called: bad CA files stop the process here, and revoked certificates are loaded.
+        services.AddHostedService<RevocationRefresher>();
         services.AddHostedService<DevModeSeeder>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxChangeListener>());
         services.AddEventAppliers(configuration);
@@ -103,6 +106,7 @@ public static class Extensions
         api.MapSandboxes();
         api.MapSandboxOutcomes();
         api.MapHosts();
+        api.MapHostCertificates();
         api.MapTeams();
         return app;
     }

@@ -1,5 +1,6 @@
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Ownership;
+using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Microsoft.Extensions.Configuration;
@@ -46,6 +47,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<HostReportStore>();
         services.AddSingleton<OrphanSightingStore>();
         services.AddSingleton<BrakeRefusalStore>();
+        services.Configure<HostTrustOptions>(configuration.GetSection(HostTrustOptions.Section));
+        services.AddSingleton<HostTrust>();
+        services.AddSingleton<TlsRefusals>();
+        services.AddSingleton<HostCertificateStore>();
+        services.AddSingleton<HostCertificates>();
         services.AddSingleton<HostAgentClients>();
         services.Configure<PlacementOptions>(configuration.GetSection(PlacementOptions.Section));
         services.AddSingleton<HostPlacement>();

@@ -41,12 +41,21 @@ public sealed record SimulatorOptions
     public int HeartbeatIntervalMs { get; init; } = 30_000;
 
     /// <summary>
+    /// The control plane's CA certificate (PEM) that callers' client certificates must chain to; empty to
+    /// trust the <c>ca_certificate</c> the registration answers with.
+    /// </summary>
+    public string CaCertificatePath { get; init; } = "";
+
+    /// <summary>Development only: plaintext HTTP/2 with no certificates, no CSR and no check of callers.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>
     /// Port of the admin HTTP endpoint (/admin/hosts…) on 127.0.0.1; 0, the default, for none.
     /// No authentication: a dev and test tool, reachable from this machine only.
     /// </summary>
     public int AdminPort { get; init; }
 
-    internal void Validate()
+    internal void Validate(bool hasIssuer = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(HostCount, 1, nameof(HostCount));
         ArgumentOutOfRangeException.ThrowIfNegative(BasePort, nameof(BasePort));
@@ -67,6 +76,11 @@ public sealed record SimulatorOptions
         if (ControlPlaneUrl.Length > 0 && (!Uri.TryCreate(ControlPlaneUrl, UriKind.Absolute, out _) || AdminKey.Length == 0))
         {
             throw new ArgumentException("ControlPlaneUrl must be an absolute URL, and AdminKey is needed with it", nameof(ControlPlaneUrl));
+        }
+        if (!Insecure && ControlPlaneUrl.Length == 0 && !hasIssuer)
+        {
+            throw new ArgumentException(
+                "Without a control plane (ControlPlaneUrl) nothing would issue the hosts their TLS certificates: set Insecure=true for plaintext", nameof(ControlPlaneUrl));
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed partial class HostSync(
     {
         var settings = options.Value;
         var rows = await sandboxes.NotStoppedOnHostAsync(host.Id, ct).ConfigureAwait(false);
-        var client = clients.For(host.GrpcAddress);
+        var client = clients.For(host.Id, host.GrpcAddress);
         var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
             deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
         var now = clock.GetUtcNow().UtcDateTime;

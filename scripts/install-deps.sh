@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the native tools that dev mode and the tests need (Redis, PostgreSQL, and HAProxy, which
-# balances over several control-plane replicas)
+# Installs the native tools that dev mode and the tests need (Redis, PostgreSQL, HAProxy, which
+# balances over several control-plane replicas, and openssl, which makes the dev CA)
 # when they are missing, so CI and new machines can start bare.
 # Idempotent and quick: when everything is present it prints one line and exits 0.
 # dotnet is only checked, never installed (its version comes from global.json).
@@ -15,6 +15,8 @@ if ! command -v initdb >/dev/null && ! compgen -G '/usr/lib/postgresql/*/bin/ini
 fi
 command -v psql >/dev/null || missing+=(postgresql-client)
 command -v haproxy >/dev/null || missing+=(haproxy)
+# Makes `make run`'s CA for mutual TLS with the hosts.
+command -v openssl >/dev/null || missing+=(openssl)
 
 status=0
 if ! command -v dotnet >/dev/null; then
@@ -35,5 +37,5 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${install[@]}"
 fi
 
-((status == 0)) && echo "install-deps: redis, postgres, haproxy and dotnet present" >&2
+((status == 0)) && echo "install-deps: redis, postgres, haproxy, openssl and dotnet present" >&2
 exit "$status"

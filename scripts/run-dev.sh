@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: throwaway Redis and Postgres under .run/, the control plane in dev mode (a dev team
-# and key), and three simulated hosts that register through the admin API and heartbeat.
+# and key), and three simulated hosts that register through the admin API and heartbeat, with
+# mutual TLS between them from a CA made into .run/ca/.
 #
 # LIFECYCLE_REPLICAS=N (1 by default) runs N control-plane replicas on LIFECYCLE_HTTP_PORT+1..+N, named
 # replica-1..replica-N (Lifecycle:Replica:Name), behind HAProxy on LIFECYCLE_HTTP_PORT. With one, the
@@ -87,6 +88,20 @@ if [[ $skip_build != 1 ]]; then
         || { tail -30 "$state_dir/build.log" >&2; exit 1; }
 fi
 
+# The CA that signs the hosts' certificates and each replica's own client certificate (mutual TLS
+# between them): made once with openssl and kept in the state dir, so every replica, and every run,
+# uses the same one. The key is readable by its owner only.
+ca_dir=$state_dir/ca
+if [[ ! -s $ca_dir/ca.key || ! -s $ca_dir/ca.crt ]]; then
+    command -v openssl >/dev/null || { echo "openssl not found (it makes the dev CA); run scripts/install-deps.sh" >&2; exit 1; }
+    mkdir -p "$ca_dir"
+    (umask 077 && openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$ca_dir/ca.key" -out "$ca_dir/ca.crt" -days 3650 -subj "/CN=Lifecycle dev CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign") \
+        >"$state_dir/ca.log" 2>&1 || { cat "$state_dir/ca.log" >&2; exit 1; }
+    chmod 644 "$ca_dir/ca.crt"
+fi
+
 # One settings file for this run, read by the control plane and by ./lifecyclectl alike.
 settings=$state_dir/lifecycle.json
 cat >"$settings" <<JSON
@@ -96,7 +111,8 @@ cat >"$settings" <<JSON
     "Redis": { "Configuration": "$redis" },
     "Streams": { "Partitions": $partitions },
     "Admin": { "Key": "$admin_key" },
-    "Dev": { "Enabled": true, "ApiKey": "$api_key" }
+    "Dev": { "Enabled": true, "ApiKey": "$api_key" },
+    "HostTrust": { "CaCertificatePath": "$ca_dir/ca.crt", "CaKeyPath": "$ca_dir/ca.key" }
   }
 }
 JSON
@@ -132,13 +148,15 @@ start_haproxy() {
     echo "$haproxy_pid" >"$state_dir/haproxy.pid"
 }
 
-# The hosts register themselves (a host left from an earlier run under the same name is
-# decommissioned first: the restarted simulator is a new machine) and heartbeat every 30 s.
+# The hosts register themselves with a CSR each (a host left from an earlier run under the same name
+# is decommissioned first: the restarted simulator is a new machine), serve gRPC over mutual TLS with
+# the certificate they get, heartbeat every 30 s and renew their certificates before they expire.
 start_sim() {
     dotnet "$sim_dir/HostAgentSim.dll" \
         --Simulator:HostCount="$sim_hosts" --Simulator:BasePort="$sim_base_port" \
         --Simulator:AdminPort="$sim_admin_port" \
         --Simulator:ControlPlaneUrl="http://127.0.0.1:$http_port" --Simulator:AdminKey="$admin_key" \
+        --Simulator:CaCertificatePath="$ca_dir/ca.crt" \
         >>"$state_dir/sim.log" 2>&1 &
     sim_pid=$!
     echo "$sim_pid" >"$state_dir/sim.pid"
@@ -210,7 +228,8 @@ cat <<TEXT
 
 Lifecycle is running.
   API            $api   (team API key: $api_key, admin key: $admin_key)$api_note$replica_lines
-  hosts          $sim_hosts simulated, gRPC on 127.0.0.1:$sim_base_port..$((sim_base_port + sim_hosts - 1))
+  hosts          $sim_hosts simulated, gRPC over mutual TLS on https://127.0.0.1:$sim_base_port..$((sim_base_port + sim_hosts - 1))
+  host trust     CA $ca_dir/ca.crt (key ca.key beside it; see docs/deployment.md)
   sim admin      http://127.0.0.1:$sim_admin_port/admin/hosts   (freeze, thaw, restart, faults, exit; see README)
   Redis          $redis_line
   Postgres       psql -h 127.0.0.1 -p $pg_port -U lifecycle lifecycle

@@ -43,7 +43,8 @@ public static class HostEndpoints
 
     /// <summary>The host is <c>registered</c>: it is given no sandbox until its first heartbeat.</summary>
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(
-        HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, CancellationToken ct)
+        HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostTrust trust, HostCertificates certificates,
+        CancellationToken ct)
     {
         var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
         if (body.Value is null)
@@ -54,6 +55,11 @@ public static class HostEndpoints
         {
             return Problem(Problems.BadRequest(invalid));
         }
+        var (key, untrusted) = HostEnrollment.Check(body.Value, trust);
+        if (untrusted is not null)
+        {
+            return Problem(Problems.BadRequest(untrusted));
+        }
         var token = SecretHash.NewSecret(TokenPrefix);
         var row = await hosts.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!.TrimEnd('/'), token, ct);
         if (row is null)
@@ -61,7 +67,8 @@ public static class HostEndpoints
             return Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
                 $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host."));
         }
-        return TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token));
+        var grant = key is null ? null : await certificates.IssueAsync(row.Id, key, row.GrpcAddress, ct);
+        return TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant));
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
@@ -101,13 +108,19 @@ public static class HostEndpoints
     public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Uncordon(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
         moves.ApplyAsync(id, HostEventTypes.Uncordoned, "uncordon", request, ct);
 
-    /// <summary>Revokes the token at once; the HostMonitor then moves the host's sandboxes to missing and on to stopped.</summary>
+    /// <summary>
+    /// Revokes the token and the host's certificates at once; the HostMonitor then moves the host's
+    /// sandboxes to missing and on to stopped.
+    /// </summary>
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
-        string id, HttpRequest request, HostMoves moves, ReconcileRequests reconcile, CancellationToken ct)
+        string id, HttpRequest request, HostMoves moves, HostCertificates certificates, ReconcileRequests reconcile, CancellationToken ct)
     {
         var answer = await moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
-        if (answer.Result is Ok<HostResponse>)
+        if (answer.Result is Ok<HostResponse> { Value: { } host })
         {
+            // A statement of its own, after the status change: replicas count a decommissioned host's
+            // certificates as revoked anyway, so a crash between the two revokes nothing less.
+            await certificates.RevokeAsync(host.Id, ct);
             await reconcile.RequestAsync(null);
         }
         return answer;

@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
-/// A host as the admin API shows it; <c>token</c> only in the answer to its registration. <c>status</c> is
-/// one of the contract's host states; <c>silent</c> is true when the host has not heartbeated for longer
-/// than the heartbeat timeout (see <see cref="HostResponses.IsSilent"/>).
+/// A host as the admin API shows it; <c>token</c>, <c>certificate</c>, <c>ca_certificate</c> and
+/// <c>certificate_expires_at</c> only in the answer to its registration. <c>status</c> is one of the
+/// contract's host states; <c>silent</c> is true when the host has not heartbeated for longer than the
+/// heartbeat timeout (see <see cref="HostResponses.IsSilent"/>).
 /// </summary>
 public sealed record HostResponse(
     Guid Id,
@@ -19,15 +21,19 @@ public sealed record HostResponse(
     DateTime CreatedAt,
     DateTime? DecommissionedAt,
     Dictionary<string, long> Sandboxes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Certificate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CaCertificate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? CertificateExpiresAt = null)
 {
     /// <summary>The drain of a draining or drained host (see <see cref="HostDrainResponse"/>); absent otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HostDrainResponse? Drain { get; init; }
 
-    public static HostResponse From(HostRow row, bool silent, string? token = null) => new(
+    public static HostResponse From(HostRow row, bool silent, string? token = null, HostCertificates.Grant? grant = null) => new(
         row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
-        JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token);
+        JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token,
+        grant?.Certificate, grant?.CaCertificate, grant?.ExpiresAt);
 }
 
 public sealed record HostList(IReadOnlyList<HostResponse> Hosts);

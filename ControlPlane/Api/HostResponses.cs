@@ -1,4 +1,5 @@
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace Lifecycle.ControlPlane.Api;
 /// <summary>Makes <see cref="HostResponse"/>s: the row, and whether the host is silent by the HostMonitor's heartbeat timeout.</summary>
 public sealed class HostResponses(IOptions<HostMonitorOptions> monitor, TimeProvider clock)
 {
-    public HostResponse Of(HostRow row, string? token = null) => HostResponse.From(row, IsSilent(row), token);
+    public HostResponse Of(HostRow row, string? token = null, HostCertificates.Grant? grant = null) => HostResponse.From(row, IsSilent(row), token, grant);
 
     /// <summary>
     /// A host that has heartbeated, is not decommissioned, and has not heartbeated for longer than the

@@ -1,7 +1,7 @@
 namespace Lifecycle.ControlPlane.Api;
 
-/// <summary>The body of <c>POST /v1/hosts</c>.</summary>
-public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddress = null)
+/// <summary>The body of <c>POST /v1/hosts</c>; <c>csr</c> is the host's PKCS#10 request (PEM) for its certificate.</summary>
+public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddress = null, string? Csr = null)
 {
     public const int MaxNameLength = 64;
     public const int MaxAddressLength = 256;
@@ -18,7 +18,7 @@ public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddres
             || address.Scheme is not ("http" or "https")
             || address.AbsolutePath != "/" || address.Query.Length > 0 || address.UserInfo.Length > 0)
         {
-            return "grpc_address must be an http:// or https:// address with a host and port and nothing after them, e.g. http://10.0.0.5:9101.";
+            return "grpc_address must be an http:// or https:// address with a host and port and nothing after them, e.g. https://10.0.0.5:9101.";
         }
         return null;
     }

@@ -1,6 +1,7 @@
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Waiting;
+using Lifecycle.Core.Security;
 using Lifecycle.Core.Streams;
 using Lifecycle.Reconciler;
 using OpenTelemetry.Metrics;
@@ -18,7 +19,7 @@ public static class Telemetry
     {
         services.AddSingleton<ClusterGauges>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName, SandboxChangeListener.MeterName)
+            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName, SandboxChangeListener.MeterName, TlsRefusals.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddHealthChecks()

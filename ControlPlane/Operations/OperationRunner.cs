@@ -31,7 +31,7 @@ public sealed partial class OperationRunner(
     public async Task<string> RunAsync(SandboxOperation operation, SandboxRow sandbox, string? reason, CancellationToken ct)
     {
         using var scope = logger.BeginOperationScope(operation.Name, sandbox.Id, sandbox.HostId);
-        var client = clients.For(sandbox.HostAddress!);
+        var client = clients.For(sandbox.HostId!.Value, sandbox.HostAddress!);
         string? error = null;
         try
         {

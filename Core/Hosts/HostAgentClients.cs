@@ -1,12 +1,23 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using Lifecycle.HostAgent.V1;
+using Lifecycle.Core.Security;
+using Lifecycle.HostAgent.V1.Trust;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
 namespace Lifecycle.Core.Hosts;
 
-/// <summary>One gRPC channel per host address, reused by every call (channels pool HTTP/2 connections).</summary>
-public sealed class HostAgentClients : IDisposable
+/// <summary>
+/// One gRPC channel per host, reused by every call (channels pool HTTP/2 connections). Over https the
+/// channel is mutual TLS: this replica's client certificate, and the host's certificate accepted only
+/// when it chains to the CA, names the host being called and is not revoked.
+/// </summary>
+public sealed partial class HostAgentClients(HostTrust trust, TlsRefusals refusals, ILogger<HostAgentClients> logger) : IDisposable
 {
     /// <summary>
     /// <c>ListSandboxes</c> answers with every VM of a host in one message, about 50 bytes each: gRPC's
@@ -15,12 +26,80 @@ public sealed class HostAgentClients : IDisposable
     /// </summary>
     public const int MaxReplyBytes = 64 * 1024 * 1024;
 
-    private static readonly GrpcChannelOptions Options = new() { MaxReceiveMessageSize = MaxReplyBytes };
+    private readonly ConcurrentDictionary<(Guid HostId, string Address), GrpcChannel> _channels = new();
 
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    /// <summary>For processes without dependency injection (the benchmarks).</summary>
+    public HostAgentClients(HostTrust trust) : this(trust, new TlsRefusals(), NullLogger<HostAgentClients>.Instance)
+    {
+    }
 
-    public HostAgentClient For(string address) =>
-        new(_channels.GetOrAdd(address, a => GrpcChannel.ForAddress(a, Options)));
+    /// <summary>A client for host <paramref name="hostId"/> at <paramref name="address"/>; the TLS handshake checks it is that host.</summary>
+    public HostAgentClient For(Guid hostId, string address) =>
+        new(_channels.GetOrAdd((hostId, address), key => CreateChannel(key.HostId, key.Address)).Intercept(RefusedHostInterceptor.Instance));
+
+    /// <summary>Closes the host's channels (decommissioned, its certificate revoked): the next call handshakes anew, and is refused.</summary>
+    public void Forget(Guid hostId)
+    {
+        foreach (var key in _channels.Keys.Where(k => k.HostId == hostId))
+        {
+            if (_channels.TryRemove(key, out var channel))
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A channel of its own (the caller disposes it), checked as <see cref="For"/> checks.</summary>
+    public GrpcChannel CreateChannel(Guid hostId, string address)
+    {
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = MaxReplyBytes };
+        const string plaintext = "http://";
+        if (!trust.Insecure && address.StartsWith(plaintext, StringComparison.OrdinalIgnoreCase))
+        {
+            // Never plaintext unless the insecure flag says so, whatever address the database holds
+            // (a host registered in insecure development): TLS to it fails like a host that is down.
+            address = "https://" + address[plaintext.Length..];
+        }
+        if (address.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            options.HttpHandler = TlsHandler(hostId);
+        }
+        return GrpcChannel.ForAddress(address, options);
+    }
+
+    private SocketsHttpHandler TlsHandler(Guid hostId) => new()
+    {
+        // As gRPC's own default handler: more streams than one HTTP/2 connection allows open another.
+        EnableMultipleHttp2Connections = true,
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            // Asked on every handshake, so a re-issued client certificate is used at once.
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => trust.ClientCertificate!,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => Accepts(hostId, certificate),
+        },
+    };
+
+    /// <summary>
+    /// The host's identity is its certificate's SAN URI, so the platform's verdict (the system roots, the
+    /// name in the address) is not used: an IP-versus-hostname mismatch means nothing here.
+    /// </summary>
+    private bool Accepts(Guid hostId, X509Certificate? presented)
+    {
+        var certificate = presented as X509Certificate2
+            ?? (presented is null ? null : X509CertificateLoader.LoadCertificate(presented.GetRawCertData()));
+        if (trust.Refusal(hostId, certificate) is not { } reason)
+        {
+            return true;
+        }
+        refusals.Refused(reason);
+        LogRefused(hostId, reason, certificate?.SerialNumber ?? "-", certificate?.Subject ?? "-");
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused host {HostId}: its TLS certificate is {Reason} (serial {Serial}, subject {Subject})")]
+    private partial void LogRefused(Guid hostId, string reason, string serial, string subject);
 
     public void Dispose()
     {

@@ -3,14 +3,16 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Trust;
 
 namespace Lifecycle.HostAgentSim.ControlPlaneLink;
 
 /// <summary>
 /// What a host agent says to the control plane: it registers (with the operators' admin key, as a
-/// provisioning script would) and then heartbeats with its own token.
+/// provisioning script would, sending a CSR for its own key), then heartbeats with its own token and
+/// renews its certificate.
 /// </summary>
-public sealed class ControlPlaneClient(HttpClient http, string adminKey)
+public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTrust trust, bool insecure)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -26,8 +28,9 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey)
         {
             try
             {
+                var (key, csr) = insecure ? (null, null) : HostKeys.NewSigningRequest(host.Name);
                 using var response = await SendAsync(HttpMethod.Post, "/v1/hosts", adminKey,
-                    new { name = host.Name, grpc_address = host.Address }, ct).ConfigureAwait(false);
+                    new { name = host.Name, grpc_address = host.Address, csr }, ct).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.Conflict)
                 {
                     await DecommissionByNameAsync(host.Name, ct).ConfigureAwait(false);
@@ -35,6 +38,11 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey)
                 }
                 response.EnsureSuccessStatusCode();
                 var registered = await response.Content.ReadFromJsonAsync<Registered>(Json, ct).ConfigureAwait(false);
+                if (key is not null)
+                {
+                    trust.Learn(registered!.CaCertificate!);
+                    host.Install(registered.Certificate!, key);
+                }
                 host.HostId = registered!.Id;
                 host.Token = registered.Token;
                 return;
@@ -53,6 +61,24 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey)
     {
         using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/heartbeat", host.Token!, null, ct).ConfigureAwait(false);
         return response.StatusCode == HttpStatusCode.Accepted;
+    }
+
+    /// <summary>
+    /// Renews the host's certificate: a new key and CSR, with the current key's signature over the CSR as
+    /// proof. Installs the new certificate on 200; returns the control plane's answer.
+    /// </summary>
+    public async Task<HttpStatusCode> RenewAsync(SimulatedHost host, CancellationToken ct)
+    {
+        var current = host.Certificate ?? throw new InvalidOperationException($"host {host.Name} has no certificate to renew");
+        var (key, csr) = HostKeys.NewSigningRequest(host.Name);
+        using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/certificate", host.Token!,
+            new { csr, proof = HostKeys.Proof(current, csr) }, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var renewed = await response.Content.ReadFromJsonAsync<Renewed>(Json, ct).ConfigureAwait(false);
+            host.Install(renewed!.Certificate, key);
+        }
+        return response.StatusCode;
     }
 
     /// <summary>One report; the control plane's answer (202 when accepted).</summary>
@@ -93,7 +119,9 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey)
         return await http.SendAsync(request, ct).ConfigureAwait(false);
     }
 
-    private sealed record Registered(Guid Id, string Token);
+    private sealed record Registered(Guid Id, string Token, string? Certificate, string? CaCertificate);
+
+    private sealed record Renewed(string Certificate, string CaCertificate);
 
     private sealed record HostList(List<HostEntry> Hosts);
 

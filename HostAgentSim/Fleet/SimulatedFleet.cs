@@ -1,19 +1,28 @@
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Lifecycle.HostAgentSim.Admin;
 using Lifecycle.HostAgentSim.ControlPlaneLink;
 using Lifecycle.HostAgentSim.Grpc;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.HostAgentSim.Trust;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.HostAgentSim.Fleet;
 
-/// <summary>Many simulated host agents served by one Kestrel server, one plaintext HTTP/2 port per host.</summary>
+/// <summary>
+/// Many simulated host agents served by one Kestrel server, one HTTP/2 port per host: mutual TLS with each
+/// host's own certificate, accepting only the control plane's client certificate (plaintext with
+/// <c>Simulator:Insecure</c>). Every port also serves gRPC health checking and reflection, behind the same TLS.
+/// </summary>
 public sealed class SimulatedFleet : IAsyncDisposable
 {
     // Frozen hosts hold calls open; waiting the default 30 s for them to drain would stall every test teardown.
@@ -37,17 +46,29 @@ public sealed class SimulatedFleet : IAsyncDisposable
         StartAsync(options, loggerFactory: null, cancellationToken);
 
     /// <param name="loggerFactory">Where the fleet logs; null keeps it silent, as tests want.</param>
+    public static Task<SimulatedFleet> StartAsync(
+        SimulatorOptions options,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken) =>
+        StartAsync(options, loggerFactory, issuer: null, cancellationToken);
+
+    /// <param name="issuer">
+    /// For a fleet with no control plane to register with: gives each host its id and certificate
+    /// (tests and benchmarks that call the hosts themselves, with a CA of their own).
+    /// </param>
     public static async Task<SimulatedFleet> StartAsync(
         SimulatorOptions options,
         ILoggerFactory? loggerFactory,
+        CertificateIssuer? issuer,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(hasIssuer: issuer is not null);
 
         var directory = new HostDirectory();
+        var trust = new FleetTrust(options.CaCertificatePath);
         var listeners = new ListenOptions[options.HostCount];
-        var app = Build(options, directory, listeners, loggerFactory);
+        var app = Build(options, directory, trust, listeners, loggerFactory);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -65,6 +86,10 @@ public sealed class SimulatedFleet : IAsyncDisposable
             {
                 var client = app.Services.GetRequiredService<ControlPlaneClient>();
                 await Task.WhenAll(hosts.Select(host => JoinAsync(client, host, cancellationToken))).ConfigureAwait(false);
+            }
+            else if (issuer is not null && !options.Insecure)
+            {
+                await Task.WhenAll(hosts.Select(host => EnrollAsync(host, issuer, trust, cancellationToken))).ConfigureAwait(false);
             }
             return new SimulatedFleet(app, hosts);
         }
@@ -96,6 +121,15 @@ public sealed class SimulatedFleet : IAsyncDisposable
         }
     }
 
+    private static async Task EnrollAsync(SimulatedHost host, CertificateIssuer issuer, FleetTrust trust, CancellationToken ct)
+    {
+        var (key, csr) = HostKeys.NewSigningRequest(host.Name);
+        var grant = await issuer(host.Name, csr, ct).ConfigureAwait(false);
+        trust.Learn(grant.CaCertificatePem);
+        host.Install(grant.CertificatePem, key);
+        host.HostId = grant.HostId;
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var drain = new CancellationTokenSource(DrainTimeout);
@@ -112,6 +146,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
     private static WebApplication Build(
         SimulatorOptions options,
         HostDirectory directory,
+        FleetTrust trust,
         ListenOptions[] listeners,
         ILoggerFactory? loggerFactory)
     {
@@ -125,8 +160,13 @@ public sealed class SimulatedFleet : IAsyncDisposable
                 var port = options.BasePort == 0 ? 0 : options.BasePort + i;
                 kestrel.Listen(IPAddress.Loopback, port, listener =>
                 {
-                    // Plaintext gRPC needs HTTP/2 prior knowledge; an HTTP/1+2 endpoint without TLS would speak HTTP/1.
+                    // gRPC is HTTP/2 only: over TLS negotiated by ALPN; plaintext needs prior knowledge,
+                    // since an HTTP/1+2 endpoint without TLS would speak HTTP/1.
                     listener.Protocols = HttpProtocols.Http2;
+                    if (!options.Insecure)
+                    {
+                        listener.UseHttps(MutualTls(directory, trust));
+                    }
                     listeners[index] = listener;
                 });
             }
@@ -156,20 +196,46 @@ public sealed class SimulatedFleet : IAsyncDisposable
         if (options.ControlPlaneUrl.Length > 0)
         {
             builder.Services.AddHttpClient(nameof(ControlPlaneClient), http => http.BaseAddress = new Uri(options.ControlPlaneUrl))
-                .AddTypedClient((http, _) => new ControlPlaneClient(http, options.AdminKey));
+                .AddTypedClient((http, _) => new ControlPlaneClient(http, options.AdminKey, trust, options.Insecure));
             builder.Services.AddHostedService<HeartbeatService>();
             builder.Services.AddHostedService<ReportService>();
+            if (!options.Insecure)
+            {
+                builder.Services.AddHostedService<CertificateRenewalService>();
+            }
         }
         builder.Services.AddGrpc();
+        // The standard probes (grpc.health.v1, and reflection for grpcurl and friends), on every host port.
+        // One check, so grpc.health.v1 answers SERVING (with none it says UNKNOWN): the agent is up when it answers.
+        builder.Services.AddGrpcHealthChecks().AddCheck("agent", () => HealthCheckResult.Healthy());
+        builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
         app.MapGrpcService<HostAgentService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         if (options.AdminPort != 0)
         {
             app.MapSimulatorAdmin(options.AdminPort);
         }
         return app;
     }
+
+    /// <summary>
+    /// TLS for a host port: the certificate of the host on that port (none until it is registered, so
+    /// handshakes fail until then; a renewed one from the next handshake on), and a client certificate
+    /// required and accepted only when it is the control plane's.
+    /// </summary>
+    private static HttpsConnectionAdapterOptions MutualTls(HostDirectory directory, FleetTrust trust) => new()
+    {
+        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        ServerCertificateSelector = (connection, _) =>
+            connection?.LocalEndPoint is IPEndPoint local && directory.TryGet(local.Port, out var host) ? host.Certificate : null,
+        ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+        // Revocation of the control plane's certificate is by expiry: it is short-lived and re-issued in memory.
+        CheckCertificateRevocation = false,
+        ClientCertificateValidation = (certificate, _, _) => trust.Refusal(certificate) is null,
+    };
 
     /// <summary>The port Kestrel really bound for one endpoint, checked against what the server reports.</summary>
     /// <remarks>

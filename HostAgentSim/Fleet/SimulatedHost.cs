@@ -1,7 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Grpc.Core;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.HostAgentSim.Trust;
 
 namespace Lifecycle.HostAgentSim.Fleet;
 
@@ -24,11 +27,16 @@ public sealed class SimulatedHost
     private readonly SemaphoreSlim _restarting = new(1, 1);
     private volatile bool _down;
 
+    // The certificate this agent serves TLS with, and when to renew it (two thirds into its life).
+    private X509Certificate2? _certificate;
+    private long _renewAtTicks;
+    private long _certificatesInstalled;
+
     internal SimulatedHost(string name, int port, SimulatorOptions options, TimeProvider time)
     {
         Name = name;
         Port = port;
-        Address = $"http://127.0.0.1:{port}";
+        Address = options.Insecure ? $"http://127.0.0.1:{port}" : $"https://127.0.0.1:{port}";
         LatencyMs = options.LatencyMs;
         FailureRate = options.FailureRate;
         Sandboxes = new SandboxTable(options.TombstoneCapacity, time, options.SnapshotsOffHost);
@@ -38,8 +46,28 @@ public sealed class SimulatedHost
 
     public int Port { get; }
 
-    /// <summary>Plaintext HTTP/2 address for GrpcChannel.ForAddress.</summary>
+    /// <summary>The gRPC address: https (mutual TLS), or plaintext http with <c>Simulator:Insecure</c>.</summary>
     public string Address { get; }
+
+    /// <summary>The certificate this agent serves TLS with; null until it has one (until then its handshakes fail).</summary>
+    public X509Certificate2? Certificate => Volatile.Read(ref _certificate);
+
+    /// <summary>Certificates installed since start: the first at registration, one more per renewal.</summary>
+    public long CertificatesInstalled => Interlocked.Read(ref _certificatesInstalled);
+
+    /// <summary>Whether two thirds of the current certificate's life have passed.</summary>
+    internal bool RenewalDue(DateTime now) => Certificate is not null && now.Ticks >= Interlocked.Read(ref _renewAtTicks);
+
+    /// <summary>Serves <paramref name="certificatePem"/> (issued for <paramref name="key"/>) from the next handshake on.</summary>
+    internal void Install(string certificatePem, ECDsa key)
+    {
+        var certificate = HostKeys.Combine(certificatePem, key);
+        var now = DateTime.UtcNow;
+        Interlocked.Exchange(ref _renewAtTicks, (now + (certificate.NotAfter.ToUniversalTime() - now) * 2 / 3).Ticks);
+        // The old one is not disposed: a connection made with it may still be open.
+        Volatile.Write(ref _certificate, certificate);
+        Interlocked.Increment(ref _certificatesInstalled);
+    }
 
     /// <summary>Delay added to every call before it is answered.</summary>
     public int LatencyMs

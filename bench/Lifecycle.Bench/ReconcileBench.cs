@@ -34,7 +34,9 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
     public async Task<Section> RunAsync()
     {
         Console.WriteLine($"reconcile: {hosts} simulated hosts x {perHost} sandboxes");
-        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = 0, IdleSweepMs = 3_600_000 }, CancellationToken.None);
+        // No control plane to register with: the run's CA issues the hosts their certificates, as registration would.
+        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = 0, IdleSweepMs = 3_600_000 },
+            loggerFactory: null, TestTrust.Issuer, CancellationToken.None);
         var expected = await SeedAsync(fleet);
         await using var services = Services();
         var pass = services.GetRequiredService<ReconcilePass>();
@@ -126,7 +128,8 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
     internal async Task<long> SeedAsync(SimulatedFleet fleet)
     {
         var teamId = Guid.CreateVersion7();
-        var hostIds = fleet.Hosts.Select(_ => Guid.CreateVersion7()).ToArray();
+        // The ids the hosts' certificates name: the HostMonitor's TLS handshake checks them.
+        var hostIds = fleet.Hosts.Select(h => h.HostId!.Value).ToArray();
         await using var conn = await dataSource.OpenConnectionAsync();
         await conn.ExecuteAsync("INSERT INTO teams (id, name) VALUES (@teamId, 'bench')", new { teamId });
         await conn.ExecuteAsync("""
@@ -164,10 +167,10 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
             """, new { TeamId = teamId, Ids = ids.ToArray(), Owners = owners.ToArray(), Statuses = statuses.ToArray() });
         await conn.ExecuteAsync("VACUUM ANALYZE sandboxes");
 
-        using var clients = new HostAgentClients();
+        using var clients = new HostAgentClients(TestTrust.Trust);
         await Parallel.ForEachAsync(onHost, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (vm, ct) =>
         {
-            var client = clients.For(vm.Host.Address);
+            var client = clients.For(vm.Host.HostId!.Value, vm.Host.Address);
             await client.CreateSandboxAsync(new CreateSandboxRequest { SandboxId = vm.Id, Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 3600 }, cancellationToken: ct);
             if (vm.Paused)
             {
@@ -189,7 +192,7 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
             ["Lifecycle:HostMonitor:HeartbeatTimeout"] = "01:00:00",
             ["Lifecycle:HostMonitor:TransientGrace"] = "00:00:01",
             ["Lifecycle:HostMonitor:HostDeadline"] = "00:00:30",
-        }).Build();
+        }).AddInMemoryCollection(TestCertificateAuthority.Shared.Settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddLifecycleCore(configuration);

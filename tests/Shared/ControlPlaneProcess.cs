@@ -48,6 +48,14 @@ public sealed class ControlPlaneProcess : IDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        // Every control plane of a run trusts the run's CA, unless the caller names its own trust settings.
+        if (!settings.Any(s => s.StartsWith("Lifecycle:HostTrust:", StringComparison.Ordinal)))
+        {
+            foreach (var (key, value) in TestCertificateAuthority.Shared.Settings)
+            {
+                start.ArgumentList.Add($"--{key}={value}");
+            }
+        }
         if (!settings.Any(s => s.StartsWith("urls=", StringComparison.Ordinal)))
         {
             start.ArgumentList.Add("--urls=http://127.0.0.1:0");

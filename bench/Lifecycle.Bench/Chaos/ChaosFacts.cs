@@ -70,12 +70,12 @@ public sealed record ChaosFacts(
 
         var vms = new Dictionary<Guid, IReadOnlyList<SandboxInfo>>();
         var unlistable = new List<string>();
-        using var clients = new HostAgentClients();
+        using var clients = new HostAgentClients(TestTrust.Trust);
         foreach (var host in hosts)
         {
             try
             {
-                var reply = await clients.For(host.GrpcAddress).ListSandboxesAsync(new ListSandboxesRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+                var reply = await clients.For(host.Id, host.GrpcAddress).ListSandboxesAsync(new ListSandboxesRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
                 vms[host.Id] = reply.Sandboxes;
             }
             catch (Grpc.Core.RpcException e)

@@ -18,6 +18,7 @@ public static class ChaosSimulator
             "--Simulator:HeartbeatIntervalMs=2500",
             "--Simulator:LatencyMs=10",
             $"--Simulator:AdminPort={adminPort}",
+            $"--Simulator:CaCertificatePath={TestCertificateAuthority.Shared.CertificatePath}",
             "--Logging:LogLevel:Default=Warning",
         })
         {

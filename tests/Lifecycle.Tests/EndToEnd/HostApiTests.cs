@@ -19,7 +19,7 @@ public sealed class HostApiTests
     public async Task A_registered_host_heartbeats_with_its_token_until_it_is_decommissioned()
     {
         using var admin = _harness.ClientWithKey(ControlPlaneHarness.AdminKey);
-        var response = await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-1", grpc_address = "http://10.0.0.1:9101" });
+        var response = await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-1", grpc_address = "https://10.0.0.1:9101", csr = TestTrust.NewCsr() });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var host = await response.Content.ReadFromJsonAsync<JsonElement>();
         var id = host.GetProperty("id").GetString();
@@ -39,7 +39,7 @@ public sealed class HostApiTests
         var after = await admin.GetFromJsonAsync<JsonElement>($"/v1/hosts/{id}");
         Assert.That(after.GetProperty("status").GetString(), Is.EqualTo("decommissioned"));
 
-        var again = await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-1", grpc_address = "http://10.0.0.1:9101" });
+        var again = await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-1", grpc_address = "https://10.0.0.1:9101", csr = TestTrust.NewCsr() });
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the machine registers again as a new host");
         Assert.That((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(), Is.Not.EqualTo(id));
     }
@@ -48,9 +48,9 @@ public sealed class HostApiTests
     public async Task A_name_in_service_cannot_be_registered_twice()
     {
         using var admin = _harness.ClientWithKey(ControlPlaneHarness.AdminKey);
-        (await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-2", grpc_address = "http://10.0.0.2:9101" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-2", grpc_address = "https://10.0.0.2:9101", csr = TestTrust.NewCsr() })).EnsureSuccessStatusCode();
 
-        var second = await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-2", grpc_address = "http://10.0.0.3:9101" });
+        var second = await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-2", grpc_address = "https://10.0.0.3:9101", csr = TestTrust.NewCsr() });
 
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
@@ -61,7 +61,7 @@ public sealed class HostApiTests
         var simulated = _harness.Fleet.Hosts[0];
         using var agent = _harness.ClientWithKey(simulated.Token);
         using var admin = _harness.ClientWithKey(ControlPlaneHarness.AdminKey);
-        var other = await (await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-3", grpc_address = "http://10.0.0.4:9101" }))
+        var other = await (await admin.PostAsJsonAsync("/v1/hosts", new { name = "edge-3", grpc_address = "https://10.0.0.4:9101", csr = TestTrust.NewCsr() }))
             .Content.ReadFromJsonAsync<JsonElement>();
 
         var response = await agent.PostAsync($"/v1/hosts/{other.GetProperty("id").GetString()}/heartbeat", null);

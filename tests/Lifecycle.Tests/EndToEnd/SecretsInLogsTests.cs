@@ -23,7 +23,7 @@ public sealed class SecretsInLogsTests
             var team = await (await admin.PostAsJsonAsync("/v1/teams", new { name = "secretive" })).Content.ReadFromJsonAsync<JsonElement>();
             var teamKey = team.GetProperty("api_key").GetProperty("key").GetString()!;
             secrets.Add(teamKey);
-            var host = await (await admin.PostAsJsonAsync("/v1/hosts", new { name = "extra", grpc_address = "http://127.0.0.1:1" })).Content.ReadFromJsonAsync<JsonElement>();
+            var host = await (await admin.PostAsJsonAsync("/v1/hosts", new { name = "extra", grpc_address = "https://127.0.0.1:1", csr = TestTrust.NewCsr() })).Content.ReadFromJsonAsync<JsonElement>();
             secrets.Add(host.GetProperty("token").GetString()!);
 
             using var client = harness.ClientWithKey(teamKey);

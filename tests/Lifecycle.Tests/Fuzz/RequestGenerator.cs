@@ -23,12 +23,13 @@ public sealed class RequestGenerator(Random random, RequestGenerator.Credentials
     private static readonly string[] Fields =
     [
         "template", "vcpus", "memory_mb", "timeout_sec", "metadata", "name", "grpc_address", "event_id", "sandbox_id",
-        "type", "reason", "at", "sequence", "status", "id", "token", "extra", "", "TEMPLATE", "memoryMb",
+        "type", "reason", "at", "sequence", "status", "id", "token", "extra", "", "TEMPLATE", "memoryMb", "csr", "proof",
     ];
 
     private static readonly string[] Strings =
     [
-        "", " ", "base", "running", "auto_paused", "exited", "http://127.0.0.1:1", "http://[::1]:99999", "ftp://x",
+        "", " ", "base", "running", "auto_paused", "exited", "http://127.0.0.1:1", "https://127.0.0.1:1", "http://[::1]:99999", "ftp://x",
+        "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----", "c2lnbmF0dXJl",
         "00000000-0000-0000-0000-000000000000", "not-a-uuid", "null", "true", "1e309", "-1", "0x10", "\u0000", "\u001b[31m",
         "日本語", "🙂🙃", "\ud800", "a\nb", "<script>", "' OR 1=1 --", "%00", "../../etc/passwd", "2026-13-45T99:99:99Z",
     ];
@@ -54,7 +55,7 @@ public sealed class RequestGenerator(Random random, RequestGenerator.Credentials
         var sandbox = Id(ids.Sandbox, ids.OtherTeamsSandbox);
         var host = Id(ids.Host);
         var team = Id(ids.Team);
-        return random.Next(18) switch
+        return random.Next(19) switch
         {
             0 => (HttpMethod.Post, "/v1/sandboxes"),
             1 => (HttpMethod.Get, "/v1/sandboxes" + Query()),
@@ -74,13 +75,15 @@ public sealed class RequestGenerator(Random random, RequestGenerator.Credentials
             14 => (HttpMethod.Post, $"/v1/teams/{team}/keys"),
             15 => (HttpMethod.Delete, $"/v1/teams/{team}/keys/{Id()}"),
             16 => (HttpMethod.Post, "/v1/reconcile"),
+            17 => (HttpMethod.Post, $"/v1/hosts/{host}/certificate"),
             _ => (Pick([HttpMethod.Put, HttpMethod.Patch, HttpMethod.Get, HttpMethod.Options]), Pick(["/v1/sandboxes", $"/v1/sandboxes/{sandbox}", "/v1/hosts", "/v1/nope", "/healthz"])),
         };
     }
 
     private string RightCredential(string path) =>
         path.StartsWith("/v1/sandboxes", StringComparison.Ordinal) ? credentials.TeamKey
-        : path.EndsWith("/heartbeat", StringComparison.Ordinal) || path.EndsWith("/sandbox-events", StringComparison.Ordinal) ? credentials.HostToken
+        : path.EndsWith("/heartbeat", StringComparison.Ordinal) || path.EndsWith("/sandbox-events", StringComparison.Ordinal)
+            || path.EndsWith("/certificate", StringComparison.Ordinal) ? credentials.HostToken
         : credentials.AdminKey;
 
     private string Id(params string[] real) => random.Next(6) switch

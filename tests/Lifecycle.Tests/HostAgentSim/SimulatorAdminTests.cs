@@ -33,9 +33,9 @@ public sealed class SimulatorAdminTests
         var adminPort = LocalServers.FreePort();
         _fleet = await SimulatedFleet.StartAsync(
             new SimulatorOptions { HostCount = 2, LatencyMs = 0, AdminPort = adminPort },
-            CancellationToken.None);
+            loggerFactory: null, TestTrust.Issuer, CancellationToken.None);
         _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(30) };
-        _channels = [.. _fleet.Hosts.Select(host => GrpcChannel.ForAddress(host.Address))];
+        _channels = [.. _fleet.Hosts.Select(host => TestTrust.Channel(host))];
         _clients = [.. _channels.Select(channel => new HostAgentClient(channel))];
     }
 
@@ -80,7 +80,7 @@ public sealed class SimulatorAdminTests
         Assert.That(sim1.EnumerateObject().Select(p => p.Name),
             Is.EquivalentTo(new[] { "name", "port", "host_id", "frozen", "latency_ms", "failure_rate", "sandboxes" }));
         Assert.That(sim1.GetProperty("port").GetInt32(), Is.EqualTo(host.Port));
-        Assert.That(sim1.GetProperty("host_id").ValueKind, Is.EqualTo(JsonValueKind.Null), "never registered");
+        Assert.That(sim1.GetProperty("host_id").GetGuid(), Is.EqualTo(host.HostId), "the id its certificate names");
         Assert.That(sim1.GetProperty("frozen").GetBoolean(), Is.True);
         Assert.That(sim1.GetProperty("latency_ms").GetInt32(), Is.EqualTo(7));
         Assert.That(sim1.GetProperty("failure_rate").GetDouble(), Is.EqualTo(0.25));
@@ -192,7 +192,7 @@ public sealed class SimulatorAdminTests
     [Test]
     public async Task The_admin_api_answers_on_its_own_port_only()
     {
-        using var http = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var http = new HttpClient(TestTrust.Handler()) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
         using var response = await http.GetAsync($"{_fleet.Hosts[0].Address}/admin/hosts");
 
@@ -207,7 +207,7 @@ public sealed class SimulatorAdminTests
 
     private HostAgentClient NewClient(SimulatedHost host)
     {
-        var channel = GrpcChannel.ForAddress(host.Address);
+        var channel = TestTrust.Channel(host);
         _channels = [.. _channels, channel];
         return new HostAgentClient(channel);
     }

@@ -24,8 +24,8 @@ public sealed class SimulatorTests
     {
         _fleet = await SimulatedFleet.StartAsync(
             new SimulatorOptions { HostCount = 2, IdleSweepMs = 50 },
-            CancellationToken.None);
-        _channels = [.. _fleet.Hosts.Select(host => GrpcChannel.ForAddress(host.Address))];
+            loggerFactory: null, TestTrust.Issuer, CancellationToken.None);
+        _channels = [.. _fleet.Hosts.Select(host => TestTrust.Channel(host))];
         _clients = [.. _channels.Select(channel => new HostAgentClient(channel))];
     }
 
@@ -56,7 +56,7 @@ public sealed class SimulatorTests
     {
         Assert.That(_fleet.Hosts.Select(host => host.Name), Is.EqualTo(new[] { "sim-0", "sim-1" }));
         Assert.That(_fleet.Hosts.Select(host => host.Address), Is.Unique);
-        Assert.That(_fleet.Hosts[1].Address, Is.EqualTo($"http://127.0.0.1:{_fleet.Hosts[1].Port}"));
+        Assert.That(_fleet.Hosts[1].Address, Is.EqualTo($"https://127.0.0.1:{_fleet.Hosts[1].Port}"));
     }
 
     [Test]

@@ -31,7 +31,7 @@ public sealed class HostAdmin(ControlPlaneHarness harness) : IDisposable
     /// <summary>Registers a host through the admin API; returns its id and token. It is <c>registered</c> until it heartbeats.</summary>
     public async Task<(Guid Id, string Token)> RegisterAsync(string name, string grpcAddress)
     {
-        var response = await _admin.PostAsJsonAsync("/v1/hosts", new { name, grpc_address = grpcAddress });
+        var response = await _admin.PostAsJsonAsync("/v1/hosts", new { name, grpc_address = grpcAddress, csr = TestTrust.NewCsr(name) });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         var host = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (host.GetProperty("id").GetGuid(), host.GetProperty("token").GetString()!);

@@ -45,7 +45,7 @@ public sealed class HostChangeApiTests
     [Test]
     public async Task A_decommissioned_host_cannot_be_cordoned_or_uncordoned_and_decommissioning_it_again_changes_nothing()
     {
-        var (id, token) = await _admin.RegisterAsync("retired", "http://10.0.0.10:9101");
+        var (id, token) = await _admin.RegisterAsync("retired", "https://10.0.0.10:9101");
         await _admin.HeartbeatAsync(id, token);
         (await _admin.ChangeAsync(id, "decommission", "hardware fault")).EnsureSuccessStatusCode();
 
@@ -66,7 +66,7 @@ public sealed class HostChangeApiTests
     [Test]
     public async Task Cordoning_a_cordoned_host_or_uncordoning_an_online_one_answers_200_and_writes_no_history()
     {
-        var (id, token) = await _admin.RegisterAsync("twice", "http://10.0.0.11:9101");
+        var (id, token) = await _admin.RegisterAsync("twice", "https://10.0.0.11:9101");
         await _admin.HeartbeatAsync(id, token);
 
         var uncordonOnline = await _admin.ChangeAsync(id, "uncordon");
@@ -81,7 +81,7 @@ public sealed class HostChangeApiTests
     [Test]
     public async Task A_heartbeat_leaves_a_cordoned_host_cordoned()
     {
-        var (id, token) = await _admin.RegisterAsync("beating", "http://10.0.0.12:9101");
+        var (id, token) = await _admin.RegisterAsync("beating", "https://10.0.0.12:9101");
         await _admin.HeartbeatAsync(id, token);
         (await _admin.ChangeAsync(id, "cordon")).EnsureSuccessStatusCode();
 
@@ -93,7 +93,7 @@ public sealed class HostChangeApiTests
     [Test]
     public async Task Bad_ids_unknown_hosts_and_bad_bodies_are_problems_that_change_nothing()
     {
-        var (id, token) = await _admin.RegisterAsync("bodies", "http://10.0.0.13:9101");
+        var (id, token) = await _admin.RegisterAsync("bodies", "https://10.0.0.13:9101");
         await _admin.HeartbeatAsync(id, token);
         using var admin = _harness.ClientWithKey(ControlPlaneHarness.AdminKey);
 

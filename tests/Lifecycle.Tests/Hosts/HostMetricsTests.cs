@@ -11,7 +11,7 @@ public sealed class HostMetricsTests
         await using var harness = await ControlPlaneHarness.StartAsync();
         using var admin = new HostAdmin(harness);
         using var anonymous = harness.ClientWithKey(null);
-        await admin.RegisterAsync("metrics-registered", "http://10.0.0.20:9101");
+        await admin.RegisterAsync("metrics-registered", "https://10.0.0.20:9101");
         (await admin.ChangeAsync(harness.Fleet.Hosts[0].HostId!, "cordon")).EnsureSuccessStatusCode();
 
         // The gauges are read at most once a second.

@@ -13,7 +13,7 @@ public sealed class RegisteredHostTests
         using var admin = new HostAdmin(harness);
         var online = harness.Fleet.Hosts[0].HostId!.Value;
         // Registered by hand, it heartbeats only when the test says; what matters here is where sandboxes are placed.
-        var (quiet, token) = await admin.RegisterAsync("late-0", "http://127.0.0.1:1");
+        var (quiet, token) = await admin.RegisterAsync("late-0", "https://127.0.0.1:1");
         var registered = await admin.GetAsync(quiet);
         Assert.That(registered.GetProperty("status").GetString(), Is.EqualTo("registered"));
         Assert.That(registered.GetProperty("last_heartbeat_at").ValueKind, Is.EqualTo(JsonValueKind.Null));

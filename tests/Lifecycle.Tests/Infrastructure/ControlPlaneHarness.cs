@@ -95,6 +95,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             ["Lifecycle:RateLimit:Burst"] = "100000",
             // Unique, so harnesses sharing a database are different replicas.
             ["Lifecycle:Replica:Name"] = $"harness-{Guid.NewGuid():N}"[..16],
+            // Mutual TLS with the hosts, from the run's CA, as in production.
+            ["Lifecycle:HostTrust:CaCertificatePath"] = TestCertificateAuthority.Shared.CertificatePath,
+            ["Lifecycle:HostTrust:CaKeyPath"] = TestCertificateAuthority.Shared.KeyPath,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -147,6 +150,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             HeartbeatIntervalMs = heartbeatMs,
             SnapshotsOffHost = snapshotsOffHost,
             NamePrefix = hostNamePrefix,
+            Insecure = configuration.GetValueOrDefault("Lifecycle:HostTrust:Insecure") == "true",
         }, logs is null ? null : LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)), CancellationToken.None);
         return harness;
     }

@@ -88,7 +88,7 @@ public sealed class AcceptedRequestTests
         await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null),
             new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null, SandboxStatus.Starting, 0,
                 Actors.Team(teamId), null, null, at), at.AddMinutes(2), CancellationToken.None);
-        using var channel = GrpcChannel.ForAddress(host.Address);
+        using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = id.ToString(), Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
         var failed = await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.TimedOut, id, teamId, host.HostId,
             SandboxStatus.Starting, SandboxStatus.Error, 1, Actors.Reconciler, Reasons.DeadlinePassed, "deadline_passed: test", at), null, CancellationToken.None);
@@ -153,7 +153,7 @@ public sealed class AcceptedRequestTests
         (await harness.Client.PostAsync($"/v1/sandboxes/{id}/pause", null)).EnsureSuccessStatusCode();
         await harness.WaitForStatusAsync(id, "paused");
         var versions = (await HistoryAsync(harness, id)).Count;
-        using var channel = GrpcChannel.ForAddress(host.Address);
+        using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).ResumeSandboxAsync(new SandboxRef { SandboxId = id });
         Assert.That(host.TryGet(id, out var resumed) && resumed.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Running, Is.True);
 

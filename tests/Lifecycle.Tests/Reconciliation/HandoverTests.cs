@@ -19,7 +19,7 @@ public sealed class HandoverTests
         var hostId = host.HostId!.Value;
         await using var first = MonitorReplica.Start(harness);
         await using var next = MonitorReplica.Start(harness);
-        using var channel = GrpcChannel.ForAddress(host.Address);
+        using var channel = TestTrust.Channel(host);
         var stray = Guid.NewGuid().ToString();
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = stray, Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
 

@@ -79,7 +79,7 @@ public sealed partial class HostMonitorTests
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
         var host = harness.Fleet.Hosts[0];
         var known = await harness.CreateRunningAsync();
-        using var channel = GrpcChannel.ForAddress(host.Address);
+        using var channel = TestTrust.Channel(host);
         var stray = Guid.NewGuid().ToString();
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = stray, Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
         var watch = Stopwatch.StartNew();

@@ -26,7 +26,7 @@ public sealed class MonitorReplica : IAsyncDisposable
             ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
             ["Lifecycle:Streams:KeyPrefix"] = harness.KeyPrefix,
             ["Lifecycle:HostMonitor:Enabled"] = "false",
-        }).Build();
+        }).AddInMemoryCollection(TestCertificateAuthority.Shared.Settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddLifecycleCore(configuration);

@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
+using Lifecycle.Core.Security;
+using Lifecycle.Core.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lifecycle.ControlPlane.Api;
+
+/// <summary>
+/// <c>POST /v1/hosts/{id}/certificate</c>: a host renews its certificate before it expires. Two proofs:
+/// its token (bearer, as for heartbeats) and a signature by its current certificate's key over the new
+/// CSR. The signature travels in the body, not as TLS client authentication, because the API sits behind
+/// load balancers that proxy HTTP: a signed body survives any proxy (as ACME's signed requests do).
+/// </summary>
+public static class HostCertificateEndpoints
+{
+    public static IEndpointRouteBuilder MapHostCertificates(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents")
+            .MapPost("/{id}/certificate", Renew);
+        return app;
+    }
+
+    public static async Task<Results<Ok<CertificateResponse>, ProblemHttpResult>> Renew(
+        string id, HttpRequest request, ClaimsPrincipal host, StrictJson json, HostStore hosts, HostCertificateStore store,
+        HostCertificates certificates, HostTrust trust, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var hostId))
+        {
+            return Problem(Problems.BadId(id, "host"));
+        }
+        if (host.FindFirstValue(HostTokenAuthentication.HostIdClaim) != hostId.ToString())
+        {
+            return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only renew its own certificate."));
+        }
+        var body = await json.ReadAsync(request, new RenewCertificateRequest(), ct);
+        if (body.Value is null)
+        {
+            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+        }
+        var (key, csrProblem) = SigningRequests.Read(body.Value.Csr);
+        if (key is null)
+        {
+            return Problem(Problems.BadRequest(csrProblem!));
+        }
+        var (proof, proofProblem) = body.Value.DecodeProof();
+        if (proof is null)
+        {
+            return Problem(Problems.BadRequest(proofProblem!));
+        }
+        if (!certificates.CanIssue)
+        {
+            return Problem(Problems.Make(StatusCodes.Status409Conflict, "No CA",
+                $"This control plane has no CA to issue certificates ({HostTrustOptions.Section}:CaCertificatePath and CaKeyPath are not set)."));
+        }
+        var current = await store.CurrentAsync(hostId, ct);
+        if (current is null || trust.Revoked.Contains(current.Serial))
+        {
+            return Problem(Problems.Make(StatusCodes.Status403Forbidden, "No valid certificate",
+                "This host has no certificate on record that is neither expired nor revoked, so nothing can vouch for the new key. " +
+                "A host whose certificate lapsed registers anew (as a new host)."));
+        }
+        using var currentCertificate = X509Certificate2.CreateFromPem(current.CertificatePem);
+        if (!SigningRequests.IsSignedBy(currentCertificate, SigningRequests.Der(body.Value.Csr!)!, proof))
+        {
+            return Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized",
+                "proof is not a signature by this host's current certificate's key over the new CSR's DER bytes."));
+        }
+        var row = await hosts.GetAsync(hostId, ct);
+        var grant = await certificates.IssueAsync(hostId, key, row!.GrpcAddress, ct);
+        return TypedResults.Ok(new CertificateResponse(grant.Certificate, grant.CaCertificate, grant.ExpiresAt));
+    }
+
+    private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
+}
+
+/// <summary>A renewed certificate (PEM), the CA to trust (PEM), and when the certificate expires.</summary>
+public sealed record CertificateResponse(string Certificate, string CaCertificate, DateTime CertificateExpiresAt);
