@@ -33,7 +33,7 @@ public sealed class HostChangeApiTests
     [TestCase("uncordon")]
     public async Task A_registered_host_cannot_be_cordoned_or_uncordoned_the_409_says_it_never_heartbeated_and_nothing_changes(string change)
     {
-        var (id, _) = await _admin.RegisterAsync($"never-{change}", "http://10.0.0.9:9101");
+        var (id, _) = await _admin.RegisterAsync($"never-{change}", "https://10.0.0.9:9101");
 
         var answer = await _admin.ChangeAsync(id, change, "maintenance");
 
