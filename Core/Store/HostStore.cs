@@ -81,15 +81,18 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Actor = actor,
             Reason = reason,
         }, cancellationToken: ct)).ConfigureAwait(false);
-        return found switch
-        {
-            null => new HostTransitionOutcome.NoSuchHost(),
-            { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
-            { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
-        };
+        return Outcome(found);
     }
 
+    /// <summary>What each host compare-and-set's last SELECT answers: the status found, and whether it moved.</summary>
     private sealed record CompareAndSet(string Current, bool Moved);
+
+    private static HostTransitionOutcome Outcome(CompareAndSet? found) => found switch
+    {
+        null => new HostTransitionOutcome.NoSuchHost(),
+        { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
+        { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
+    };
 
     /// <summary>How many hosts are in each status, every status of <see cref="HostStatuses.All"/> included (zeros too), for metrics.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
@@ -296,7 +299,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Actor = actor,
             Reason = reason,
         }, cancellationToken: ct)).ConfigureAwait(false);
-        return DrainOutcome(found);
+        return Outcome(found);
     }
 
     /// <summary>
@@ -334,7 +337,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Actor = actor,
             Reason = reason,
         }, cancellationToken: ct)).ConfigureAwait(false);
-        return DrainOutcome(found);
+        return Outcome(found);
     }
 
     /// <summary>The drains of hosts in one of <paramref name="statuses"/> (all such hosts, or the one given), by host id.</summary>
@@ -353,11 +356,4 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Only = only,
         }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
     }
-
-    private static HostTransitionOutcome DrainOutcome(CompareAndSet? found) => found switch
-    {
-        null => new HostTransitionOutcome.NoSuchHost(),
-        { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
-        { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
-    };
 }
