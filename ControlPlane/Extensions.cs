@@ -62,7 +62,15 @@ public static class Extensions
         services.AddDrains(configuration);
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
-        services.AddProblemDetails();
+        // The framework's own problems (a 404 route, a 405, a body it could not bind) carry the same
+        // style of type as the API's (Problems.TypeOf), not RFC section links.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            if (context.ProblemDetails.Status is { } status)
+            {
+                context.ProblemDetails.Type = Problems.TypeOf(status);
+            }
+        });
         services.Configure<OutageOptions>(configuration.GetSection(OutageOptions.Section));
         services.AddSingleton<RideThrough>();
         services.AddExceptionHandler<OutageExceptionHandler>();

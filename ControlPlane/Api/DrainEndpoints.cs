@@ -29,7 +29,7 @@ public static class DrainEndpoints
         var body = await json.ReadAsync(request, new DrainHostRequest(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         if (body.Value.Validate() is { } invalid)
         {

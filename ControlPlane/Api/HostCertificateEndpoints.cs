@@ -37,7 +37,7 @@ public static class HostCertificateEndpoints
         var body = await json.ReadAsync(request, new RenewCertificateRequest(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         var (key, csrProblem) = SigningRequests.Read(body.Value.Csr);
         if (key is null)

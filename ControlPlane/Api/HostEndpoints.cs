@@ -49,7 +49,7 @@ public static class HostEndpoints
         var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         if (body.Value.Validate() is { } invalid)
         {
@@ -190,7 +190,7 @@ public static class HostEndpoints
         var body = await json.ReadAsync(request, new SandboxEventReport(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         if (body.Value.Validate() is { } invalid)
         {

@@ -24,7 +24,7 @@ public sealed class HostMoves(StrictJson json, HostStore hosts, HostResponses re
         var body = await json.ReadAsync(request, new HostChangeRequest(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         if (body.Value.Validate() is { } invalid)
         {

@@ -8,6 +8,10 @@ public static class Problems
 {
     public static ProblemDetails BadRequest(string detail) => Make(StatusCodes.Status400BadRequest, "Invalid request", detail);
 
+    /// <summary>A body <see cref="StrictJson"/> refused: 415 when it is not JSON at all, 400 when it is JSON the request cannot take.</summary>
+    public static ProblemDetails BadBody<T>(StrictJson.Result<T> body) =>
+        Make(body.Status, body.Status == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "Invalid request", body.Error!);
+
     /// <summary>A path id that is not a UUID; <paramref name="what"/> names the kind of id ("sandbox").</summary>
     public static ProblemDetails BadId(string id, string what) =>
         BadRequest($"'{(id.Length > 64 ? id[..64] + "…" : id)}' is not a {what} id (a UUID).");
@@ -51,6 +55,12 @@ public static class Problems
         Status = status,
         Title = title,
         Detail = detail,
-        Type = $"https://httpstatuses.io/{status}",
+        Type = TypeOf(status),
     };
+
+    /// <summary>
+    /// The <c>type</c> of every problem, the API's own and the framework's alike (set for the latter in
+    /// <c>AddProblemDetails</c>): one page per status code, so a client reads one style whoever answered.
+    /// </summary>
+    public static string TypeOf(int status) => $"https://httpstatuses.io/{status}";
 }

@@ -36,7 +36,7 @@ public static class SandboxEndpoints
         var body = await json.ReadAsync(request, new CreateSandboxRequest(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         if (body.Value.Validate() is { } invalid)
         {

@@ -44,7 +44,7 @@ public static class TeamEndpoints
         var body = await json.ReadAsync(request, new CreateTeamRequest(), ct);
         if (body.Value is null)
         {
-            return Problem(Problems.Make(body.Status, "Invalid request", body.Error!));
+            return Problem(Problems.BadBody(body));
         }
         var name = body.Value.Name;
         if (!Slug.IsValid(name, MaxNameLength))

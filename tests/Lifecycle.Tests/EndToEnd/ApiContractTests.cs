@@ -78,7 +78,21 @@ public sealed class ApiContractTests
     public async Task A_body_that_is_not_json_is_a_415_problem()
     {
         var response = await _harness.Client.PostAsync("/v1/sandboxes", new StringContent("vcpus=1", Encoding.UTF8, "text/plain"));
-        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "JSON");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "JSON");
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Unsupported media type"));
+    }
+
+    [Test]
+    public async Task The_frameworks_problems_and_the_apis_share_one_style_of_type()
+    {
+        var ours = await AssertProblemAsync(await _harness.Client.GetAsync("/v1/sandboxes/not-a-uuid"), HttpStatusCode.BadRequest, "");
+        var methodNotAllowed = await _harness.Client.PutAsync("/v1/sandboxes", null);
+        var text = await methodNotAllowed.Content.ReadAsStringAsync();
+        Assert.That(methodNotAllowed.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed), text);
+        var framework = JsonDocument.Parse(text).RootElement;
+
+        Assert.That(ours.GetProperty("type").GetString(), Is.EqualTo("https://httpstatuses.io/400"));
+        Assert.That(framework.GetProperty("type").GetString(), Is.EqualTo("https://httpstatuses.io/405"), text);
     }
 
     [TestCase("GET", "/v1/sandboxes/not-a-uuid")]
