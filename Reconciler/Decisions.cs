@@ -48,22 +48,3 @@ public sealed record Orphan(string SandboxId) : Decision
 
     public override string Key => $"{SandboxId}:orphan";
 }
-
-/// <summary>The reason codes the HostMonitor writes into its events' <c>reason</c> field.</summary>
-public static class Reasons
-{
-    public const string HostUnreachable = "host_unreachable";
-    public const string HostDecommissioned = "host_decommissioned";
-    public const string AliveOnHost = "alive_on_host";
-
-    /// <summary>Found alive after it was lost mid-operation: back to that operation, which is re-driven.</summary>
-    public const string ResumesOperation = "resumes_operation";
-
-    /// <summary>Paused, but the host has neither its VM nor its snapshot.</summary>
-    public const string SnapshotGone = "snapshot_gone";
-    public const string AbsentOnHost = "absent_on_host";
-    public const string AutoPausedByHost = "auto_paused_by_host";
-    public const string HostShowsOutcome = "host_shows_outcome";
-    public const string Redriven = "redriven";
-    public const string DeadlinePassed = "deadline_passed";
-}

@@ -4,6 +4,7 @@ using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Logging;
 using Lifecycle.Core.Store;
+using Lifecycle.Core.Transitions;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Drains;
@@ -43,7 +44,7 @@ public sealed partial class HostDrainer(
         }
         // Side by side: each is a read, a compare-and-set and a publish, and there are at most the window's worth.
         await Task.WhenAll(plan.Requests.Select(r =>
-            requests.RequestAsync(r.Operation, r.Sandbox.TeamId, r.Sandbox.Id, Actors.Drain, DrainModes.Reason, ct))).ConfigureAwait(false);
+            requests.RequestAsync(r.Operation, r.Sandbox.TeamId, r.Sandbox.Id, Actors.Drain, Reasons.Drained, ct))).ConfigureAwait(false);
         if (plan.Requests.Count > 0)
         {
             LogRound(drain.Name, mode.ToWire(), plan.Requests.Count, plan.Remaining, plan.InFlight);

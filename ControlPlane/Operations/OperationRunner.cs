@@ -62,7 +62,7 @@ public sealed partial class OperationRunner(
         var outcome = new StateEvent(
             Guid.CreateVersion7(), transition.EventType, sandbox.Id, sandbox.TeamId, sandbox.HostId,
             operation.InProgress, transition.To.Single(), sandbox.Version, Actors.Operation,
-            Reason: error is null ? reason : "host_rpc_failed", error, clock.GetUtcNow());
+            Reason: error is null ? reason : Reasons.HostRpcFailed, error, clock.GetUtcNow());
         await PublishWithRetryAsync(outcome, ct).ConfigureAwait(false);
         if (error is null)
         {

@@ -6,9 +6,6 @@ namespace Lifecycle.Core.Hosts;
 /// <summary>Wire names of <see cref="DrainMode"/>, and the status each mode leaves a host's sandboxes in.</summary>
 public static class DrainModes
 {
-    /// <summary>The <c>reason</c> of every transition a drain asks for, as the contract names it among stop reasons.</summary>
-    public const string Reason = "drained";
-
     private static readonly FrozenDictionary<DrainMode, string> Wire =
         Enum.GetValues<DrainMode>().ToFrozenDictionary(mode => mode, mode => mode.ToString().ToLowerInvariant());
 

@@ -8,19 +8,19 @@ namespace Lifecycle.Core.Transitions;
 /// </summary>
 public sealed class SandboxOperation
 {
-    public static readonly SandboxOperation Create = new("create");
-    public static readonly SandboxOperation Pause = new("pause");
-    public static readonly SandboxOperation Resume = new("resume");
-    public static readonly SandboxOperation Destroy = new("destroy");
+    public static readonly SandboxOperation Create = new("create", EventTypes.CreateRequested, EventTypes.CreateSucceeded, EventTypes.CreateFailed);
+    public static readonly SandboxOperation Pause = new("pause", EventTypes.PauseRequested, EventTypes.PauseSucceeded, EventTypes.PauseFailed);
+    public static readonly SandboxOperation Resume = new("resume", EventTypes.ResumeRequested, EventTypes.ResumeSucceeded, EventTypes.ResumeFailed);
+    public static readonly SandboxOperation Destroy = new("destroy", EventTypes.DestroyRequested, EventTypes.DestroySucceeded, EventTypes.DestroyFailed);
 
     public static readonly IReadOnlyList<SandboxOperation> All = [Create, Pause, Resume, Destroy];
 
-    private SandboxOperation(string name)
+    private SandboxOperation(string name, string requested, string succeeded, string failed)
     {
         Name = name;
-        Requested = TransitionTable.Get($"sandbox.{name}.requested");
-        Succeeded = TransitionTable.Get($"sandbox.{name}.succeeded");
-        Failed = TransitionTable.Get($"sandbox.{name}.failed");
+        Requested = TransitionTable.Get(requested);
+        Succeeded = TransitionTable.Get(succeeded);
+        Failed = TransitionTable.Get(failed);
     }
 
     public string Name { get; }
