@@ -106,7 +106,7 @@ public sealed class SimulatorAdminTests
 
         var clock = Stopwatch.StartNew();
         var restart = _admin.PostAsync("/admin/hosts/sim-0/restart?mode=keep&down_ms=1500", content: null);
-        await WaitUntilAsync(async () => await ConnectionRefusedAsync(_fleet.Hosts[0].Port), "the port refusing connections");
+        await Eventually.TrueAsync(async () => await ConnectionRefusedAsync(_fleet.Hosts[0].Port), TimeSpan.FromSeconds(10), "the port refuses connections");
         Assert.That(await ListFailureAsync(_clients[0], CallTimeout), Is.EqualTo(StatusCode.Unavailable), "a call while the agent is down");
         using var done = await restart;
 
@@ -253,16 +253,6 @@ public sealed class SimulatorAdminTests
         {
             // A reset is a connection caught in the closing listener's queue: not yet refused.
             return ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting: {what}");
-            await Task.Delay(20);
         }
     }
 }

@@ -18,6 +18,8 @@ namespace Lifecycle.Tests.Integration;
 [TestFixtureSource(typeof(StreamSetup), nameof(StreamSetup.Both))]
 public sealed class ConsumerRecoveryTests(StreamSetup setup)
 {
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
+
     private const string Ghost = "ghost-consumer";
 
     private ControlPlaneHarness _harness = null!;
@@ -39,7 +41,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
         var autoPaused = AutoPaused(sandbox, "idle");
         var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(autoPaused));
 
-        await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
+        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused", Within, "the sandbox is paused");
         await _harness.WaitForConsumerIdleAsync();
         var history = await _harness.Services.GetRequiredService<TransitionHistoryStore>().ForSandboxAsync(sandbox.Id, CancellationToken.None);
         Assert.That(history.Count(h => h.EventId == autoPaused.EventId), Is.EqualTo(1));
@@ -68,7 +70,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
         }
         await _harness.Services.GetRequiredService<EventPublisher>().PublishAsync(good);
 
-        await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
+        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused", Within, "the sandbox is paused");
         await _harness.WaitForConsumerIdleAsync();
         var letters = await _harness.Redis.StreamRangeAsync(_harness.Keys.For(sandbox.Id).DeadLetters);
         foreach (var (reason, id) in ids)
@@ -101,7 +103,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
 
         var deadLetters = _harness.Services.GetRequiredService<DeadLetters>();
         Assert.That((await deadLetters.ReplayAsync(partition, letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
-        await WaitForAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused");
+        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused", Within, "the sandbox is paused");
         var remaining = await _harness.Redis.StreamRangeAsync(partition.DeadLetters);
         Assert.That(remaining.Select(l => l.Id.ToString()), Does.Not.Contain(letter.Id.ToString()));
     }
@@ -135,11 +137,11 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
     private async Task<StreamEntry> WaitForLetterAsync(PartitionKeys partition, string sourceId)
     {
         StreamEntry letter = default;
-        await WaitForAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             letter = (await _harness.Redis.StreamRangeAsync(partition.DeadLetters)).FirstOrDefault(l => l[DeadLetters.SourceIdField] == sourceId);
             return letter.Values is { Length: > 0 };
-        });
+        }, Within, $"entry {sourceId} is dead-lettered");
         return letter;
     }
 
@@ -161,14 +163,4 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
     private static StateEvent AutoPaused(SandboxRow sandbox, string? reason) =>
         new(Guid.CreateVersion7(), EventTypes.AutoPaused, sandbox.Id, sandbox.TeamId, sandbox.HostId,
             SandboxStatus.Running, SandboxStatus.Paused, sandbox.Version, Actors.Host(sandbox.HostId!.Value), reason, null, DateTimeOffset.UtcNow);
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
-            await Task.Delay(25);
-        }
-    }
 }
