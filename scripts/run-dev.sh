@@ -12,8 +12,8 @@
 # It supervises what it starts: when a replica, the simulator or HAProxy exits (a crash, kill -9),
 # it is started again after a short backoff while everything else keeps running. Every pid is in
 # the state dir (control-plane.pid with one replica, replicas/replica-i.pid and .url, haproxy.pid,
-# sim.pid, redis.pid, postgres.pid), for fault tests that kill one part. Ctrl-C or SIGTERM stops
-# everything.
+# sim.pid, redis.pid, postgres.pid), for fault tests that kill one part. Ctrl-C, SIGTERM or a closed
+# terminal (SIGHUP) stops everything, also when stdout is a pipe whose reader is gone (`| tee run.log`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -50,8 +50,9 @@ state_dir=$(cd "$state_dir" && pwd)
 supervisor_log=$state_dir/supervisor.log
 
 # Stderr, and a file that outlives the terminal: what exited, with what status, and when.
+# Stderr may be a pipe whose reader is gone or a hung-up terminal: a failed write there is ignored.
 say() {
-    echo "$*" >&2
+    { echo "$*" >&2; } 2>/dev/null || true
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$supervisor_log"
 }
 
@@ -59,19 +60,41 @@ say() {
 declare -a cp_pid=() replica_port=()
 sim_pid=""
 haproxy_pid=""
+pause_pid=""
 replicas_dir=$state_dir/replicas
+# Runs once, whatever ended the script. Nothing in it may stop it half way: no set -e, SIGPIPE ignored
+# and every message through say (a write to a closed pipe would otherwise kill the script right
+# there and leave everything running), the servers' messages into the supervisor log. The children
+# are stopped by pid: started in the background they ignore SIGINT, so a Ctrl-C alone never ends
+# them. SIGTERM first; SIGKILL for whatever is still there after 15 s.
 cleanup() {
-    trap - INT TERM EXIT
-    echo "stopping…" >&2
-    local pid
-    for pid in "${cp_pid[@]}" $sim_pid $haproxy_pid; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${cp_pid[@]}" $sim_pid $haproxy_pid; do wait "$pid" 2>/dev/null || true; done
+    trap - INT TERM HUP EXIT
+    trap '' PIPE INT TERM HUP
+    set +e
+    say "stopping…"
+    local pid pids=("${cp_pid[@]}" $sim_pid $haproxy_pid $pause_pid)
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    for _ in $(seq 1 150); do
+        local alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            say "pid $pid did not stop on SIGTERM; killing it"
+            kill -9 "$pid" 2>/dev/null
+        fi
+    done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
     rm -f "$state_dir/control-plane.pid" "$state_dir/sim.pid" "$state_dir/haproxy.pid" "$replicas_dir"/*.pid "$replicas_dir"/*.url
-    scripts/servers.sh stop "$state_dir"
+    scripts/servers.sh stop "$state_dir" >>"$supervisor_log" 2>&1
+    say "stopped everything"
 }
 # A signal's handler must end the script itself: after a trap returns, bash carries on where it was.
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
 trap cleanup EXIT
 
 if [[ $redis_mode == cluster ]]; then
@@ -272,7 +295,7 @@ delay_after() { # PREVIOUS_DELAY STARTED_AT
     echo $((delay > 30 ? 30 : delay))
 }
 # sleep in the background: a trapped signal interrupts `wait` at once, not a foreground sleep.
-pause() { sleep "$1" & wait $!; }
+pause() { sleep "$1" & pause_pid=$!; wait "$pause_pid"; pause_pid=""; }
 # Says what ended, waits out its delay, then runs the command that starts it again.
 restart() { # NAME DESCRIPTION STATUS START_COMMAND...
     local name=$1 what=$2 status=$3

@@ -30,27 +30,49 @@ public sealed class RunDevScript : IAsyncDisposable
 
     public Process Script { get; private set; } = null!;
 
+    /// <summary>Every port the script was told to use: API, Redis, Postgres, the simulator's hosts and admin.</summary>
+    public IReadOnlyList<int> Ports { get; private set; } = [];
+
     public IReadOnlyCollection<string> Output => _output;
 
     /// <param name="environment">Extra variables, e.g. <c>LIFECYCLE_REPLICAS</c>.</param>
     /// <param name="httpPorts">Consecutive free ports from the API port up (a balancer and its replicas).</param>
     /// <param name="redisPort">The single Redis's port or a cluster's first; a free port when null.</param>
-    public static RunDevScript Start(IReadOnlyDictionary<string, string> environment, int httpPorts = 1, int? redisPort = null)
+    /// <param name="throughTee">Run it as <c>make run 2>&amp;1 | tee run.log</c> in a terminal does: a pipeline
+    /// (<c>setsid bash -c 'run-dev.sh 2>&amp;1 | tee LOG'</c>) in a process group of its own, whose id is
+    /// <see cref="Script"/>'s pid, for <see cref="SignalGroupAsync"/>.</param>
+    public static RunDevScript Start(IReadOnlyDictionary<string, string> environment, int httpPorts = 1, int? redisPort = null, bool throughTee = false)
     {
         var run = new RunDevScript(Path.Combine(Path.GetTempPath(), $"lifecycle-run-{Guid.NewGuid():N}"), LocalServers.FreePortRun(httpPorts));
-        var start = new ProcessStartInfo("bash")
+        var script = Path.Combine(LocalServers.RepositoryRoot(), "scripts", "run-dev.sh");
+        var start = new ProcessStartInfo(throughTee ? "setsid" : "bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = LocalServers.RepositoryRoot(),
         };
-        start.ArgumentList.Add(Path.Combine(LocalServers.RepositoryRoot(), "scripts", "run-dev.sh"));
+        if (throughTee)
+        {
+            // The tee log sits beside the state dir, not in it: the script makes the state dir itself.
+            start.ArgumentList.Add("bash");
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("\"$0\" 2>&1 | tee \"$1\"");
+            start.ArgumentList.Add(script);
+            start.ArgumentList.Add(run.StateDir + ".tee.log");
+        }
+        else
+        {
+            start.ArgumentList.Add(script);
+        }
+        var ports = new[] { LocalServers.FreePort(), redisPort ?? LocalServers.FreePort(), LocalServers.FreePort(), LocalServers.FreePortRun(3) };
+        var (adminPort, redis, postgres, simBase) = (ports[0], ports[1], ports[2], ports[3]);
+        run.Ports = [.. Enumerable.Range(run.HttpPort, httpPorts), redis, postgres, simBase, simBase + 1, simBase + 2, adminPort];
         start.Environment["LIFECYCLE_STATE_DIR"] = run.StateDir;
         start.Environment["LIFECYCLE_HTTP_PORT"] = Invariant(run.HttpPort);
-        start.Environment["LIFECYCLE_REDIS_PORT"] = Invariant(redisPort ?? LocalServers.FreePort());
-        start.Environment["LIFECYCLE_POSTGRES_PORT"] = Invariant(LocalServers.FreePort());
-        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(LocalServers.FreePortRun(3));
-        start.Environment["LIFECYCLE_SIM_ADMIN_PORT"] = Invariant(LocalServers.FreePort());
+        start.Environment["LIFECYCLE_REDIS_PORT"] = Invariant(redis);
+        start.Environment["LIFECYCLE_POSTGRES_PORT"] = Invariant(postgres);
+        start.Environment["LIFECYCLE_SIM_BASE_PORT"] = Invariant(simBase);
+        start.Environment["LIFECYCLE_SIM_ADMIN_PORT"] = Invariant(adminPort);
         start.Environment["LIFECYCLE_PG_FAST"] = "1";
         // This project's output holds both ControlPlane.dll and HostAgentSim.dll: no Release build needed.
         start.Environment["LIFECYCLE_SKIP_BUILD"] = "1";
@@ -101,6 +123,18 @@ public sealed class RunDevScript : IAsyncDisposable
         }
     }
 
+    /// <summary>A signal to the script's whole process group, as a terminal sends Ctrl-C or a hang-up.</summary>
+    public Task SignalGroupAsync(string signal) => CommandLine.RunAsync("kill", [$"-{signal}", "--", $"-{Invariant(Script.Id)}"]);
+
+    /// <summary>Whether something listens on a TCP port of this machine (/proc/net/tcp and tcp6, state 0A).</summary>
+    public static bool Listening(int port)
+    {
+        var local = $":{port:X4}";
+        return new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists).SelectMany(File.ReadLines).Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(fields => fields.Length > 3 && fields[1].EndsWith(local, StringComparison.Ordinal) && fields[3] == "0A");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!Script.HasExited && !await TerminateAsync())
@@ -127,6 +161,7 @@ public sealed class RunDevScript : IAsyncDisposable
             await CommandLine.RunAsync("bash", [Path.Combine(LocalServers.RepositoryRoot(), "scripts", "servers.sh"), "stop", StateDir]);
             Directory.Delete(StateDir, recursive: true);
         }
+        File.Delete(StateDir + ".tee.log");
     }
 
     /// <summary>Alive and not a zombie (a daemon's parent here may never reap it).</summary>
