@@ -52,7 +52,7 @@ supervisor_log=$state_dir/supervisor.log
 # Stderr, and a file that outlives the terminal: what exited, with what status, and when.
 # Stderr may be a pipe whose reader is gone or a hung-up terminal: a failed write there is ignored.
 say() {
-    { echo "$*" >&2; } 2>/dev/null || true
+    echo "$*" >&2 2>/dev/null || true
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$supervisor_log"
 }
 
