@@ -67,9 +67,21 @@ public static class LifecycleCtl
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>StackExchange.Redis appends its whole connection state to a message; the first part says what happened.</summary>
-    private static string FirstPart(string message) =>
-        message.IndexOf(" - ", StringComparison.Ordinal) is var cut and > 0 ? message[..cut] : message;
+    /// <summary>
+    /// StackExchange.Redis appends its whole connection state to a message, and advice about abortConnect
+    /// meant for code, not for a user of this tool; the first part says what happened.
+    /// </summary>
+    private static string FirstPart(string message)
+    {
+        foreach (var tail in new[] { " - ", " To allow this multiplexer" })
+        {
+            if (message.IndexOf(tail, StringComparison.Ordinal) is var cut and > 0)
+            {
+                message = message[..cut];
+            }
+        }
+        return message;
+    }
 
     /// <summary>Gives each command its session, and turns an unreachable server into a message and an exit code.</summary>
     public sealed class Runner(IConfiguration configuration, TextWriter output, TextWriter error, int? width = null)
