@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Lifecycle.Cli;
@@ -49,9 +50,28 @@ public sealed class CliSession(IServiceProvider services, Output output, IConfig
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
             .AddLifecycleCore(configuration)
+            .AddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(FailFast(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration)))
             .BuildServiceProvider();
         return new CliSession(services, output, configuration);
     }
+
+    /// <summary>
+    /// Unlike the control plane, which waits for Redis to come back, a command gives up on an unreachable
+    /// Redis within a couple of seconds (unless the configuration string says otherwise) and says so.
+    /// </summary>
+    private static ConfigurationOptions FailFast(string configuration)
+    {
+        var redis = ConfigurationOptions.Parse(configuration);
+        redis.AbortOnConnectFail = true;
+        if (!configuration.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            redis.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        }
+        return redis;
+    }
+
+    /// <summary>How long a command waits for Redis or Postgres to accept a connection, unless configured.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
     public async ValueTask DisposeAsync()
     {

@@ -36,13 +36,14 @@ public static class LifecycleCtl
     };
 
     /// <summary>Runs one command line; returns its exit code (see <see cref="ExitCodes"/>).</summary>
-    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error, CancellationToken ct = default)
+    /// <param name="width">Columns that tables must fit (default: the terminal's, or unlimited when output is captured).</param>
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error, int? width = null, CancellationToken ct = default)
     {
         var root = new RootCommand("Inspect and steer a Lifecycle control plane: streams, pending entries, dead letters, hosts, sandboxes.");
         root.Options.Add(Json);
         root.Options.Add(RedisOverride);
         root.Options.Add(PostgresOverride);
-        var run = new Runner(configuration, output, error);
+        var run = new Runner(configuration, output, error, width);
         foreach (var command in new[]
         {
             StreamsCommand.Create(run), PendingCommand.Create(run), TailCommand.Create(run), DeadCommand.Create(run),
@@ -66,12 +67,24 @@ public static class LifecycleCtl
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>StackExchange.Redis appends its whole connection state to a message; the first part says what happened.</summary>
-    private static string FirstPart(string message) =>
-        message.IndexOf(" - ", StringComparison.Ordinal) is var cut and > 0 ? message[..cut] : message;
+    /// <summary>
+    /// StackExchange.Redis appends its whole connection state to a message, and advice about abortConnect
+    /// meant for code, not for a user of this tool; the first part says what happened.
+    /// </summary>
+    private static string FirstPart(string message)
+    {
+        foreach (var tail in new[] { " - ", " To allow this multiplexer" })
+        {
+            if (message.IndexOf(tail, StringComparison.Ordinal) is var cut and > 0)
+            {
+                message = message[..cut];
+            }
+        }
+        return message;
+    }
 
     /// <summary>Gives each command its session, and turns an unreachable server into a message and an exit code.</summary>
-    public sealed class Runner(IConfiguration configuration, TextWriter output, TextWriter error)
+    public sealed class Runner(IConfiguration configuration, TextWriter output, TextWriter error, int? width = null)
     {
         public async Task<int> RunAsync(ParseResult parsed, Func<CliSession, Task<int>> command)
         {
@@ -84,8 +97,14 @@ public static class LifecycleCtl
             {
                 settings[$"{PostgresOptions.Section}:ConnectionString"] = postgres;
             }
+            var postgresConnection = settings.GetValueOrDefault($"{PostgresOptions.Section}:ConnectionString") ?? configuration[$"{PostgresOptions.Section}:ConnectionString"];
+            if (postgresConnection is not null && !postgresConnection.Contains("timeout", StringComparison.OrdinalIgnoreCase))
+            {
+                // Npgsql waits 15 s for a connection by default; a command says it cannot connect sooner.
+                settings[$"{PostgresOptions.Section}:ConnectionString"] = new NpgsqlConnectionStringBuilder(postgresConnection) { Timeout = (int)CliSession.ConnectTimeout.TotalSeconds }.ConnectionString;
+            }
             var effective = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(settings).Build();
-            await using var session = CliSession.Create(effective, new Output(output, parsed.GetValue(Json)));
+            await using var session = CliSession.Create(effective, new Output(output, parsed.GetValue(Json), width));
             try
             {
                 return await command(session).ConfigureAwait(false);
@@ -93,12 +112,25 @@ public static class LifecycleCtl
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
             {
                 await error.WriteLineAsync($"cannot reach Redis at {session.RedisEndpoint}: {FirstPart(ex.Message)}").ConfigureAwait(false);
+                await WhereItLookedAsync(parsed).ConfigureAwait(false);
                 return ExitCodes.Unreachable;
             }
             catch (Exception ex) when (ex is NpgsqlException { InnerException: SocketException or TimeoutException } or NpgsqlException { IsTransient: true })
             {
                 await error.WriteLineAsync($"cannot reach Postgres at {session.PostgresEndpoint}: {ex.Message}").ConfigureAwait(false);
+                await WhereItLookedAsync(parsed).ConfigureAwait(false);
                 return ExitCodes.Unreachable;
+            }
+        }
+
+        /// <summary>Where the Redis and Postgres settings came from, so a wrong or missing settings file shows.</summary>
+        private async Task WhereItLookedAsync(ParseResult parsed)
+        {
+            var flags = new[] { (RedisOverride, "--redis"), (PostgresOverride, "--postgres") }.Where(f => parsed.GetValue(f.Item1) is not null).Select(f => $"flag {f.Item2}");
+            var source = string.Join("; ", flags.Append(configuration[CliConfiguration.SourceKey] ?? "").Where(s => s.Length > 0));
+            if (source.Length > 0)
+            {
+                await error.WriteLineAsync($"settings from: {source}").ConfigureAwait(false);
             }
         }
     }

@@ -10,7 +10,7 @@ public static class HostCommand
 {
     public static Command Create(LifecycleCtl.Runner runner)
     {
-        var id = new Argument<Guid>("id") { Description = "The host id" };
+        var id = new Argument<Guid>("id") { Description = "The host id (a UUID)", CustomParser = IdArgument.Parser("host") };
         var command = new Command("host", "One host: its row, its sandboxes by status, and every change of its status (who, why, when)") { id };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifecycle.Cli.Rendering;
 using Lifecycle.Core.Streams;
 
 namespace Lifecycle.Cli.Commands;
@@ -12,7 +13,7 @@ public static class ReconcileCommand
 {
     public static Command Create(LifecycleCtl.Runner runner)
     {
-        var host = new Option<Guid?>("--host") { Description = "Only this host (default: every host)" };
+        var host = new Option<Guid?>("--host") { Description = "Only this host (default: every host)", CustomParser = IdArgument.OptionalParser("host") };
         var command = new Command("reconcile", "Ask the HostMonitor's leader for a pass now") { host };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {

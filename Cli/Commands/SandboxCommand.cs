@@ -14,7 +14,7 @@ public static class SandboxCommand
 
     public static Command Create(LifecycleCtl.Runner runner)
     {
-        var id = new Argument<Guid>("id") { Description = "The sandbox id" };
+        var id = new Argument<Guid>("id") { Description = "The sandbox id (a UUID)", CustomParser = IdArgument.Parser("sandbox") };
         var scan = new Option<int>("--scan")
         {
             Description = "How many of the newest stream entries to search for this sandbox's events",

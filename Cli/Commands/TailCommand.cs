@@ -15,7 +15,7 @@ public static class TailCommand
 
     public static Command Create(LifecycleCtl.Runner runner)
     {
-        var sandbox = new Option<Guid?>("--sandbox") { Description = "Only this sandbox's events" };
+        var sandbox = new Option<Guid?>("--sandbox") { Description = "Only this sandbox's events", CustomParser = IdArgument.OptionalParser("sandbox") };
         var type = new Option<string?>("--type") { Description = "Only events of this type, e.g. pause.failed" };
         var since = new Option<TimeSpan?>("--since")
         {

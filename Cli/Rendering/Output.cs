@@ -24,11 +24,15 @@ public sealed class Output
     private readonly TextWriter _writer;
     private readonly bool _terminal;
 
-    public Output(TextWriter writer, bool json)
+    private readonly int? _width;
+
+    /// <param name="width">Columns to fit tables into: the terminal's by default; none (never wrap) when captured.</param>
+    public Output(TextWriter writer, bool json, int? width = null)
     {
         _writer = writer;
         Json = json;
         _terminal = writer == Console.Out && !Console.IsOutputRedirected;
+        _width = width ?? (_terminal ? Console.WindowWidth : null);
     }
 
     public bool Json { get; }
@@ -51,14 +55,16 @@ public sealed class Output
     /// <summary>A table whose cells are plain text (never markup: reasons and errors may hold brackets).</summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
     {
+        var cells = rows.Select(row => row.Select(cell => cell ?? "-").ToList()).ToList();
+        var shown = TableFit.Columns(headers, cells, _width);
         var table = new Table().Border(TableBorder.None).HideRowSeparators();
-        foreach (var header in headers)
+        foreach (var column in shown)
         {
-            table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))).PadLeft(0).PadRight(2));
+            table.AddColumn(new TableColumn(new Text(headers[column], new Style(decoration: Decoration.Bold))).PadLeft(0).PadRight(TableFit.Gap));
         }
-        foreach (var row in rows)
+        foreach (var row in cells)
         {
-            table.AddRow(row.Select(IRenderable (cell) => new Text(cell ?? "-")));
+            table.AddRow(shown.Select(IRenderable (column) => new Text(row[column])));
         }
         // Rendered aside, so each line goes out without the padding Spectre gives the last column.
         using var rendered = new StringWriter();
@@ -69,6 +75,11 @@ public sealed class Output
             {
                 _writer.WriteLine(text);
             }
+        }
+        if (shown.Count < headers.Count)
+        {
+            var hidden = headers.Where((_, i) => !shown.Contains(i));
+            _writer.WriteLine(TableFit.Note(hidden, _width ?? 0));
         }
         _writer.Flush();
     }
@@ -82,8 +93,9 @@ public sealed class Output
             ColorSystem = _terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        // A terminal keeps its width; piped or captured output never wraps a row: a line per row is what scripts expect.
-        console.Profile.Width = _terminal ? Console.WindowWidth : 400;
+        // Columns are already chosen to fit (TableFit), so no row is wrapped: an id broken across lines
+        // cannot be copied, and scripts expect a line per row.
+        console.Profile.Width = int.MaxValue / 2;
         return console;
     }
 }

@@ -65,11 +65,14 @@ public sealed class SeededCluster : IAsyncDisposable
     }
 
     /// <summary>Runs <c>lifecyclectl</c> in-process against this cluster; returns its exit code and what it printed.</summary>
-    public async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    public Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunAtWidthAsync(null, args);
+
+    /// <summary>As a terminal <paramref name="width"/> columns wide shows it.</summary>
+    public async Task<(int Exit, string Out, string Err)> RunAtWidthAsync(int? width, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await LifecycleCtl.RunAsync(args, Configuration, output, error);
+        var exit = await LifecycleCtl.RunAsync(args, Configuration, output, error, width);
         return (exit, output.ToString(), error.ToString());
     }
 
