@@ -1,6 +1,6 @@
 # The two commands: `make run` (everything, throwaway servers, three simulated hosts) and
 # `make test` (installs what is missing, runs every test against real Redis and Postgres).
-.PHONY: run test build deps clean bench bench-consumer bench-reconcile bench-api bench-scale chaos chaos-ci
+.PHONY: run test format format-check build deps clean bench bench-consumer bench-reconcile bench-api bench-scale chaos chaos-ci
 
 deps:
 	@scripts/install-deps.sh
@@ -13,6 +13,14 @@ run: deps
 
 test: deps
 	dotnet test Lifecycle.sln
+
+# The code as `dotnet format` writes it (.editorconfig: whitespace, sorted usings, style rules);
+# `make format` rewrites it so, `make format-check` fails on any difference (CI runs it).
+format:
+	dotnet format Lifecycle.sln
+
+format-check:
+	dotnet format Lifecycle.sln --verify-no-changes
 
 # Benchmarks write bench/results/<date>-<machine>-<part>.md (and .json).
 bench: bench-consumer bench-reconcile bench-api

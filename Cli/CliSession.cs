@@ -77,7 +77,7 @@ public sealed class CliSession(IServiceProvider services, Output output, IConfig
     {
         if (services is IAsyncDisposable disposable)
         {
-            await disposable.DisposeAsync().ConfigureAwait(false);
+            await disposable.DisposeAsync();
         }
     }
 }

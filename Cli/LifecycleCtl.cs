@@ -59,12 +59,12 @@ public static class LifecycleCtl
         {
             foreach (var parseError in parsed.Errors)
             {
-                await error.WriteLineAsync(parseError.Message).ConfigureAwait(false);
+                await error.WriteLineAsync(parseError.Message);
             }
-            await error.WriteLineAsync("Run 'lifecyclectl --help' for usage.").ConfigureAwait(false);
+            await error.WriteLineAsync("Run 'lifecyclectl --help' for usage.");
             return ExitCodes.Usage;
         }
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct);
     }
 
     /// <summary>
@@ -107,18 +107,18 @@ public static class LifecycleCtl
             await using var session = CliSession.Create(effective, new Output(output, parsed.GetValue(Json), width));
             try
             {
-                return await command(session).ConfigureAwait(false);
+                return await command(session);
             }
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
             {
-                await error.WriteLineAsync($"cannot reach Redis at {session.RedisEndpoint}: {FirstPart(ex.Message)}").ConfigureAwait(false);
-                await WhereItLookedAsync(parsed).ConfigureAwait(false);
+                await error.WriteLineAsync($"cannot reach Redis at {session.RedisEndpoint}: {FirstPart(ex.Message)}");
+                await WhereItLookedAsync(parsed);
                 return ExitCodes.Unreachable;
             }
             catch (Exception ex) when (ex is NpgsqlException { InnerException: SocketException or TimeoutException } or NpgsqlException { IsTransient: true })
             {
-                await error.WriteLineAsync($"cannot reach Postgres at {session.PostgresEndpoint}: {ex.Message}").ConfigureAwait(false);
-                await WhereItLookedAsync(parsed).ConfigureAwait(false);
+                await error.WriteLineAsync($"cannot reach Postgres at {session.PostgresEndpoint}: {ex.Message}");
+                await WhereItLookedAsync(parsed);
                 return ExitCodes.Unreachable;
             }
         }
@@ -130,7 +130,7 @@ public static class LifecycleCtl
             var source = string.Join("; ", flags.Append(configuration[CliConfiguration.SourceKey] ?? "").Where(s => s.Length > 0));
             if (source.Length > 0)
             {
-                await error.WriteLineAsync($"settings from: {source}").ConfigureAwait(false);
+                await error.WriteLineAsync($"settings from: {source}");
             }
         }
     }

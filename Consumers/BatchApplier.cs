@@ -69,24 +69,24 @@ public sealed class BatchApplier(
         {
             try
             {
-                await ApplyInOneTransactionAsync(events.AsMemory(0, eventCount), outcomes, ct).ConfigureAwait(false);
+                await ApplyInOneTransactionAsync(events.AsMemory(0, eventCount), outcomes, ct);
             }
             catch (PostgresException ex) when (!ex.IsTransient)
             {
                 // Postgres refuses something in the batch itself (a NUL byte in a text field, say):
                 // apply one event at a time, so only the offender is set aside and the rest apply.
-                await ApplyOneByOneAsync(events.AsMemory(0, eventCount), outcomes, dead, entries, deliveries, ct).ConfigureAwait(false);
+                await ApplyOneByOneAsync(events.AsMemory(0, eventCount), outcomes, dead, entries, deliveries, ct);
             }
         }
         if (dead.Count > 0)
         {
-            await deadLetters.WriteAsync(partition, dead, consumer).ConfigureAwait(false);
+            await deadLetters.WriteAsync(partition, dead, consumer);
         }
 
         await redis.GetDatabase()
             .StreamAcknowledgeAsync(partition.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
-            .ConfigureAwait(false);
-        await changes.PublishAsync(Changed(events.AsSpan(0, eventCount), outcomes, apiApplied)).ConfigureAwait(false);
+            ;
+        await changes.PublishAsync(Changed(events.AsSpan(0, eventCount), outcomes, apiApplied));
         counters.Batch(entries.Length, Stopwatch.GetElapsedTime(started));
         Count(entries, outcomes, dead);
         return outcomes;
@@ -115,13 +115,13 @@ public sealed class BatchApplier(
         ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, CancellationToken ct)
     {
         var skipped = new List<(int Index, Guid EventId)>();
-        await using (var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false))
-        await using (var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false))
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
         {
             foreach (var round in Rounds(events))
             {
                 var batch = round.Select(r => r.Event).ToList();
-                var moved = await sandboxes.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Count], conn, tx, ct).ConfigureAwait(false);
+                var moved = await sandboxes.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Count], conn, tx, ct);
                 var movedSandboxes = moved.ToHashSet();
                 foreach (var (index, stateEvent) in round)
                 {
@@ -135,13 +135,13 @@ public sealed class BatchApplier(
                     }
                 }
             }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct);
         }
 
         if (skipped.Count > 0)
         {
             // Rare, so told apart only when it happens: a redelivery is in history, a stale event is not.
-            var recorded = await history.RecordedAsync([.. skipped.Select(s => s.EventId)], ct).ConfigureAwait(false);
+            var recorded = await history.RecordedAsync([.. skipped.Select(s => s.EventId)], ct);
             foreach (var (index, eventId) in skipped)
             {
                 outcomes[index] = recorded.Contains(eventId) ? ApplyOutcome.Duplicate : ApplyOutcome.Stale;
@@ -156,7 +156,7 @@ public sealed class BatchApplier(
     public async Task DeadLetterTrimmedAsync(PartitionKeys partition, RedisValue[] ids, string consumer)
     {
         DeadLetters.Letter[] letters = [.. ids.Select(id => new DeadLetters.Letter(id, [], DeadLetters.TrimmedWhilePending, 0, DeadLetters.Kinds.TrimmedWhilePending))];
-        await deadLetters.WriteAsync(partition, letters, consumer).ConfigureAwait(false);
+        await deadLetters.WriteAsync(partition, letters, consumer);
         foreach (var letter in letters)
         {
             counters.DeadLettered("unknown", letter.Kind);
@@ -172,7 +172,7 @@ public sealed class BatchApplier(
         {
             try
             {
-                await ApplyInOneTransactionAsync(events.Slice(i, 1), outcomes, ct).ConfigureAwait(false);
+                await ApplyInOneTransactionAsync(events.Slice(i, 1), outcomes, ct);
             }
             catch (PostgresException ex) when (!ex.IsTransient)
             {

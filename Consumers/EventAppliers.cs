@@ -37,7 +37,7 @@ public sealed partial class EventAppliers(
     {
         var consumer = new PartitionConsumer(keys.Partition(slot), ConsumerName, _wakes.GetOrAdd(slot, _ => new WakeSignal()),
             redis, applier, maintenance, clock, options.Value, loggers.CreateLogger<PartitionConsumer>());
-        await consumer.RunAsync(owned).ConfigureAwait(false);
+        await consumer.RunAsync(owned);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -46,7 +46,7 @@ public sealed partial class EventAppliers(
         {
             await redis.GetSubscriber()
                 .SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, message) => Wake(message))
-                .ConfigureAwait(false);
+                ;
         }
         catch (RedisException ex)
         {

@@ -47,42 +47,42 @@ public sealed partial class PartitionConsumer(
             {
                 if (groupMissing)
                 {
-                    await EnsureGroupAsync().ConfigureAwait(false);
+                    await EnsureGroupAsync();
                     groupMissing = false;
                 }
                 if (_inHand is { } retry)
                 {
-                    await ApplyInHandAsync(retry.Entries, retry.Deliveries).ConfigureAwait(false);
+                    await ApplyInHandAsync(retry.Entries, retry.Deliveries);
                 }
                 if (takeOver)
                 {
-                    await ClaimAsync(TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
+                    await ClaimAsync(TimeSpan.Zero, stoppingToken);
                     takeOver = false;
                 }
                 if (clock.GetUtcNow() >= _nextMaintenance)
                 {
-                    await ClaimAsync(_options.ClaimMinIdle, stoppingToken).ConfigureAwait(false);
-                    await maintenance.TrimAsync(partition).ConfigureAwait(false);
-                    await maintenance.RemoveIdleConsumersAsync(partition, _consumer).ConfigureAwait(false);
+                    await ClaimAsync(_options.ClaimMinIdle, stoppingToken);
+                    await maintenance.TrimAsync(partition);
+                    await maintenance.RemoveIdleConsumersAsync(partition, _consumer);
                     _nextMaintenance = clock.GetUtcNow() + _options.MaintenanceInterval;
                 }
-                var entries = await (prefetched ?? ReadAsync(readOwnPending ? "0" : ">")).ConfigureAwait(false);
+                var entries = await (prefetched ?? ReadAsync(readOwnPending ? "0" : ">"));
                 prefetched = null;
                 if (entries.Length == 0)
                 {
                     if (!readOwnPending)
                     {
-                        await wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                        await wake.WaitAsync(_options.PollInterval, stoppingToken);
                     }
                     readOwnPending = false;
                     continue;
                 }
-                var deliveries = readOwnPending ? await DeliveriesAsync(entries).ConfigureAwait(false) : null;
+                var deliveries = readOwnPending ? await DeliveriesAsync(entries) : null;
                 if (!readOwnPending)
                 {
                     prefetched = ReadAsync(">");
                 }
-                await ApplyInHandAsync(entries, deliveries).ConfigureAwait(false);
+                await ApplyInHandAsync(entries, deliveries);
                 backoff = _options.InitialBackoff;
                 RecoveredFromOutage();
             }
@@ -100,21 +100,21 @@ public sealed partial class PartitionConsumer(
             }
             catch (Exception ex)
             {
-                await HoldPrefetchedAsync(prefetched).ConfigureAwait(false);
+                await HoldPrefetchedAsync(prefetched);
                 prefetched = null;
                 LogOutage(ex, backoff);
-                await Task.Delay(Jitter(backoff), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Jitter(backoff), stoppingToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
             }
         }
 
         // Shutting down: what was read ahead is applied and acknowledged too, within the grace time.
-        await HoldPrefetchedAsync(prefetched).ConfigureAwait(false);
+        await HoldPrefetchedAsync(prefetched);
         if (_inHand is { } last)
         {
             try
             {
-                await ApplyInHandAsync(last.Entries, last.Deliveries).ConfigureAwait(false);
+                await ApplyInHandAsync(last.Entries, last.Deliveries);
             }
             catch (Exception ex)
             {
@@ -139,7 +139,7 @@ public sealed partial class PartitionConsumer(
         }
         try
         {
-            var entries = await prefetched.ConfigureAwait(false);
+            var entries = await prefetched;
             if (entries.Length > 0)
             {
                 _inHand = _inHand is { } held ? ([.. held.Entries, .. entries], held.Deliveries) : (entries, null);
@@ -165,15 +165,15 @@ public sealed partial class PartitionConsumer(
         do
         {
             var claim = await db.StreamAutoClaimAsync(partition.Events, StreamKeys.ApplierGroup, _consumer,
-                (long)minIdle.TotalMilliseconds, cursor, _options.BatchSize).ConfigureAwait(false);
+                (long)minIdle.TotalMilliseconds, cursor, _options.BatchSize);
             if (claim.DeletedIds.Length > 0)
             {
-                await applier.DeadLetterTrimmedAsync(partition, claim.DeletedIds, _consumer).ConfigureAwait(false);
+                await applier.DeadLetterTrimmedAsync(partition, claim.DeletedIds, _consumer);
             }
             if (claim.ClaimedEntries.Length > 0)
             {
                 LogClaimed(claim.ClaimedEntries.Length);
-                await ApplyInHandAsync(claim.ClaimedEntries, await DeliveriesAsync(claim.ClaimedEntries).ConfigureAwait(false)).ConfigureAwait(false);
+                await ApplyInHandAsync(claim.ClaimedEntries, await DeliveriesAsync(claim.ClaimedEntries));
             }
             cursor = claim.NextStartId;
         }
@@ -184,7 +184,7 @@ public sealed partial class PartitionConsumer(
     private async Task<Dictionary<string, long>> DeliveriesAsync(StreamEntry[] entries)
     {
         var pending = await redis.GetDatabase().StreamPendingMessagesAsync(partition.Events, StreamKeys.ApplierGroup,
-            entries.Length, _consumer, entries[0].Id, entries[^1].Id).ConfigureAwait(false);
+            entries.Length, _consumer, entries[0].Id, entries[^1].Id);
         return pending.ToDictionary(p => p.MessageId.ToString(), p => (long)p.DeliveryCount);
     }
 
@@ -197,7 +197,7 @@ public sealed partial class PartitionConsumer(
     {
         _inHand = (entries, deliveries);
         using var grace = new CancellationTokenSource(_options.ShutdownGrace);
-        await applier.ApplyAsync(partition, entries, deliveries, _consumer, grace.Token).ConfigureAwait(false);
+        await applier.ApplyAsync(partition, entries, deliveries, _consumer, grace.Token);
         _inHand = null;
     }
 
@@ -208,7 +208,7 @@ public sealed partial class PartitionConsumer(
             // From id 0 with MKSTREAM: events published before the group existed are applied too.
             await redis.GetDatabase()
                 .StreamCreateConsumerGroupAsync(partition.Events, StreamKeys.ApplierGroup, "0", createStream: true)
-                .ConfigureAwait(false);
+                ;
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {

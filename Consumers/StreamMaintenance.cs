@@ -20,7 +20,7 @@ public sealed partial class StreamMaintenance(
     public async Task<long> TrimAsync(PartitionKeys partition)
     {
         var db = redis.GetDatabase();
-        var group = (await db.StreamGroupInfoAsync(partition.Events).ConfigureAwait(false))
+        var group = (await db.StreamGroupInfoAsync(partition.Events))
             .FirstOrDefault(g => g.Name == StreamKeys.ApplierGroup);
         if (group.Name is null)
         {
@@ -32,13 +32,13 @@ public sealed partial class StreamMaintenance(
         {
             keepFrom = StreamIds.Min(keepFrom, delivered);
         }
-        var pending = await db.StreamPendingAsync(partition.Events, StreamKeys.ApplierGroup).ConfigureAwait(false);
+        var pending = await db.StreamPendingAsync(partition.Events, StreamKeys.ApplierGroup);
         if (pending.PendingMessageCount > 0)
         {
             keepFrom = StreamIds.Min(keepFrom, pending.LowestPendingMessageId.ToString());
         }
         // Exact, not approximate (~): the bound must hold to the entry.
-        var trimmed = await db.StreamTrimByMinIdAsync(partition.Events, keepFrom).ConfigureAwait(false);
+        var trimmed = await db.StreamTrimByMinIdAsync(partition.Events, keepFrom);
         if (trimmed > 0)
         {
             LogTrimmed(trimmed, keepFrom);
@@ -55,11 +55,11 @@ public sealed partial class StreamMaintenance(
         var db = redis.GetDatabase();
         var removed = 0;
         var idleLimit = (long)options.Value.RemoveIdleConsumersAfter.TotalMilliseconds;
-        foreach (var consumer in await db.StreamConsumerInfoAsync(partition.Events, StreamKeys.ApplierGroup).ConfigureAwait(false))
+        foreach (var consumer in await db.StreamConsumerInfoAsync(partition.Events, StreamKeys.ApplierGroup))
         {
             if (consumer.Name != self && consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > idleLimit)
             {
-                await db.StreamDeleteConsumerAsync(partition.Events, StreamKeys.ApplierGroup, consumer.Name).ConfigureAwait(false);
+                await db.StreamDeleteConsumerAsync(partition.Events, StreamKeys.ApplierGroup, consumer.Name);
                 LogRemoved(consumer.Name, consumer.IdleTimeInMilliseconds);
                 removed++;
             }

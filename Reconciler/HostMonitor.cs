@@ -53,16 +53,16 @@ public sealed partial class HostMonitor : BackgroundService
                 passes.RemoveAll(p => p.IsCompleted);
                 if (_shards.HoldingSince is { } since)
                 {
-                    listening ??= await TryListenAsync().ConfigureAwait(false);
+                    listening ??= await TryListenAsync();
                     // No host is called silent until a whole heartbeat timeout after this replica took hosts.
                     passes.Add(RunPassAsync(next with { SilenceCheckFrom = since + settings.HeartbeatTimeout }, stoppingToken));
                 }
                 else if (listening is not null)
                 {
-                    await StopListeningAsync(listening).ConfigureAwait(false);
+                    await StopListeningAsync(listening);
                     listening = null;
                 }
-                next = await NextPassAsync(schedule, stoppingToken).ConfigureAwait(false);
+                next = await NextPassAsync(schedule, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -70,10 +70,10 @@ public sealed partial class HostMonitor : BackgroundService
         }
         finally
         {
-            await Task.WhenAll(passes).ConfigureAwait(false);
+            await Task.WhenAll(passes);
             if (listening is not null)
             {
-                await StopListeningAsync(listening).ConfigureAwait(false);
+                await StopListeningAsync(listening);
             }
         }
     }
@@ -91,7 +91,7 @@ public sealed partial class HostMonitor : BackgroundService
             wait.CancelAfter(untilDue);
             try
             {
-                var only = await _requested.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                var only = await _requested.Reader.ReadAsync(wait.Token);
                 // Requests that piled up meanwhile (a shard taken is one each) are covered by one pass over all.
                 while (_requested.Reader.TryRead(out var more))
                 {
@@ -115,7 +115,7 @@ public sealed partial class HostMonitor : BackgroundService
         using var owned = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _shards.LossToken);
         try
         {
-            await _pass.RunAsync(scope, _shards.OwnsHost, owned.Token).ConfigureAwait(false);
+            await _pass.RunAsync(scope, _shards.OwnsHost, owned.Token);
         }
         catch (Exception ex) when (!owned.IsCancellationRequested)
         {
@@ -136,7 +136,7 @@ public sealed partial class HostMonitor : BackgroundService
     {
         try
         {
-            return await _requests.SubscribeAsync(host => _requested.Writer.TryWrite(host)).ConfigureAwait(false);
+            return await _requests.SubscribeAsync(host => _requested.Writer.TryWrite(host));
         }
         catch (StackExchange.Redis.RedisException ex)
         {
@@ -150,7 +150,7 @@ public sealed partial class HostMonitor : BackgroundService
     {
         try
         {
-            await listening.DisposeAsync().ConfigureAwait(false);
+            await listening.DisposeAsync();
         }
         catch (StackExchange.Redis.RedisException ex)
         {

@@ -67,7 +67,7 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
         Changed?.Invoke();
         try
         {
-            await Task.Delay(Timeout.Infinite, owned).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, owned);
         }
         catch (OperationCanceledException)
         {
@@ -85,7 +85,7 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
                 lost = _loss;
                 _loss = new CancellationTokenSource();
             }
-            await lost.CancelAsync().ConfigureAwait(false);
+            await lost.CancelAsync();
             lost.Dispose();
             Changed?.Invoke();
         }

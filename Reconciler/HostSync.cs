@@ -31,17 +31,17 @@ public sealed partial class HostSync(
     public async Task RunAsync(HostTarget host, CancellationToken ct)
     {
         var settings = options.Value;
-        var rows = await sandboxes.NotStoppedOnHostAsync(host.Id, ct).ConfigureAwait(false);
+        var rows = await sandboxes.NotStoppedOnHostAsync(host.Id, ct);
         var client = clients.For(host.Id, host.GrpcAddress);
         var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
-            deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
+            deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct);
         var now = clock.GetUtcNow().UtcDateTime;
 
         var plan = SettlePlanner.Plan(rows, reply, now, settings.TransientGrace);
-        var due = await orphans.DueAsync(host.Id, [.. plan.OfType<Orphan>()], ct).ConfigureAwait(false);
+        var due = await orphans.DueAsync(host.Id, [.. plan.OfType<Orphan>()], ct);
         plan = [.. plan.Where(d => d is not Orphan), .. due];
         var population = Math.Max(rows.Count, reply.Sandboxes.Count);
-        var (allowed, withheld) = await brake.CheckAsync(host.Id, plan, population, ct).ConfigureAwait(false);
+        var (allowed, withheld) = await brake.CheckAsync(host.Id, plan, population, ct);
         if (withheld > 0)
         {
             counters.Withheld(withheld);
@@ -50,7 +50,7 @@ public sealed partial class HostSync(
 
         // Calls to one host run side by side (re-driving fifty creates one by one would outlast the host's deadline).
         await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxParallelCallsPerHost, CancellationToken = ct },
-            async (decision, token) => await CarryOutAsync(decision, client, host, token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (decision, token) => await CarryOutAsync(decision, client, host, token));
     }
 
     private async Task CarryOutAsync(Decision decision, HostAgentClient client, HostTarget host, CancellationToken ct)
@@ -58,18 +58,18 @@ public sealed partial class HostSync(
         switch (decision)
         {
             case Transit transit:
-                await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status} sandbox not on its host" : null).ConfigureAwait(false);
+                await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status} sandbox not on its host" : null);
                 break;
             case Redrive redrive:
-                await RedriveAsync(client, redrive, host, ct).ConfigureAwait(false);
+                await RedriveAsync(client, redrive, host, ct);
                 break;
             case Enforce enforce:
-                await EnforceAsync(client, enforce, host, ct).ConfigureAwait(false);
+                await EnforceAsync(client, enforce, host, ct);
                 break;
             case Orphan orphan:
                 await client.DestroySandboxAsync(new SandboxRef { SandboxId = orphan.SandboxId },
-                    deadline: clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, cancellationToken: ct).ConfigureAwait(false);
-                await orphans.ForgetAsync(host.Id, orphan.SandboxId, ct).ConfigureAwait(false);
+                    deadline: clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, cancellationToken: ct);
+                await orphans.ForgetAsync(host.Id, orphan.SandboxId, ct);
                 counters.Change("orphan_destroyed", "orphan");
                 LogOrphan(orphan.SandboxId, host.Name, options.Value.OrphanGrace);
                 break;
@@ -85,7 +85,7 @@ public sealed partial class HostSync(
         var settings = options.Value;
         // The plan holds no spec (a create's template and sizes): read the whole row, and let it go if
         // the sandbox has moved on since the plan read it.
-        if (await sandboxes.GetAnyTeamAsync(redrive.Sandbox.Id, ct).ConfigureAwait(false) is not { } sandbox
+        if (await sandboxes.GetAnyTeamAsync(redrive.Sandbox.Id, ct) is not { } sandbox
             || sandbox.Version != redrive.Sandbox.Version)
         {
             LogMovedOn(redrive.Sandbox.Id, redrive.Operation.Name);
@@ -97,22 +97,22 @@ public sealed partial class HostSync(
             try
             {
                 var shown = await HostAgentCalls.InvokeAsync(client, redrive.Operation, sandbox,
-                    clock.GetUtcNow().UtcDateTime + settings.HostDeadline, ct).ConfigureAwait(false);
+                    clock.GetUtcNow().UtcDateTime + settings.HostDeadline, ct);
                 var to = HostOutcomes.SettlesIn(redrive.Operation, shown) ?? redrive.Operation.OnSuccess;
                 counters.Change("redrive", redrive.Operation.Name);
-                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null).ConfigureAwait(false);
+                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null);
                 return;
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
             {
                 if (attempt < settings.RedriveAttempts && IsWorthRetrying(ex.StatusCode))
                 {
-                    await Task.Delay(backoff, ct).ConfigureAwait(false);
+                    await Task.Delay(backoff, ct);
                     backoff *= 2;
                     continue;
                 }
                 var error = $"{Reasons.DeadlinePassed}: re-driving {redrive.Operation.Name} failed after {attempt} attempt(s): {ex.StatusCode} {ex.Status.Detail}";
-                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.TimedOut, SandboxStatus.Error, Reasons.DeadlinePassed), host, error).ConfigureAwait(false);
+                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.TimedOut, SandboxStatus.Error, Reasons.DeadlinePassed), host, error);
                 return;
             }
         }
@@ -124,13 +124,13 @@ public sealed partial class HostSync(
     /// </summary>
     private async Task EnforceAsync(HostAgentClient client, Enforce enforce, HostTarget host, CancellationToken ct)
     {
-        if (await sandboxes.GetAnyTeamAsync(enforce.Sandbox.Id, ct).ConfigureAwait(false) is not { } sandbox
+        if (await sandboxes.GetAnyTeamAsync(enforce.Sandbox.Id, ct) is not { } sandbox
             || sandbox.Version != enforce.Sandbox.Version)
         {
             LogMovedOn(enforce.Sandbox.Id, enforce.Operation.Name);
             return;
         }
-        await HostAgentCalls.InvokeAsync(client, enforce.Operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct).ConfigureAwait(false);
+        await HostAgentCalls.InvokeAsync(client, enforce.Operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct);
         counters.Change("enforced", enforce.Operation.Name);
         LogEnforced(enforce.Operation.Name, sandbox.Id, host.Name, sandbox.Status);
     }
@@ -141,7 +141,7 @@ public sealed partial class HostSync(
     private async Task PublishAsync(Transit transit, HostTarget host, string? error)
     {
         var row = transit.Sandbox;
-        await publisher.PublishAsync(ReconcilerEvent.For(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow())).ConfigureAwait(false);
+        await publisher.PublishAsync(ReconcilerEvent.For(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow()));
         counters.Change(transit.EventType, transit.Reason);
         LogTransit(row.Id, host.Name, row.Status.ToWire(), transit.To.ToWire(), transit.EventType, transit.Reason);
     }

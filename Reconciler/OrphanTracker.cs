@@ -15,7 +15,7 @@ public sealed class OrphanTracker(OrphanSightingStore sightings, TimeSpan grace)
     public async Task<List<Orphan>> DueAsync(Guid hostId, IReadOnlyList<Orphan> orphans, CancellationToken ct)
     {
         var ids = orphans.Select(o => o.SandboxId).Distinct(StringComparer.Ordinal).ToList();
-        var due = (await sightings.SeenForAsync(hostId, ids, grace, ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        var due = (await sightings.SeenForAsync(hostId, ids, grace, ct)).ToHashSet(StringComparer.Ordinal);
         return [.. orphans.Where(o => due.Contains(o.SandboxId))];
     }
 

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
 using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Logging;
+using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
@@ -46,7 +46,7 @@ public sealed partial class ReconcilePass(
     public async Task RunAsync(PassScope scope, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var owned = (await hosts.ServingAsync(scope.OnlyHost, options.Value.HeartbeatTimeout, ct).ConfigureAwait(false)).Where(h => ownsHost(h.Id)).ToList();
+        var owned = (await hosts.ServingAsync(scope.OnlyHost, options.Value.HeartbeatTimeout, ct)).Where(h => ownsHost(h.Id)).ToList();
         var silenceCounts = clock.GetUtcNow() >= scope.SilenceCheckFrom;
         // Treated as unreachable while silent: its sandboxes go missing, and it is reconciled again once it
         // heartbeats (the heartbeat asks for a pass of its own), as an unreachable host is.
@@ -54,11 +54,11 @@ public sealed partial class ReconcilePass(
             ? owned.Where(h => h.Silent && !SilenceMoves.Contains(h.StatusValue)).Select(h => h.Id).ToHashSet()
             : [];
         // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
-        if (scope.RunsPassivePhase && await _passive.WaitAsync(0, ct).ConfigureAwait(false))
+        if (scope.RunsPassivePhase && await _passive.WaitAsync(0, ct))
         {
             try
             {
-                await PassiveAsync(owned, silenceCounts, silentKeepingStatus, ownsHost, ct).ConfigureAwait(false);
+                await PassiveAsync(owned, silenceCounts, silentKeepingStatus, ownsHost, ct);
             }
             finally
             {
@@ -76,7 +76,7 @@ public sealed partial class ReconcilePass(
                 deadline.CancelAfter(options.Value.HostDeadline);
                 try
                 {
-                    await hostSync.RunAsync(host, deadline.Token).ConfigureAwait(false);
+                    await hostSync.RunAsync(host, deadline.Token);
                 }
                 catch (Exception ex) when (!passToken.IsCancellationRequested)
                 {
@@ -89,7 +89,7 @@ public sealed partial class ReconcilePass(
                 {
                     _busy.TryRemove(host.Id, out _);
                 }
-            }).ConfigureAwait(false);
+            });
         counters.Pass(watch.Elapsed, scope.Kind);
         LogPass(scope.Description, targets.Count, failed, watch.Elapsed.TotalMilliseconds);
     }
@@ -101,7 +101,7 @@ public sealed partial class ReconcilePass(
         var ownedOnline = owned.Where(h => SilenceMoves.Contains(h.StatusValue)).Select(h => h.Id).ToList();
         if (silenceCounts && ownedOnline.Count > 0)
         {
-            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ownedOnline, ct).ConfigureAwait(false))
+            foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ownedOnline, ct))
             {
                 LogUnreachable(host.Name, options.Value.HeartbeatTimeout);
             }
@@ -109,22 +109,22 @@ public sealed partial class ReconcilePass(
         var lostable = TransitionTable.Get(EventTypes.Lost).From;
         foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable.ToWire(), Reasons.HostUnreachable), (HostStatus.Decommissioned.ToWire(), Reasons.HostDecommissioned) })
         {
-            var stranded = Owned(await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct).ConfigureAwait(false), ownsHost);
-            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason))).ConfigureAwait(false);
+            var stranded = Owned(await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct), ownsHost);
+            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason)));
         }
         if (silentKeepingStatus.Count > 0)
         {
-            var stranded = await sandboxes.OnHostsAsync([.. silentKeepingStatus], lostable, ct).ConfigureAwait(false);
+            var stranded = await sandboxes.OnHostsAsync([.. silentKeepingStatus], lostable, ct);
             // Logged when its sandboxes go, not at every pass it stays silent.
             foreach (var host in owned.Where(h => stranded.Any(row => row.HostId == h.Id)))
             {
                 LogSilentKeepingStatus(host.Name, options.Value.HeartbeatTimeout, host.Status);
             }
-            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, Reasons.HostUnreachable))).ConfigureAwait(false);
+            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, Reasons.HostUnreachable)));
         }
         // A decommissioned host never comes back, so what it ran is gone.
-        var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned.ToWire(), [SandboxStatus.Missing], ct).ConfigureAwait(false), ownsHost);
-        await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned))).ConfigureAwait(false);
+        var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned.ToWire(), [SandboxStatus.Missing], ct), ownsHost);
+        await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned)));
     }
 
     private static IEnumerable<HostedSandbox> Owned(IEnumerable<HostedSandbox> rows, Func<Guid, bool> ownsHost) =>
@@ -133,7 +133,7 @@ public sealed partial class ReconcilePass(
     /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
     private async Task PublishAsync(HostedSandbox row, string eventType, SandboxStatus to, string reason)
     {
-        await publisher.PublishAsync(ReconcilerEvent.For(row, eventType, to, reason, null, clock.GetUtcNow())).ConfigureAwait(false);
+        await publisher.PublishAsync(ReconcilerEvent.For(row, eventType, to, reason, null, clock.GetUtcNow()));
         counters.Change(eventType, reason);
     }
 

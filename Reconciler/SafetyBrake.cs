@@ -17,11 +17,11 @@ public sealed class SafetyBrake(BrakeRefusalStore refusals, double share, int mi
         var destructive = decisions.Where(d => d.Destructive).ToList();
         if (population < minSandboxes || destructive.Count <= share * population)
         {
-            await refusals.ForgetAsync(hostId, ct).ConfigureAwait(false);
+            await refusals.ForgetAsync(hostId, ct);
             return ([.. decisions], 0);
         }
         var keys = destructive.Select(d => d.Key).Order(StringComparer.Ordinal).ToList();
-        var confirmed = await refusals.ReplaceAsync(hostId, keys, ct).ConfigureAwait(false);
+        var confirmed = await refusals.ReplaceAsync(hostId, keys, ct);
         var allowed = decisions.Where(d => !d.Destructive || confirmed.Contains(d.Key)).ToList();
         return (allowed, decisions.Count - allowed.Count);
     }

@@ -18,7 +18,7 @@ public static class DeadCommand
             var deadLetters = session.Get<DeadLetters>();
             var count = parsed.GetValue(limit);
             var pages = await Task.WhenAll(session.Keys.Partitions.Select(async p =>
-                (await deadLetters.ListAsync(p, count).ConfigureAwait(false)).Select(letter => (Partition: p.Index, Letter: letter)))).ConfigureAwait(false);
+                (await deadLetters.ListAsync(p, count)).Select(letter => (Partition: p.Index, Letter: letter))));
             var now = session.Clock.GetUtcNow();
             // Oldest first across partitions: an entry id is its time.
             var views = pages.SelectMany(page => page)
@@ -75,12 +75,12 @@ public static class DeadCommand
             }
             else
             {
-                refs = await AllRefsAsync(deadLetters, keys).ConfigureAwait(false);
+                refs = await AllRefsAsync(deadLetters, keys);
             }
             var results = new List<ReplayView>();
             foreach (var letter in refs)
             {
-                var replay = await deadLetters.ReplayAsync(keys.Partition(letter.Partition), letter.Id).ConfigureAwait(false);
+                var replay = await deadLetters.ReplayAsync(keys.Partition(letter.Partition), letter.Id);
                 results.Add(new ReplayView(letter.Format(keys.Partitions.Count), replay.Outcome, replay.NewId is null ? null : new EntryRef(letter.Partition, replay.NewId).Format(keys.Partitions.Count)));
             }
             var output = session.Output;
@@ -114,7 +114,7 @@ public static class DeadCommand
             string? after = null;
             while (true)
             {
-                var page = await deadLetters.ListAsync(partition, 500, after).ConfigureAwait(false);
+                var page = await deadLetters.ListAsync(partition, 500, after);
                 if (page.Length == 0)
                 {
                     break;

@@ -16,8 +16,8 @@ public static class HostCommand
         {
             var hostId = parsed.GetValue(id);
             var store = session.Get<HostStore>();
-            var row = await store.GetAsync(hostId, ct).ConfigureAwait(false);
-            var history = row is null ? [] : await store.HistoryAsync(hostId, ct).ConfigureAwait(false);
+            var row = await store.GetAsync(hostId, ct);
+            var history = row is null ? [] : await store.HistoryAsync(hostId, ct);
             var host = row is null ? null : HostSummary.Of(row, session.Clock.GetUtcNow(), session.HeartbeatTimeout);
             Render(session.Output, hostId, host, history);
             return host is null ? ExitCodes.NotFound : ExitCodes.Ok;

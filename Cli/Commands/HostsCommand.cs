@@ -19,7 +19,7 @@ public static class HostsCommand
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var now = session.Clock.GetUtcNow();
-            var hosts = (await session.Get<HostStore>().ListAsync(ct).ConfigureAwait(false))
+            var hosts = (await session.Get<HostStore>().ListAsync(ct))
                 .Where(h => parsed.GetValue(all) || h.Status != HostStatus.Decommissioned.ToWire())
                 .Select(h => HostSummary.Of(h, now, session.HeartbeatTimeout))
                 .ToList();

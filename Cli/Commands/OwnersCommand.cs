@@ -18,7 +18,7 @@ public static class OwnersCommand
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var period = session.Get<IOptions<OwnershipOptions>>().Value.LeasePeriod;
-            var leases = await LeaseStore.ListAsync(session.Get<NpgsqlDataSource>(), period, ct).ConfigureAwait(false);
+            var leases = await LeaseStore.ListAsync(session.Get<NpgsqlDataSource>(), period, ct);
             var now = session.Clock.GetUtcNow();
             var views = leases.Select(l => new LeaseView(l.Kind, l.Slot, l.Owner, l.Live, l.Fence, l.AcquiredAt,
                 l.ExpiresAt == DateTime.MinValue ? null : (long)(new DateTimeOffset(l.ExpiresAt, TimeSpan.Zero) - now).TotalMilliseconds)).ToList();

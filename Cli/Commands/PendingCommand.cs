@@ -25,7 +25,7 @@ public static class PendingCommand
             var count = parsed.GetValue(limit);
             var now = session.Clock.GetUtcNow();
             var pages = await Task.WhenAll(session.Keys.Partitions.Select(p =>
-                PendingOfAsync(db, p, session.Keys.Partitions.Count, count, parsed.GetValue(consumer), parsed.GetValue(minIdle), now))).ConfigureAwait(false);
+                PendingOfAsync(db, p, session.Keys.Partitions.Count, count, parsed.GetValue(consumer), parsed.GetValue(minIdle), now)));
             // Oldest first across partitions: an entry id is its time.
             var entries = pages.SelectMany(page => page).OrderBy(e => StreamIds.Parse(e.Id[(e.Id.IndexOf('/', StringComparison.Ordinal) + 1)..])).Take(count).ToList();
 
@@ -60,7 +60,7 @@ public static class PendingCommand
         {
             pending = await db.StreamPendingMessagesAsync(events, StreamKeys.ApplierGroup, limit,
                 consumer ?? RedisValue.Null, minId: null, maxId: null,
-                minIdleTimeInMs: minIdle is { } idle ? (long)idle.TotalMilliseconds : null).ConfigureAwait(false);
+                minIdleTimeInMs: minIdle is { } idle ? (long)idle.TotalMilliseconds : null);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
         {
@@ -71,7 +71,7 @@ public static class PendingCommand
         var batch = db.CreateBatch();
         var reads = pending.Select(p => batch.StreamRangeAsync(events, p.MessageId, p.MessageId, count: 1)).ToList();
         batch.Execute();
-        await Task.WhenAll(reads).ConfigureAwait(false);
+        await Task.WhenAll(reads);
         return [.. pending.Select((p, i) =>
         {
             var found = reads[i].Result;

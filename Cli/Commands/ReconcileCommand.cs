@@ -18,7 +18,7 @@ public static class ReconcileCommand
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var hostId = parsed.GetValue(host);
-            var heard = await session.Get<ReconcileRequests>().RequestAsync(hostId).ConfigureAwait(false);
+            var heard = await session.Get<ReconcileRequests>().RequestAsync(hostId);
             var output = session.Output;
             if (output.Json)
             {

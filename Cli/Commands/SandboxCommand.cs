@@ -25,12 +25,12 @@ public static class SandboxCommand
         {
             var sandboxId = parsed.GetValue(id);
             var limit = parsed.GetValue(scan);
-            var row = await session.Get<SandboxStore>().GetAnyTeamAsync(sandboxId, ct).ConfigureAwait(false);
-            var history = await session.Get<TransitionHistoryStore>().ForSandboxAsync(sandboxId, ct).ConfigureAwait(false);
+            var row = await session.Get<SandboxStore>().GetAnyTeamAsync(sandboxId, ct);
+            var history = await session.Get<TransitionHistoryStore>().ForSandboxAsync(sandboxId, ct);
             // All of a sandbox's events are on one partition.
             var partition = session.Keys.For(sandboxId);
-            var onStream = await ScanAsync(session.Redis, partition.Events, sandboxId, limit).ConfigureAwait(false);
-            var dead = await ScanAsync(session.Redis, partition.DeadLetters, sandboxId, limit).ConfigureAwait(false);
+            var onStream = await ScanAsync(session.Redis, partition.Events, sandboxId, limit);
+            var dead = await ScanAsync(session.Redis, partition.DeadLetters, sandboxId, limit);
             Render(session.Output, sandboxId, row, history, onStream, dead, session.Clock.GetUtcNow());
             return row is null ? ExitCodes.NotFound : ExitCodes.Ok;
         }));
@@ -45,7 +45,7 @@ public static class SandboxCommand
         RedisValue before = "+";
         for (var scanned = 0; scanned < limit;)
         {
-            var page = await db.StreamRangeAsync(key, "-", before, Math.Min(PageSize, limit - scanned), Order.Descending).ConfigureAwait(false);
+            var page = await db.StreamRangeAsync(key, "-", before, Math.Min(PageSize, limit - scanned), Order.Descending);
             if (page.Length == 0)
             {
                 break;

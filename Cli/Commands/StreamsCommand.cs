@@ -25,7 +25,7 @@ public static class StreamsCommand
         };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
-            var reports = await session.Get<StreamInspector>().InspectAllAsync().ConfigureAwait(false);
+            var reports = await session.Get<StreamInspector>().InspectAllAsync();
             var now = session.Clock.GetUtcNow();
             var view = reports.Select(r => StreamView.Of(r, now)).ToList();
             var problems = Problems(view, session.Keys, parsed.GetValue(maxLag), parsed.GetValue(maxPending), parsed.GetValue(maxPendingAge), parsed.GetValue(maxDead)).ToList();

@@ -23,7 +23,7 @@ public static class StuckCommand
         {
             var threshold = parsed.GetValue(olderThan);
             var now = session.Clock.GetUtcNow();
-            var rows = await session.Get<SandboxStore>().StuckAsync(threshold, parsed.GetValue(limit), ct).ConfigureAwait(false);
+            var rows = await session.Get<SandboxStore>().StuckAsync(threshold, parsed.GetValue(limit), ct);
             var output = session.Output;
             if (output.Json)
             {

@@ -38,7 +38,7 @@ public static class TailCommand
             {
                 next[partition.Events] = parsed.GetValue(since) is { } back
                     ? StreamIds.AtTime(session.Clock.GetUtcNow() - back)
-                    : await AfterLastAsync(db, partition.Events).ConfigureAwait(false);
+                    : await AfterLastAsync(db, partition.Events);
             }
             var output = session.Output;
             if (!output.Json)
@@ -48,7 +48,7 @@ public static class TailCommand
             var wanted = sandboxId?.ToString();
             while (remaining > 0 && !ct.IsCancellationRequested)
             {
-                var reads = await Task.WhenAll(partitions.Select(async p => (p.Events, Entries: await db.StreamRangeAsync(p.Events, next[p.Events], "+", count: 500).ConfigureAwait(false)))).ConfigureAwait(false);
+                var reads = await Task.WhenAll(partitions.Select(async p => (p.Events, Entries: await db.StreamRangeAsync(p.Events, next[p.Events], "+", count: 500))));
                 foreach (var (key, entries) in reads.Where(r => r.Entries.Length > 0))
                 {
                     next[key] = $"({entries[^1].Id}";
@@ -66,7 +66,7 @@ public static class TailCommand
                 {
                     try
                     {
-                        await Task.Delay(PollInterval, session.Clock, ct).ConfigureAwait(false);
+                        await Task.Delay(PollInterval, session.Clock, ct);
                     }
                     catch (OperationCanceledException)
                     {
@@ -81,7 +81,7 @@ public static class TailCommand
 
     private static async Task<string> AfterLastAsync(IDatabase db, string key)
     {
-        var last = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        var last = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
         return last.Length > 0 ? $"({last[0].Id}" : "-";
     }
 

@@ -42,7 +42,7 @@ public abstract class BearerAuthentication(
         }
         // A lookup is a read: repeating it is always safe.
         var claims = await rideThrough.RunAsync(Context, repeatableAfterBreak: true,
-            ct => new ValueTask<Claim[]?>(ClaimsForAsync(secret, ct))).ConfigureAwait(false);
+            ct => new ValueTask<Claim[]?>(ClaimsForAsync(secret, ct)));
         if (claims is null)
         {
             return AuthenticateResult.Fail("unknown or revoked credentials");
@@ -55,15 +55,15 @@ public abstract class BearerAuthentication(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await WriteAsync(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", $"Send {Expected} as 'Authorization: Bearer <secret>'.")).ConfigureAwait(false);
+        await WriteAsync(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", $"Send {Expected} as 'Authorization: Bearer <secret>'."));
     }
 
     protected sealed override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await WriteAsync(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "These credentials may not call this endpoint.")).ConfigureAwait(false);
+        await WriteAsync(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "These credentials may not call this endpoint."));
     }
 
     private async Task WriteAsync(Microsoft.AspNetCore.Mvc.ProblemDetails problem) =>
-        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem }).ConfigureAwait(false);
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem });
 }

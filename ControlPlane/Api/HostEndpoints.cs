@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Security;
-using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;

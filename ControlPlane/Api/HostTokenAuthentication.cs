@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Lifecycle.Core.Store;
 using Lifecycle.ControlPlane.Outages;
+using Lifecycle.Core.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +23,7 @@ public sealed class HostTokenAuthentication(
     protected override string Expected => "the host's token";
 
     protected override async Task<Claim[]?> ClaimsForAsync(string secret, CancellationToken ct) =>
-        await hosts.FindInServiceByTokenAsync(secret, ct).ConfigureAwait(false) is { } hostId
+        await hosts.FindInServiceByTokenAsync(secret, ct) is { } hostId
             ? [new Claim(HostIdClaim, hostId.ToString())]
             : null;
 }

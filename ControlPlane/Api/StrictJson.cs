@@ -49,7 +49,7 @@ public sealed class StrictJson(IOptions<JsonOptions> jsonOptions)
         }
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, _options, ct).ConfigureAwait(false);
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, _options, ct);
             return value is null ? new Result<T>(default, "The body must be a JSON object, not null.") : new Result<T>(value, null);
         }
         catch (JsonException ex)

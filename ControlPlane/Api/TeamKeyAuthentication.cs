@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Lifecycle.Core.Store;
 using Lifecycle.ControlPlane.Outages;
+using Lifecycle.Core.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +23,7 @@ public sealed class TeamKeyAuthentication(
     protected override string Expected => "a valid team API key";
 
     protected override async Task<Claim[]?> ClaimsForAsync(string secret, CancellationToken ct) =>
-        await teams.FindTeamByKeyAsync(secret, ct).ConfigureAwait(false) is { } teamId
+        await teams.FindTeamByKeyAsync(secret, ct) is { } teamId
             ? [new Claim(TeamIdClaim, teamId.ToString())]
             : null;
 }

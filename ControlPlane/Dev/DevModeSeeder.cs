@@ -14,7 +14,7 @@ public sealed partial class DevModeSeeder(
         {
             return;
         }
-        await teams.EnsureTeamWithKeyAsync(dev.TeamName, dev.ApiKey, cancellationToken).ConfigureAwait(false);
+        await teams.EnsureTeamWithKeyAsync(dev.TeamName, dev.ApiKey, cancellationToken);
         LogSeeded(dev.TeamName);
     }
 

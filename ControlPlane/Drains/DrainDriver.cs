@@ -37,13 +37,13 @@ public sealed partial class DrainDriver(
             {
                 if (shards.HoldingSince is not null)
                 {
-                    await RoundAsync(stoppingToken).ConfigureAwait(false);
+                    await RoundAsync(stoppingToken);
                 }
                 else
                 {
                     progress.KeepOnly([]);
                 }
-                await WaitAsync(stoppingToken).ConfigureAwait(false);
+                await WaitAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -57,7 +57,7 @@ public sealed partial class DrainDriver(
         wait.CancelAfter(options.Value.Interval);
         try
         {
-            await _wake.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+            await _wake.Reader.ReadAsync(wait.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -70,21 +70,21 @@ public sealed partial class DrainDriver(
         using var owned = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, shards.LossToken);
         try
         {
-            var drains = (await hosts.DrainsAsync(Draining, null, owned.Token).ConfigureAwait(false)).Where(d => shards.OwnsHost(d.Id)).ToList();
+            var drains = (await hosts.DrainsAsync(Draining, null, owned.Token)).Where(d => shards.OwnsHost(d.Id)).ToList();
             progress.KeepOnly([.. drains.Select(d => d.Id)]);
             await Parallel.ForEachAsync(drains, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = owned.Token },
                 async (drain, token) =>
                 {
                     try
                     {
-                        await drainer.RunAsync(drain, token).ConfigureAwait(false);
+                        await drainer.RunAsync(drain, token);
                     }
                     catch (Exception ex) when (!token.IsCancellationRequested)
                     {
                         // Postgres or Redis away, most likely: this host's drain goes on at the next round, the others now.
                         LogHostFailed(drain.Name, ex.GetType().Name, ex.Message);
                     }
-                }).ConfigureAwait(false);
+                });
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {

@@ -30,12 +30,12 @@ public sealed partial class HostDrainer(
     {
         using var scope = logger.BeginHostScope(drain.Id, drain.Name);
         var mode = drain.Mode;
-        var rows = await sandboxes.NotStoppedOnHostAsync(drain.Id, ct).ConfigureAwait(false);
+        var rows = await sandboxes.NotStoppedOnHostAsync(drain.Id, ct);
         var plan = DrainPlanner.Plan(mode, rows, drain.PastDeadline, options.Value.MaxInFlightPerHost);
         progress.Record(drain.Id, drain.Name, plan.Remaining);
         if (plan.Remaining == 0)
         {
-            await FinishAsync(drain, rows.Count, ct).ConfigureAwait(false);
+            await FinishAsync(drain, rows.Count, ct);
             return;
         }
         if (drain.PastDeadline && _deadlineLogged.TryAdd((drain.Id, drain.DrainStartedAt), true))
@@ -44,7 +44,7 @@ public sealed partial class HostDrainer(
         }
         // Side by side: each is a read, a compare-and-set and a publish, and there are at most the window's worth.
         await Task.WhenAll(plan.Requests.Select(r =>
-            requests.RequestAsync(r.Operation, r.Sandbox.TeamId, r.Sandbox.Id, Actors.Drain, Reasons.Drained, ct))).ConfigureAwait(false);
+            requests.RequestAsync(r.Operation, r.Sandbox.TeamId, r.Sandbox.Id, Actors.Drain, Reasons.Drained, ct)));
         if (plan.Requests.Count > 0)
         {
             LogRound(drain.Name, mode.ToWire(), plan.Requests.Count, plan.Remaining, plan.InFlight);
@@ -55,7 +55,7 @@ public sealed partial class HostDrainer(
     {
         var mode = drain.Mode;
         var reason = kept == 0 ? $"{mode.ToWire()}: no sandbox left on the host" : $"{mode.ToWire()}: {kept} sandbox(es) left paused on the host";
-        if (await hosts.FinishDrainAsync(drain.Id, mode, Actors.Reconciler, reason, ct).ConfigureAwait(false) is HostTransitionOutcome.Moved)
+        if (await hosts.FinishDrainAsync(drain.Id, mode, Actors.Reconciler, reason, ct) is HostTransitionOutcome.Moved)
         {
             _deadlineLogged.TryRemove((drain.Id, drain.DrainStartedAt), out _);
             LogDrained(drain.Name, mode.ToWire(), kept);

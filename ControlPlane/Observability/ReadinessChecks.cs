@@ -11,7 +11,7 @@ public sealed class PostgresReadiness(Migrator migrator) : IHealthCheck
     {
         try
         {
-            var pending = await migrator.PendingAsync(cancellationToken).ConfigureAwait(false);
+            var pending = await migrator.PendingAsync(cancellationToken);
             return pending.Count == 0
                 ? HealthCheckResult.Healthy("reachable, migrations applied")
                 : HealthCheckResult.Unhealthy($"migrations not applied: {string.Join(", ", pending.Select(m => m.Name))}");
@@ -30,7 +30,7 @@ public sealed class RedisReadiness(IConnectionMultiplexer redis) : IHealthCheck
     {
         try
         {
-            var latency = await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            var latency = await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
             return HealthCheckResult.Healthy($"ping {latency.TotalMilliseconds:F1} ms");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

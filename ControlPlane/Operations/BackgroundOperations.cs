@@ -29,13 +29,13 @@ public sealed partial class BackgroundOperations(
         var tracked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var task = Task.Run(async () =>
         {
-            await tracked.Task.ConfigureAwait(false);
+            await tracked.Task;
             var started = clock.GetTimestamp();
             counters.Started(operation);
             var outcome = OperationCounters.Crashed;
             try
             {
-                outcome = await work(_abandon.Token).ConfigureAwait(false);
+                outcome = await work(_abandon.Token);
             }
             catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
             {
@@ -68,7 +68,7 @@ public sealed partial class BackgroundOperations(
             {
                 return false;
             }
-            await Task.WhenAny(Task.WhenAll(_inFlight.Values), Task.Delay(remaining)).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(_inFlight.Values), Task.Delay(remaining));
         }
         return true;
     }
@@ -77,11 +77,11 @@ public sealed partial class BackgroundOperations(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (!await DrainAsync(options.Value.DrainTimeout).ConfigureAwait(false))
+        if (!await DrainAsync(options.Value.DrainTimeout))
         {
             LogAbandoning(_inFlight.Count);
-            await _abandon.CancelAsync().ConfigureAwait(false);
-            await DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            await _abandon.CancelAsync();
+            await DrainAsync(TimeSpan.FromSeconds(2));
         }
     }
 

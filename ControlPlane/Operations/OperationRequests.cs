@@ -34,18 +34,18 @@ public sealed partial class OperationRequests(
         // A second try when the chosen host is no longer online: the counts were stale, read them afresh.
         for (var attempt = 1; attempt <= 2; attempt++)
         {
-            if (await placement.ChooseAsync(ct).ConfigureAwait(false) is not { } hostId)
+            if (await placement.ChooseAsync(ct) is not { } hostId)
             {
                 return new RequestOutcome.NoCapacity();
             }
-            var row = await store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct).ConfigureAwait(false);
+            var row = await store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct);
             if (row is not null)
             {
-                await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row, null).ConfigureAwait(false);
+                await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row, null);
                 return new RequestOutcome.Accepted(row);
             }
             if (sandbox.IdempotencyKey is not null
-                && await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct).ConfigureAwait(false) is { } earlier)
+                && await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct) is { } earlier)
             {
                 return new RequestOutcome.Accepted(earlier);
             }
@@ -69,7 +69,7 @@ public sealed partial class OperationRequests(
         publisher.EnsureConnected();
         for (var attempt = 1; ; attempt++)
         {
-            var row = await store.GetAsync(teamId, sandboxId, ct).ConfigureAwait(false);
+            var row = await store.GetAsync(teamId, sandboxId, ct);
             if (row is null)
             {
                 return new RequestOutcome.NotFound();
@@ -86,10 +86,10 @@ public sealed partial class OperationRequests(
             }
             var requested = new StateEvent(Guid.CreateVersion7(), operation.Requested.EventType, row.Id, row.TeamId, row.HostId,
                 current, operation.InProgress, row.Version, actor, reason, null, clock.GetUtcNow());
-            var moved = await store.TryTransitionAsync(requested, Deadline(), ct).ConfigureAwait(false);
+            var moved = await store.TryTransitionAsync(requested, Deadline(), ct);
             if (moved is not null)
             {
-                await StartAsync(operation, requested, moved, reason).ConfigureAwait(false);
+                await StartAsync(operation, requested, moved, reason);
                 return new RequestOutcome.Accepted(moved);
             }
         }
@@ -99,7 +99,7 @@ public sealed partial class OperationRequests(
     {
         try
         {
-            await publisher.PublishAsync(requested).ConfigureAwait(false);
+            await publisher.PublishAsync(requested);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

@@ -5,8 +5,8 @@ using Lifecycle.Core.Logging;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
-using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 using Microsoft.Extensions.Options;
+using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
 namespace Lifecycle.ControlPlane.Operations;
 
@@ -35,7 +35,7 @@ public sealed partial class OperationRunner(
         string? error = null;
         try
         {
-            await HostAgentCalls.InvokeAsync(client, operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.RpcTimeout, ct).ConfigureAwait(false);
+            await HostAgentCalls.InvokeAsync(client, operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.RpcTimeout, ct);
         }
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
@@ -46,7 +46,7 @@ public sealed partial class OperationRunner(
             // failure declared here would be final (error), while the VM may well come up a moment later.
             if (IsAmbiguous(ex.StatusCode))
             {
-                switch (await AskHostAsync(client, operation, sandbox.Id, ct).ConfigureAwait(false))
+                switch (await AskHostAsync(client, operation, sandbox.Id, ct))
                 {
                     case null:
                         LogUndecided(operation.Name, sandbox.Id, error);
@@ -63,7 +63,7 @@ public sealed partial class OperationRunner(
             Guid.CreateVersion7(), transition.EventType, sandbox.Id, sandbox.TeamId, sandbox.HostId,
             operation.InProgress, transition.To.Single(), sandbox.Version, Actors.Operation,
             Reason: error is null ? reason : Reasons.HostRpcFailed, error, clock.GetUtcNow());
-        await PublishWithRetryAsync(outcome, ct).ConfigureAwait(false);
+        await PublishWithRetryAsync(outcome, ct);
         if (error is null)
         {
             LogSucceeded(operation.Name, sandbox.Id, outcome.EventId);
@@ -81,7 +81,7 @@ public sealed partial class OperationRunner(
     {
         try
         {
-            var shown = await HostAgentCalls.ShowsAsync(client, sandboxId, clock.GetUtcNow().UtcDateTime + ProbeTimeout, ct).ConfigureAwait(false);
+            var shown = await HostAgentCalls.ShowsAsync(client, sandboxId, clock.GetUtcNow().UtcDateTime + ProbeTimeout, ct);
             return HostOutcomes.ShowsDone(operation, shown);
         }
         catch (RpcException)
@@ -101,13 +101,13 @@ public sealed partial class OperationRunner(
         {
             try
             {
-                await publisher.PublishAsync(stateEvent).ConfigureAwait(false);
+                await publisher.PublishAsync(stateEvent);
                 return;
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException && attempt < 5)
             {
                 LogPublishRetry(ex, stateEvent.EventId, attempt);
-                await Task.Delay(delay, ct).ConfigureAwait(false);
+                await Task.Delay(delay, ct);
                 delay *= 2;
             }
         }

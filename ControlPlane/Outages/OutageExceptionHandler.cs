@@ -29,7 +29,7 @@ public sealed partial class OutageExceptionHandler(
         {
             HttpContext = http,
             ProblemDetails = Problems.Unavailable(kind == OutageKind.Redis ? "Redis" : "Postgres"),
-        }).ConfigureAwait(false);
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: {Outage} ({ErrorType}: {Error})")]

@@ -43,13 +43,13 @@ public sealed class RideThrough
     {
         if (_budget <= TimeSpan.Zero)
         {
-            return await work(http.RequestAborted).ConfigureAwait(false);
+            return await work(http.RequestAborted);
         }
         var context = ResilienceContextPool.Shared.Get(http.RequestAborted);
         context.Properties.Set(AttemptKey, new Attempt(BudgetOf(http), repeatableAfterBreak));
         try
         {
-            return await _pipeline.ExecuteAsync(static (ctx, state) => state(ctx.CancellationToken), context, work).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(static (ctx, state) => state(ctx.CancellationToken), context, work);
         }
         finally
         {

@@ -21,8 +21,8 @@ public sealed class RideThroughFilter(RideThrough rideThrough) : IEndpointFilter
             {
                 http.Request.Body.Position = 0;
             }
-            return await next(context).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+            return await next(context);
+        });
     }
 }
 

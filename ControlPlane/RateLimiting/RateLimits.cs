@@ -42,7 +42,7 @@ public static class RateLimits
                     HttpContext = http,
                     ProblemDetails = Problems.Make(StatusCodes.Status429TooManyRequests, "Too many requests",
                         "This key is over its request rate; retry after the time in Retry-After."),
-                }).ConfigureAwait(false);
+                });
             };
         });
         return services;

@@ -45,7 +45,7 @@ public sealed class RedisTokenBuckets(IConnectionMultiplexer redis, IOptions<Str
     public async Task<TokenTake> TakeAsync(string partition, int burst, int permitsPerSecond)
     {
         var answer = await redis.GetDatabase()
-            .ScriptEvaluateAsync(TakeScript, [KeyOf(partition)], [burst, permitsPerSecond]).ConfigureAwait(false);
+            .ScriptEvaluateAsync(TakeScript, [KeyOf(partition)], [burst, permitsPerSecond]);
         var waitMs = (long)answer;
         return new TokenTake(waitMs == 0, TimeSpan.FromMilliseconds(waitMs));
     }

@@ -64,7 +64,7 @@ public sealed class SharedTokenBucket : ReplenishingRateLimiter
                 try
                 {
                     var take = await _buckets.TakeAsync(_partition, _options.Burst, _options.PermitsPerSecond)
-                        .WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
+                        .WaitAsync(_options.RedisTimeout, cancellationToken);
                     _guard.Answered();
                     return take.Granted ? BucketLease.Granted : BucketLease.Refused(take.RetryAfter);
                 }
@@ -73,7 +73,7 @@ public sealed class SharedTokenBucket : ReplenishingRateLimiter
                     _guard.Failed(error);
                 }
             }
-            return await _local.AcquireAsync(permitCount, cancellationToken).ConfigureAwait(false);
+            return await _local.AcquireAsync(permitCount, cancellationToken);
         }
         finally
         {
@@ -93,7 +93,7 @@ public sealed class SharedTokenBucket : ReplenishingRateLimiter
 
     protected override async ValueTask DisposeAsyncCore()
     {
-        await _local.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsyncCore().ConfigureAwait(false);
+        await _local.DisposeAsync();
+        await base.DisposeAsyncCore();
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class SandboxChangeListener : IHostedService, IDisposable
     {
         try
         {
-            await _changes.SubscribeAsync(OnChanged).ConfigureAwait(false);
+            await _changes.SubscribeAsync(OnChanged);
         }
         catch (StackExchange.Redis.RedisException ex)
         {

@@ -20,14 +20,14 @@ public static class HostAgentCalls
         var target = new SandboxRef { SandboxId = sandbox.Id.ToString() };
         var reply = operation.Name switch
         {
-            "create" => await client.CreateSandboxAsync(CreateRequest(sandbox), deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false),
-            "pause" => await client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false),
-            "resume" => await client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false),
+            "create" => await client.CreateSandboxAsync(CreateRequest(sandbox), deadline: deadline, cancellationToken: ct).ResponseAsync,
+            "pause" => await client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync,
+            "resume" => await client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync,
             _ => null,
         };
         if (reply is null)
         {
-            await client.DestroySandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
+            await client.DestroySandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync;
             return null;
         }
         // A state this control plane does not know counts as the operation's own outcome: the call succeeded.
@@ -37,7 +37,7 @@ public static class HostAgentCalls
     /// <summary>What one host shows of one sandbox, asked with <c>ListSandboxes</c> (null: neither VM nor snapshot).</summary>
     public static async Task<SandboxStatus?> ShowsAsync(HostAgentClient client, Guid sandboxId, DateTime deadline, CancellationToken ct)
     {
-        var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(), deadline: deadline, cancellationToken: ct).ConfigureAwait(false);
+        var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(), deadline: deadline, cancellationToken: ct);
         var id = sandboxId.ToString();
         if (reply.Sandboxes.FirstOrDefault(s => s.SandboxId == id) is { } info)
         {

@@ -39,7 +39,7 @@ public sealed class HostPlacement(SandboxStore sandboxes, TimeProvider clock, IO
     {
         if (MustRead)
         {
-            await ReadAsync(ct).ConfigureAwait(false);
+            await ReadAsync(ct);
         }
         lock (_gate)
         {
@@ -80,7 +80,7 @@ public sealed class HostPlacement(SandboxStore sandboxes, TimeProvider clock, IO
 
     private async Task ReadAsync(CancellationToken ct)
     {
-        await _reading.WaitAsync(ct).ConfigureAwait(false);
+        await _reading.WaitAsync(ct);
         try
         {
             if (!MustRead)
@@ -88,7 +88,7 @@ public sealed class HostPlacement(SandboxStore sandboxes, TimeProvider clock, IO
                 return; // another caller read them while this one waited
             }
             _stale = false;
-            var counts = await sandboxes.ActiveSandboxesPerOnlineHostAsync(ct).ConfigureAwait(false);
+            var counts = await sandboxes.ActiveSandboxesPerOnlineHostAsync(ct);
             lock (_gate)
             {
                 _active = new Dictionary<Guid, long>(counts);

@@ -24,7 +24,7 @@ internal sealed class RefusedHostInterceptor : Interceptor
     {
         try
         {
-            return await response.ConfigureAwait(false);
+            return await response;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Internal && IsRefusedHandshake(ex.Status.DebugException))
         {

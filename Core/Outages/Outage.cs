@@ -53,8 +53,11 @@ public static class Outage
     // connection can only happen while connecting; a reset or an end of stream happens in use.
     private static OutageKind OfConnectionFailure(Exception? inner) => inner switch
     {
-        SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable
-            or SocketError.NetworkUnreachable or SocketError.HostNotFound or SocketError.TryAgain } => OutageKind.PostgresUnreachable,
+        SocketException
+        {
+            SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable
+            or SocketError.NetworkUnreachable or SocketError.HostNotFound or SocketError.TryAgain
+        } => OutageKind.PostgresUnreachable,
         // A timeout may be a connect or a pool wait, but also a statement that ran too long: counted as
         // broken, since the statement may have run.
         SocketException or IOException or TimeoutException => OutageKind.PostgresBroken,

@@ -33,7 +33,7 @@ public static class LeaseStore
     public static async Task<bool> TryLockNameAsync(NpgsqlConnection session, string name, CancellationToken ct)
     {
         const string sql = "SELECT pg_try_advisory_lock(@LockNamespace, hashtext(@Name))";
-        return await session.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new { LockNamespace, Name = name }, cancellationToken: ct)).ConfigureAwait(false);
+        return await session.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new { LockNamespace, Name = name }, cancellationToken: ct));
     }
 
     /// <summary>Records this replica as seen now, with the kinds it works; creates the lease rows of each kind's slots.</summary>
@@ -52,7 +52,7 @@ public static class LeaseStore
             Kinds = slotsByKind.Keys.ToArray(),
             KindNames = slotsByKind.Keys.ToArray(),
             Counts = slotsByKind.Values.ToArray(),
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
     }
 
     /// <summary>Marks this replica seen now and returns the live replicas (this one included), by name.</summary>
@@ -62,7 +62,7 @@ public static class LeaseStore
             UPDATE replicas SET seen_at = now() WHERE name = @Name;
             SELECT r.name, r.kinds FROM replicas r WHERE {LiveCondition} ORDER BY r.name;
             """;
-        return (await session.QueryAsync<Replica>(new CommandDefinition(sql, new { Name = name, Period = period, LockNamespace }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await session.QueryAsync<Replica>(new CommandDefinition(sql, new { Name = name, Period = period, LockNamespace }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Extends the leases this replica holds of the slots given; returns those still its own, with their fences.</summary>
@@ -73,7 +73,7 @@ public static class LeaseStore
             WHERE kind = @Kind AND owner = @Name AND slot = ANY(@Slots)
             RETURNING slot, fence
             """;
-        return (await session.QueryAsync<Held>(new CommandDefinition(sql, new { Name = name, Kind = kind.Name, Slots = slots, Period = period }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await session.QueryAsync<Held>(new CommandDefinition(sql, new { Name = name, Kind = kind.Name, Slots = slots, Period = period }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ public static class LeaseStore
               AND (owner IS NULL OR owner = @Name OR expires_at < now() OR owner <> ALL(@Live))
             RETURNING slot, fence
             """;
-        return (await session.QueryAsync<Held>(new CommandDefinition(sql, new { Name = name, Kind = kind.Name, Slots = slots, Live = live, Period = period }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await session.QueryAsync<Held>(new CommandDefinition(sql, new { Name = name, Kind = kind.Name, Slots = slots, Live = live, Period = period }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Gives up leases whose work has stopped, so the next owner takes them at once.</summary>
@@ -100,7 +100,7 @@ public static class LeaseStore
             UPDATE leases SET owner = NULL, expires_at = '-infinity'
             WHERE kind = @Kind AND owner = @Name AND slot = ANY(@Slots)
             """;
-        await session.ExecuteAsync(new CommandDefinition(sql, new { Name = name, Kind = kind.Name, Slots = slots }, cancellationToken: ct)).ConfigureAwait(false);
+        await session.ExecuteAsync(new CommandDefinition(sql, new { Name = name, Kind = kind.Name, Slots = slots }, cancellationToken: ct));
     }
 
     /// <summary>A clean shutdown: every lease given up and the replica gone from the live list.</summary>
@@ -110,7 +110,7 @@ public static class LeaseStore
             UPDATE leases SET owner = NULL, expires_at = '-infinity' WHERE owner = @Name;
             DELETE FROM replicas WHERE name = @Name;
             """;
-        await session.ExecuteAsync(new CommandDefinition(sql, new { Name = name }, cancellationToken: ct)).ConfigureAwait(false);
+        await session.ExecuteAsync(new CommandDefinition(sql, new { Name = name }, cancellationToken: ct));
     }
 
     /// <summary>Every lease with its owner's liveness, for operators (<c>lifecyclectl owners</c>) and tests.</summary>
@@ -121,8 +121,8 @@ public static class LeaseStore
                    EXISTS (SELECT 1 FROM replicas r WHERE r.name = l.owner AND {LiveCondition}) AS live
             FROM leases l ORDER BY l.kind, l.slot
             """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return (await conn.QueryAsync<Lease>(new CommandDefinition(sql, new { Period = period, LockNamespace }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<Lease>(new CommandDefinition(sql, new { Period = period, LockNamespace }, cancellationToken: ct))).AsList();
     }
 
     // Fresh, and its session still holds its name's lock (pg_locks shows a two-key advisory lock as

@@ -56,11 +56,11 @@ public sealed partial class OwnershipCoordinator(
             {
                 try
                 {
-                    session ??= await JoinAsync(stoppingToken).ConfigureAwait(false);
+                    session ??= await JoinAsync(stoppingToken);
                     if (session is not null)
                     {
                         var started = clock.GetTimestamp();
-                        await RoundAsync(session, stoppingToken).ConfigureAwait(false);
+                        await RoundAsync(session, stoppingToken);
                         _renewedAt = started;
                     }
                 }
@@ -71,7 +71,7 @@ public sealed partial class OwnershipCoordinator(
                     {
                         // Ending the session frees this replica's name, so others may take its slots
                         // from now on: stop their work at once rather than run beside a new owner.
-                        await session.DisposeAsync().ConfigureAwait(false);
+                        await session.DisposeAsync();
                         session = null;
                         DropAll("the membership session failed");
                         _renewedAt = 0;
@@ -83,12 +83,12 @@ public sealed partial class OwnershipCoordinator(
                     DropAll("leases not renewed in time");
                     _renewedAt = 0;
                 }
-                await DelayAsync(_waitingForHandover ? settings.EffectiveRenewPeriod / 4 : settings.EffectiveRenewPeriod, stoppingToken).ConfigureAwait(false);
+                await DelayAsync(_waitingForHandover ? settings.EffectiveRenewPeriod / 4 : settings.EffectiveRenewPeriod, stoppingToken);
             }
         }
         finally
         {
-            await LeaveAsync(session).ConfigureAwait(false);
+            await LeaveAsync(session);
         }
     }
 
@@ -106,25 +106,25 @@ public sealed partial class OwnershipCoordinator(
         var session = new NpgsqlConnection(builder.ConnectionString);
         try
         {
-            await session.OpenAsync(ct).ConfigureAwait(false);
+            await session.OpenAsync(ct);
             // Postgres ends the session of a replica that stops talking, freeing its name and its slots.
             await using (var idle = new NpgsqlCommand($"SET idle_session_timeout = {(long)settings.LeasePeriod.TotalMilliseconds}", session))
             {
-                await idle.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await idle.ExecuteNonQueryAsync(ct);
             }
-            if (!await LeaseStore.TryLockNameAsync(session, _name, ct).ConfigureAwait(false))
+            if (!await LeaseStore.TryLockNameAsync(session, _name, ct))
             {
                 LogNameTaken(_name);
-                await session.DisposeAsync().ConfigureAwait(false);
+                await session.DisposeAsync();
                 return null;
             }
-            await LeaseStore.JoinAsync(session, _name, _kinds.Values.ToDictionary(k => k.Work.Kind.Name, k => k.Work.SlotCount), ct).ConfigureAwait(false);
+            await LeaseStore.JoinAsync(session, _name, _kinds.Values.ToDictionary(k => k.Work.Kind.Name, k => k.Work.SlotCount), ct);
             LogJoined(_name, string.Join(", ", _kinds.Keys));
             return session;
         }
         catch
         {
-            await session.DisposeAsync().ConfigureAwait(false);
+            await session.DisposeAsync();
             throw;
         }
     }
@@ -132,7 +132,7 @@ public sealed partial class OwnershipCoordinator(
     private async Task RoundAsync(NpgsqlConnection session, CancellationToken ct)
     {
         var settings = options.Value;
-        var live = await LeaseStore.HeartbeatAsync(session, _name, settings.LeasePeriod, ct).ConfigureAwait(false);
+        var live = await LeaseStore.HeartbeatAsync(session, _name, settings.LeasePeriod, ct);
         var liveNames = live.Select(r => r.Name).ToArray();
         var waiting = false;
         foreach (var (kind, state) in _kinds)
@@ -143,19 +143,19 @@ public sealed partial class OwnershipCoordinator(
             var held = state.Held.Keys.ToArray();
             if (held.Length > 0)
             {
-                var renewed = (await LeaseStore.RenewAsync(session, _name, kind, held, settings.LeasePeriod, ct).ConfigureAwait(false))
+                var renewed = (await LeaseStore.RenewAsync(session, _name, kind, held, settings.LeasePeriod, ct))
                     .ToDictionary(h => h.Slot, h => h.Fence);
                 foreach (var slot in held.Where(s => !renewed.TryGetValue(s, out var fence) || fence != state.Held[s].Fence))
                 {
                     Lose(state, slot, "its lease is another's now");
                 }
             }
-            await HandOverAsync(session, state, desired, ct).ConfigureAwait(false);
+            await HandOverAsync(session, state, desired, ct);
 
             var wanted = desired.Where(s => !state.Held.ContainsKey(s)).Order().ToArray();
             if (wanted.Length > 0)
             {
-                var taken = await LeaseStore.AcquireAsync(session, _name, kind, wanted, liveNames, settings.LeasePeriod, ct).ConfigureAwait(false);
+                var taken = await LeaseStore.AcquireAsync(session, _name, kind, wanted, liveNames, settings.LeasePeriod, ct);
                 foreach (var lease in taken)
                 {
                     Start(state, lease);
@@ -184,7 +184,7 @@ public sealed partial class OwnershipCoordinator(
         var stopping = state.Held.Values.Where(h => h.ReleasingSince is not null).Select(h => h.Work).ToList();
         if (stopping.Count > 0)
         {
-            await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(options.Value.EffectiveRenewPeriod / 4, ct)).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(options.Value.EffectiveRenewPeriod / 4, ct));
         }
         var done = state.Held
             .Where(h => h.Value.ReleasingSince is { } since && (h.Value.Work.IsCompleted || now - since > options.Value.ReleaseGrace))
@@ -193,7 +193,7 @@ public sealed partial class OwnershipCoordinator(
         {
             return;
         }
-        await LeaseStore.ReleaseAsync(session, _name, state.Work.Kind, done, ct).ConfigureAwait(false);
+        await LeaseStore.ReleaseAsync(session, _name, state.Work.Kind, done, ct);
         foreach (var slot in done)
         {
             state.Held.TryRemove(slot, out _);
@@ -210,7 +210,7 @@ public sealed partial class OwnershipCoordinator(
             {
                 try
                 {
-                    await state.Work.RunAsync(taken.Slot, owned.Token).ConfigureAwait(false);
+                    await state.Work.RunAsync(taken.Slot, owned.Token);
                 }
                 catch (OperationCanceledException) when (owned.IsCancellationRequested)
                 {
@@ -219,7 +219,7 @@ public sealed partial class OwnershipCoordinator(
                 {
                     LogWorkFailed(state.Work.Kind.Name, taken.Slot, ex);
                 }
-                await DelayAsync(options.Value.EffectiveRenewPeriod, owned.Token).ConfigureAwait(false);
+                await DelayAsync(options.Value.EffectiveRenewPeriod, owned.Token);
             }
         }, CancellationToken.None);
         state.Held[taken.Slot] = new SlotHolding(taken.Fence, owned, work);
@@ -255,7 +255,7 @@ public sealed partial class OwnershipCoordinator(
         {
             holding.Stop();
         }
-        await Task.WhenAny(Task.WhenAll(holdings.Select(h => h.Work)), Task.Delay(options.Value.ReleaseGrace)).ConfigureAwait(false);
+        await Task.WhenAny(Task.WhenAll(holdings.Select(h => h.Work)), Task.Delay(options.Value.ReleaseGrace));
         foreach (var state in _kinds.Values)
         {
             state.Held.Clear();
@@ -268,7 +268,7 @@ public sealed partial class OwnershipCoordinator(
         try
         {
             using var timeout = new CancellationTokenSource(options.Value.EffectiveRenewPeriod);
-            await LeaseStore.LeaveAsync(session, _name, timeout.Token).ConfigureAwait(false);
+            await LeaseStore.LeaveAsync(session, _name, timeout.Token);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
         {
@@ -277,7 +277,7 @@ public sealed partial class OwnershipCoordinator(
         }
         finally
         {
-            await session.DisposeAsync().ConfigureAwait(false);
+            await session.DisposeAsync();
         }
     }
 
@@ -285,7 +285,7 @@ public sealed partial class OwnershipCoordinator(
     {
         try
         {
-            await Task.Delay(delay, ct).ConfigureAwait(false);
+            await Task.Delay(delay, ct);
         }
         catch (OperationCanceledException)
         {

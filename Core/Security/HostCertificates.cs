@@ -22,7 +22,7 @@ public sealed class HostCertificates(HostTrust trust, HostCertificateStore store
         var pem = certificate.ExportCertificatePem();
         var notAfter = certificate.NotAfter.ToUniversalTime();
         await store.RecordAsync(new HostCertificateStore.Issued(certificate.SerialNumber, hostId, pem,
-            certificate.NotBefore.ToUniversalTime(), notAfter), ct).ConfigureAwait(false);
+            certificate.NotBefore.ToUniversalTime(), notAfter), ct);
         return new Grant(pem, authority.CertificatePem, notAfter);
     }
 
@@ -32,7 +32,7 @@ public sealed class HostCertificates(HostTrust trust, HostCertificateStore store
     /// </summary>
     public async Task RevokeAsync(Guid hostId, CancellationToken ct)
     {
-        var serials = await store.RevokeAllAsync(hostId, ct).ConfigureAwait(false);
+        var serials = await store.RevokeAllAsync(hostId, ct);
         trust.Revoked.Add(serials.Select(serial => (serial, hostId)));
         clients.Forget(hostId);
     }
@@ -40,7 +40,7 @@ public sealed class HostCertificates(HostTrust trust, HostCertificateStore store
     /// <summary>Takes in what Postgres says is revoked; the channels of hosts newly revoked here close.</summary>
     public async Task RefreshRevokedAsync(CancellationToken ct)
     {
-        var revoked = await store.RevokedAsync(ct).ConfigureAwait(false);
+        var revoked = await store.RevokedAsync(ct);
         foreach (var hostId in trust.Revoked.Add(revoked))
         {
             clients.Forget(hostId);

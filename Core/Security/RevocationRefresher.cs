@@ -39,7 +39,7 @@ public sealed partial class RevocationRefresher(
         {
             try
             {
-                await certificates.RefreshRevokedAsync(stoppingToken).ConfigureAwait(false);
+                await certificates.RefreshRevokedAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -47,7 +47,7 @@ public sealed partial class RevocationRefresher(
                 LogRefreshFailed(ex.GetType().Name, ex.Message);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "INSECURE: {Section}:Insecure is on ({What}). Host agents on http:// addresses are called in plaintext, unauthenticated, and register without a CSR. For development only.")]

@@ -24,7 +24,7 @@ public sealed class BrakeRefusalStore(NpgsqlDataSource dataSource)
             SELECT unnest(decision_keys) FROM previous
             """;
         await using var conn = dataSource.CreateConnection();
-        var previous = await conn.QueryAsync<string>(new CommandDefinition(sql, new { HostId = hostId, Keys = keys.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
+        var previous = await conn.QueryAsync<string>(new CommandDefinition(sql, new { HostId = hostId, Keys = keys.ToArray() }, cancellationToken: ct));
         return previous.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -33,6 +33,6 @@ public sealed class BrakeRefusalStore(NpgsqlDataSource dataSource)
     {
         const string sql = "DELETE FROM brake_refusals WHERE host_id = @HostId";
         await using var conn = dataSource.CreateConnection();
-        await conn.ExecuteAsync(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false);
+        await conn.ExecuteAsync(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct));
     }
 }

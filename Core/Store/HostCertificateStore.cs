@@ -18,7 +18,7 @@ public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
             VALUES (@Serial, @HostId, @CertificatePem, @NotBefore, @NotAfter)
             """;
         await using var conn = dataSource.CreateConnection();
-        await conn.ExecuteAsync(new CommandDefinition(sql, certificate, cancellationToken: ct)).ConfigureAwait(false);
+        await conn.ExecuteAsync(new CommandDefinition(sql, certificate, cancellationToken: ct));
     }
 
     /// <summary>The host's newest certificate that is neither expired nor revoked, while the host is in service; null when none.</summary>
@@ -32,7 +32,7 @@ public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
              LIMIT 1
             """;
         await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<Issued>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false);
+        return await conn.QuerySingleOrDefaultAsync<Issued>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct));
     }
 
     /// <summary>Revokes every certificate of the host (repeating it changes nothing); returns their serials.</summary>
@@ -44,7 +44,7 @@ public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
             RETURNING serial
             """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<string>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<string>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>
@@ -59,6 +59,6 @@ public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
              WHERE (c.revoked_at IS NOT NULL OR h.status = 'decommissioned') AND c.not_after > now()
             """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<(string, Guid)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<(string, Guid)>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
     }
 }

@@ -44,7 +44,7 @@ public sealed class HostReportStore(NpgsqlDataSource dataSource)
             SandboxId = sandboxId,
             Sequence = sequence,
             EventId = eventId,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
         return outcome switch
         {
             "new" => Outcome.New,

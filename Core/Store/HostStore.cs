@@ -46,7 +46,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Type = row.EventType,
             To = row.To.ToWire(),
             Actor = Actors.Admin,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             To = row.To.ToWire(),
             Actor = actor,
             Reason = reason,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
         return Outcome(found);
     }
 
@@ -99,7 +99,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     {
         const string sql = "SELECT status, count(*) FROM hosts GROUP BY status";
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct));
         var counts = HostStatuses.All.ToDictionary(status => status.ToWire(), _ => 0L);
         foreach (var (status, count) in rows)
         {
@@ -113,14 +113,14 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     {
         const string sql = $"SELECT {HostRow.Columns} FROM hosts h ORDER BY h.status = 'decommissioned', h.name, h.created_at";
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<HostRow>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<HostRow>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
     }
 
     public async Task<HostRow?> GetAsync(Guid id, CancellationToken ct)
     {
         const string sql = $"SELECT {HostRow.Columns} FROM hosts h WHERE h.id = @Id";
         await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+        return await conn.QuerySingleOrDefaultAsync<HostRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct));
     }
 
     /// <summary>The host's status changes, oldest first (<c>host_transitions</c>).</summary>
@@ -128,7 +128,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     {
         const string sql = "SELECT type, from_status, to_status, actor, reason, at FROM host_transitions WHERE host_id = @Id ORDER BY id";
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<HostTransitionRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<HostTransitionRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>
@@ -137,9 +137,9 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// such host exists; else the host as it is now.
     /// </summary>
     public async Task<HostRow?> DecommissionAsync(Guid id, string actor, string? reason, CancellationToken ct) =>
-        await TransitionAsync(id, HostEventTypes.Decommissioned, actor, reason, ct).ConfigureAwait(false) is HostTransitionOutcome.NoSuchHost
+        await TransitionAsync(id, HostEventTypes.Decommissioned, actor, reason, ct) is HostTransitionOutcome.NoSuchHost
             ? null
-            : await GetAsync(id, ct).ConfigureAwait(false);
+            : await GetAsync(id, ct);
 
     /// <summary>The host a token belongs to, unless it is decommissioned (its token is then dead).</summary>
     public async Task<Guid?> FindInServiceByTokenAsync(string token, CancellationToken ct)
@@ -147,7 +147,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         const string sql = "SELECT id FROM hosts WHERE token_hash = @TokenHash AND status <> 'decommissioned'";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<Guid?>(
-            new CommandDefinition(sql, new { TokenHash = SecretHash.Of(token) }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { TokenHash = SecretHash.Of(token) }, cancellationToken: ct));
     }
 
     /// <summary>
@@ -189,7 +189,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             MoveTo = HeartbeatMoves.Select(m => m.To).ToArray(),
             Actor = Actors.Host(id),
             Silence = silence,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
         return found is null
             ? null
             : new HeartbeatOutcome(HostStatuses.Parse(found.Before), HostStatuses.Parse(found.After), found.WasSilent || found.Before == HostStatus.Unreachable.ToWire());
@@ -238,7 +238,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Type = row.EventType,
             Actor = Actors.Reconciler,
             Reason = $"no heartbeat for {Durations.Format(silence)}",
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>
@@ -259,7 +259,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Only = only,
             Silence = silence,
             Serving = ServingWire,
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 
     private static readonly string[] ServingWire = [.. HostStatuses.Serving.Select(status => status.ToWire())];
@@ -298,7 +298,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Within = within,
             Actor = actor,
             Reason = reason,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
         return Outcome(found);
     }
 
@@ -336,7 +336,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Done = mode.DoneWireNames(),
             Actor = actor,
             Reason = reason,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
         return Outcome(found);
     }
 
@@ -354,6 +354,6 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         {
             Statuses = statuses.Select(s => s.ToWire()).ToArray(),
             Only = only,
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 }

@@ -36,24 +36,24 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migrat
     public async Task<IReadOnlyList<Migration>> PendingAsync(CancellationToken ct)
     {
         await using var conn = dataSource.CreateConnection();
-        var applied = (await conn.QueryAsync<int>(new CommandDefinition(AppliedSql, cancellationToken: ct)).ConfigureAwait(false)).ToHashSet();
+        var applied = (await conn.QueryAsync<int>(new CommandDefinition(AppliedSql, cancellationToken: ct))).ToHashSet();
         return [.. Embedded.Where(m => !applied.Contains(m.Version))];
     }
 
     public async Task ApplyAsync(CancellationToken ct)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { LockKey }, cancellationToken: ct)).ConfigureAwait(false);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { LockKey }, cancellationToken: ct));
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(CreateTableSql, cancellationToken: ct)).ConfigureAwait(false);
-            var applied = (await conn.QueryAsync<int>(new CommandDefinition(AppliedSql, cancellationToken: ct)).ConfigureAwait(false)).ToHashSet();
+            await conn.ExecuteAsync(new CommandDefinition(CreateTableSql, cancellationToken: ct));
+            var applied = (await conn.QueryAsync<int>(new CommandDefinition(AppliedSql, cancellationToken: ct))).ToHashSet();
             foreach (var migration in Embedded.Where(m => !applied.Contains(m.Version)))
             {
-                await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await conn.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: tx, cancellationToken: ct)).ConfigureAwait(false);
-                await conn.ExecuteAsync(new CommandDefinition(RecordSql, new { migration.Version, migration.Name }, tx, cancellationToken: ct)).ConfigureAwait(false);
-                await tx.CommitAsync(ct).ConfigureAwait(false);
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                await conn.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: tx, cancellationToken: ct));
+                await conn.ExecuteAsync(new CommandDefinition(RecordSql, new { migration.Version, migration.Name }, tx, cancellationToken: ct));
+                await tx.CommitAsync(ct);
                 logger.LogInformation("Applied migration {Version} {Name}", migration.Version, migration.Name);
             }
         }
@@ -63,7 +63,7 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migrat
             // so a connection that could not unlock must not go back to the pool still holding the lock.
             try
             {
-                await conn.ExecuteAsync(UnlockSql, new { LockKey }).ConfigureAwait(false);
+                await conn.ExecuteAsync(UnlockSql, new { LockKey });
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
             {

@@ -34,7 +34,7 @@ public sealed class OrphanSightingStore(NpgsqlDataSource dataSource)
             HostId = hostId,
             SandboxIds = sandboxIds.ToArray(),
             Grace = grace,
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Forgets one orphan, destroyed: should its id show up again, its grace starts over.</summary>
@@ -42,6 +42,6 @@ public sealed class OrphanSightingStore(NpgsqlDataSource dataSource)
     {
         const string sql = "DELETE FROM orphan_sightings WHERE host_id = @HostId AND sandbox_id = @SandboxId";
         await using var conn = dataSource.CreateConnection();
-        await conn.ExecuteAsync(new CommandDefinition(sql, new { HostId = hostId, SandboxId = sandboxId }, cancellationToken: ct)).ConfigureAwait(false);
+        await conn.ExecuteAsync(new CommandDefinition(sql, new { HostId = hostId, SandboxId = sandboxId }, cancellationToken: ct));
     }
 }

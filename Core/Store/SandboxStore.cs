@@ -57,7 +57,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             created.Actor,
             created.Reason,
             At = created.At.UtcDateTime,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
     }
 
     /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
@@ -77,7 +77,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
              GROUP BY h.id
             """;
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<(Guid Host, long Active)>(new CommandDefinition(sql, new { Placing = PlacingWire }, cancellationToken: ct)).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<(Guid Host, long Active)>(new CommandDefinition(sql, new { Placing = PlacingWire }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Host, r => r.Active);
     }
 
@@ -90,7 +90,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             """;
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, new { TeamId = teamId, IdempotencyKey = idempotencyKey }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { TeamId = teamId, IdempotencyKey = idempotencyKey }, cancellationToken: ct));
     }
 
     /// <summary>A team's sandbox; another team's is indistinguishable from a missing one.</summary>
@@ -103,7 +103,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             """;
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, new { Id = id, TeamId = teamId }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { Id = id, TeamId = teamId }, cancellationToken: ct));
     }
 
     /// <summary>
@@ -118,7 +118,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
              WHERE s.id = @Id
             """;
         await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct)).ConfigureAwait(false);
+        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct));
     }
 
     /// <summary>A page of a team's sandboxes, newest first; <paramref name="before"/> is the last id of the previous page.</summary>
@@ -141,7 +141,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             Status = status?.ToWire(),
             Before = before,
             Limit = limit,
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
         return rows.AsList();
     }
 
@@ -165,7 +165,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             Statuses = SandboxStatuses.Unsettled.Select(st => st.ToWire()).ToArray(),
             OlderThan = olderThan,
             Limit = limit,
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>How many sandboxes are in each status (a scan, for metrics at scrape time).</summary>
@@ -173,7 +173,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     {
         const string sql = "SELECT status, count(*) FROM sandboxes GROUP BY status";
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql, cancellationToken: ct));
         return rows.ToDictionary(r => r.Status, r => r.Count);
     }
 
@@ -186,7 +186,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
              WHERE s.host_id = @HostId AND s.status <> 'stopped'
             """;
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Sandboxes in one of <paramref name="statuses"/> on the hosts given.</summary>
@@ -202,7 +202,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         {
             Hosts = hosts.ToArray(),
             Statuses = statuses.Select(s => s.ToWire()).ToArray(),
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Sandboxes in one of <paramref name="statuses"/> on hosts whose status is <paramref name="hostStatus"/>.</summary>
@@ -218,7 +218,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         {
             HostStatus = hostStatus,
             Statuses = statuses.Select(s => s.ToWire()).ToArray(),
-        }, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>
@@ -266,7 +266,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         const string sql = $"{TransitionUpdate} sandboxes.* {TransitionRecord} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, TransitionParameters([e], [deadline]), cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, TransitionParameters([e], [deadline]), cancellationToken: ct));
     }
 
     /// <summary>
@@ -279,7 +279,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     {
         const string sql = $"{TransitionUpdate} sandboxes.id {TransitionRecord} SELECT s.id FROM s";
         var moved = await connection.QueryAsync<Guid>(
-            new CommandDefinition(sql, TransitionParameters(events, deadlines), transaction, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, TransitionParameters(events, deadlines), transaction, cancellationToken: ct));
         return moved.AsList();
     }
 

@@ -15,7 +15,7 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
         const string sql = "SELECT team_id FROM api_keys WHERE key_hash = @KeyHash AND revoked_at IS NULL";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<Guid?>(
-            new CommandDefinition(sql, new { KeyHash = SecretHash.Of(apiKey) }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { KeyHash = SecretHash.Of(apiKey) }, cancellationToken: ct));
     }
 
     /// <summary>Creates the team if it is new and adds the key to it; returns the team id. Idempotent.</summary>
@@ -40,7 +40,7 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
             Name = teamName,
             KeyId = Guid.CreateVersion7(),
             KeyHash = SecretHash.Of(apiKey),
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
     }
 
     /// <summary>A new team; null when the name is taken.</summary>
@@ -49,14 +49,14 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
         const string sql = "INSERT INTO teams (id, name) VALUES (@Id, @Name) ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<TeamRow>(
-            new CommandDefinition(sql, new { Id = Guid.CreateVersion7(), Name = name }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { Id = Guid.CreateVersion7(), Name = name }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<TeamRow>> ListTeamsAsync(CancellationToken ct)
     {
         const string sql = "SELECT id, name, created_at FROM teams ORDER BY name";
         await using var conn = dataSource.CreateConnection();
-        return (await conn.QueryAsync<TeamRow>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        return (await conn.QueryAsync<TeamRow>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Adds a key (stored as its hash) to a team; null when the team does not exist.</summary>
@@ -73,7 +73,7 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
             Id = Guid.CreateVersion7(),
             TeamId = teamId,
             KeyHash = SecretHash.Of(apiKey),
-        }, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken: ct));
     }
 
     /// <summary>Revokes a team's key; it stops working on the next request. Null when no such key; repeating changes nothing.</summary>
@@ -86,7 +86,7 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
             """;
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<ApiKeyRow>(
-            new CommandDefinition(sql, new { TeamId = teamId, KeyId = keyId }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { TeamId = teamId, KeyId = keyId }, cancellationToken: ct));
     }
 }
 

@@ -27,7 +27,7 @@ public sealed class TransitionHistoryStore(NpgsqlDataSource dataSource)
             """;
         await using var conn = dataSource.CreateConnection();
         var rows = await conn.QueryAsync<TransitionRow>(new CommandDefinition(sql,
-            new { SandboxId = sandboxId, AfterVersion = afterVersion, Limit = limit }, cancellationToken: ct)).ConfigureAwait(false);
+            new { SandboxId = sandboxId, AfterVersion = afterVersion, Limit = limit }, cancellationToken: ct));
         return rows.AsList();
     }
 
@@ -37,7 +37,7 @@ public sealed class TransitionHistoryStore(NpgsqlDataSource dataSource)
         const string sql = "SELECT event_id FROM sandbox_transitions WHERE event_id = ANY(@EventIds)";
         await using var conn = dataSource.CreateConnection();
         var rows = await conn.QueryAsync<Guid>(
-            new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct));
         return rows.ToHashSet();
     }
 }

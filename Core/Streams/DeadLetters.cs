@@ -45,7 +45,7 @@ public sealed class DeadLetters(IConnectionMultiplexer redis)
             new(DeliveriesField, letter.Deliveries),
         ])).ToList();
         batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        await Task.WhenAll(writes);
     }
 
     /// <summary>Letters oldest first, starting after <paramref name="after"/> (exclusive) when given.</summary>
@@ -72,7 +72,7 @@ public sealed class DeadLetters(IConnectionMultiplexer redis)
     public async Task<Replay> ReplayAsync(PartitionKeys partition, string deadLetterId)
     {
         var db = redis.GetDatabase();
-        var found = await db.StreamRangeAsync(partition.DeadLetters, deadLetterId, deadLetterId, count: 1).ConfigureAwait(false);
+        var found = await db.StreamRangeAsync(partition.DeadLetters, deadLetterId, deadLetterId, count: 1);
         if (found.Length == 0)
         {
             return new Replay(ReplayOutcome.NotFound);
@@ -87,7 +87,7 @@ public sealed class DeadLetters(IConnectionMultiplexer redis)
         var transaction = db.CreateTransaction();
         var added = transaction.StreamAddAsync(partition.Events, original);
         _ = transaction.StreamDeleteAsync(partition.DeadLetters, [deadLetterId]);
-        await transaction.ExecuteAsync().ConfigureAwait(false);
-        return new Replay(ReplayOutcome.Replayed, (await added.ConfigureAwait(false)).ToString());
+        await transaction.ExecuteAsync();
+        return new Replay(ReplayOutcome.Replayed, (await added).ToString());
     }
 }

@@ -31,12 +31,12 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, StreamKeys keys
     {
         var db = redis.GetDatabase();
         var partition = keys.For(stateEvent.SandboxId);
-        var id = await db.StreamAddAsync(partition.Events, StreamFields.Encode(stateEvent)).ConfigureAwait(false);
+        var id = await db.StreamAddAsync(partition.Events, StreamFields.Encode(stateEvent));
         Published.Add(1, new KeyValuePair<string, object?>("type", stateEvent.Type));
         // The wake-up is a hint: consumers poll anyway, so losing it costs latency, not events.
         await redis.GetSubscriber()
             .PublishAsync(RedisChannel.Literal(keys.WakeChannel), partition.Index, CommandFlags.FireAndForget)
-            .ConfigureAwait(false);
+            ;
         return id.ToString();
     }
 }

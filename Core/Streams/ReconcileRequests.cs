@@ -25,12 +25,12 @@ public sealed class ReconcileRequests(IConnectionMultiplexer redis, StreamKeys k
         var channel = RedisChannel.Literal(keys.ReconcileChannel);
         var subscriber = redis.GetSubscriber();
         Action<RedisChannel, RedisValue> onMessage = (_, message) => handler(Guid.TryParse(message.ToString(), out var id) ? id : null);
-        await subscriber.SubscribeAsync(channel, onMessage).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(channel, onMessage);
         return new Subscription(() => subscriber.UnsubscribeAsync(channel, onMessage));
     }
 
     private sealed class Subscription(Func<Task> unsubscribe) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync() => await unsubscribe().ConfigureAwait(false);
+        public async ValueTask DisposeAsync() => await unsubscribe();
     }
 }

@@ -13,23 +13,23 @@ public sealed class StreamInspector(IConnectionMultiplexer redis, StreamKeys key
     public async Task<IReadOnlyList<StreamReport>> InspectAllAsync()
     {
         // Side by side: on a cluster the partitions sit on different masters.
-        var reports = await Task.WhenAll(keys.Partitions.SelectMany(p => new[] { InspectAsync(p.Events), InspectAsync(p.DeadLetters) })).ConfigureAwait(false);
+        var reports = await Task.WhenAll(keys.Partitions.SelectMany(p => new[] { InspectAsync(p.Events), InspectAsync(p.DeadLetters) }));
         return reports;
     }
 
     public async Task<StreamReport> InspectAsync(string key)
     {
         var db = redis.GetDatabase();
-        if (!await db.KeyExistsAsync(key).ConfigureAwait(false))
+        if (!await db.KeyExistsAsync(key))
         {
             return new StreamReport(key, 0, null, null, []);
         }
-        var info = await db.StreamInfoAsync(key).ConfigureAwait(false);
+        var info = await db.StreamInfoAsync(key);
         var groups = new List<GroupReport>();
-        foreach (var group in await db.StreamGroupInfoAsync(key).ConfigureAwait(false))
+        foreach (var group in await db.StreamGroupInfoAsync(key))
         {
-            var consumers = await db.StreamConsumerInfoAsync(key, group.Name).ConfigureAwait(false);
-            var pending = await db.StreamPendingAsync(key, group.Name).ConfigureAwait(false);
+            var consumers = await db.StreamConsumerInfoAsync(key, group.Name);
+            var pending = await db.StreamPendingAsync(key, group.Name);
             groups.Add(new GroupReport(
                 group.Name,
                 group.PendingMessageCount,

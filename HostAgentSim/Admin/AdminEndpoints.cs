@@ -82,7 +82,7 @@ internal static class AdminEndpoints
         }
 
         // Not the request's token: a caller that stops waiting must not cut the outage short.
-        await host.RestartAsync(mode, TimeSpan.FromMilliseconds(downMs), lifetime.ApplicationStopping).ConfigureAwait(false);
+        await host.RestartAsync(mode, TimeSpan.FromMilliseconds(downMs), lifetime.ApplicationStopping);
         return Results.NoContent();
     }
 
@@ -96,7 +96,7 @@ internal static class AdminEndpoints
         FaultsRequest? faults;
         try
         {
-            faults = await JsonSerializer.DeserializeAsync<FaultsRequest>(request.Body, Json, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            faults = await JsonSerializer.DeserializeAsync<FaultsRequest>(request.Body, Json, request.HttpContext.RequestAborted);
         }
         catch (JsonException ex)
         {

@@ -23,12 +23,12 @@ internal sealed partial class CertificateRenewalService(
         using var timer = new PeriodicTimer(CheckEvery);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = DateTime.UtcNow;
                 var due = directory.Hosts.Where(h => h.HostId is not null && !h.IsFrozen && !h.IsDown && h.RenewalDue(now)
                     && (!_notBefore.TryGetValue(h.Name, out var next) || now >= next)).ToList();
-                await Task.WhenAll(due.Select(host => RenewAsync(host, stoppingToken))).ConfigureAwait(false);
+                await Task.WhenAll(due.Select(host => RenewAsync(host, stoppingToken)));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -42,7 +42,7 @@ internal sealed partial class CertificateRenewalService(
         HttpStatusCode? status;
         try
         {
-            status = await client.RenewAsync(host, ct).ConfigureAwait(false);
+            status = await client.RenewAsync(host, ct);
         }
         catch (HttpRequestException ex)
         {

@@ -30,14 +30,14 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
             {
                 var (key, csr) = insecure ? (null, null) : HostKeys.NewSigningRequest(host.Name);
                 using var response = await SendAsync(HttpMethod.Post, "/v1/hosts", adminKey,
-                    new { name = host.Name, grpc_address = host.Address, csr }, ct).ConfigureAwait(false);
+                    new { name = host.Name, grpc_address = host.Address, csr }, ct);
                 if (response.StatusCode == HttpStatusCode.Conflict)
                 {
-                    await DecommissionByNameAsync(host.Name, ct).ConfigureAwait(false);
+                    await DecommissionByNameAsync(host.Name, ct);
                     continue;
                 }
                 response.EnsureSuccessStatusCode();
-                var registered = await response.Content.ReadFromJsonAsync<Registered>(Json, ct).ConfigureAwait(false);
+                var registered = await response.Content.ReadFromJsonAsync<Registered>(Json, ct);
                 if (key is not null)
                 {
                     trust.Learn(registered!.CaCertificate!);
@@ -50,7 +50,7 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
             catch (HttpRequestException ex) when (ex.StatusCode is null or >= HttpStatusCode.InternalServerError)
             {
                 // Not up yet, or restarting.
-                await Task.Delay(delay, ct).ConfigureAwait(false);
+                await Task.Delay(delay, ct);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
@@ -59,7 +59,7 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
     /// <summary>One heartbeat; true when the control plane accepted it.</summary>
     public async Task<bool> HeartbeatAsync(SimulatedHost host, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/heartbeat", host.Token!, null, ct).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/heartbeat", host.Token!, null, ct);
         return response.StatusCode == HttpStatusCode.Accepted;
     }
 
@@ -72,10 +72,10 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
         var current = host.Certificate ?? throw new InvalidOperationException($"host {host.Name} has no certificate to renew");
         var (key, csr) = HostKeys.NewSigningRequest(host.Name);
         using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/certificate", host.Token!,
-            new { csr, proof = HostKeys.Proof(current, csr) }, ct).ConfigureAwait(false);
+            new { csr, proof = HostKeys.Proof(current, csr) }, ct);
         if (response.StatusCode == HttpStatusCode.OK)
         {
-            var renewed = await response.Content.ReadFromJsonAsync<Renewed>(Json, ct).ConfigureAwait(false);
+            var renewed = await response.Content.ReadFromJsonAsync<Renewed>(Json, ct);
             host.Install(renewed!.Certificate, key);
         }
         return response.StatusCode;
@@ -92,18 +92,18 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
             reason = report.Reason,
             at = report.At,
             sequence = report.Sequence,
-        }, ct).ConfigureAwait(false);
+        }, ct);
         return response.StatusCode;
     }
 
     private async Task DecommissionByNameAsync(string name, CancellationToken ct)
     {
-        using var list = await SendAsync(HttpMethod.Get, "/v1/hosts", adminKey, null, ct).ConfigureAwait(false);
+        using var list = await SendAsync(HttpMethod.Get, "/v1/hosts", adminKey, null, ct);
         list.EnsureSuccessStatusCode();
-        var hosts = await list.Content.ReadFromJsonAsync<HostList>(Json, ct).ConfigureAwait(false);
+        var hosts = await list.Content.ReadFromJsonAsync<HostList>(Json, ct);
         foreach (var old in hosts!.Hosts.Where(h => h.Name == name && h.Status != "decommissioned"))
         {
-            using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{old.Id}/decommission", adminKey, null, ct).ConfigureAwait(false);
+            using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{old.Id}/decommission", adminKey, null, ct);
             response.EnsureSuccessStatusCode();
         }
     }
@@ -116,7 +116,7 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
         {
             request.Content = JsonContent.Create(body, options: Json);
         }
-        return await http.SendAsync(request, ct).ConfigureAwait(false);
+        return await http.SendAsync(request, ct);
     }
 
     private sealed record Registered(Guid Id, string Token, string? Certificate, string? CaCertificate);

@@ -14,11 +14,11 @@ internal sealed partial class HeartbeatService(
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.HeartbeatIntervalMs));
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 // Hosts are published (and registered) after the server starts, so they are read on every tick.
                 await Task.WhenAll(directory.Hosts.Where(h => !h.IsFrozen && !h.IsDown && h.HostId is not null)
-                    .Select(host => BeatAsync(host, stoppingToken))).ConfigureAwait(false);
+                    .Select(host => BeatAsync(host, stoppingToken)));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -31,7 +31,7 @@ internal sealed partial class HeartbeatService(
     {
         try
         {
-            if (await client.HeartbeatAsync(host, ct).ConfigureAwait(false))
+            if (await client.HeartbeatAsync(host, ct))
             {
                 host.CountHeartbeat();
             }

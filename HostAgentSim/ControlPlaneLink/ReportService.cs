@@ -24,9 +24,9 @@ internal sealed partial class ReportService(
             // Hosts are published once the server has bound its ports.
             while (!directory.Hosts.Any())
             {
-                await Task.Delay(50, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(50, stoppingToken);
             }
-            await Task.WhenAll(directory.Hosts.Select(host => SendAllAsync(host, stoppingToken))).ConfigureAwait(false);
+            await Task.WhenAll(directory.Hosts.Select(host => SendAllAsync(host, stoppingToken)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -36,16 +36,16 @@ internal sealed partial class ReportService(
 
     private async Task SendAllAsync(SimulatedHost host, CancellationToken ct)
     {
-        await foreach (var report in host.Reports.ReadAllAsync(ct).ConfigureAwait(false))
+        await foreach (var report in host.Reports.ReadAllAsync(ct))
         {
             var backoff = FirstBackoff;
             for (var attempt = 1; ; attempt++)
             {
                 while (host.IsFrozen || host.IsDown || host.HostId is null)
                 {
-                    await Task.Delay(100, ct).ConfigureAwait(false);
+                    await Task.Delay(100, ct);
                 }
-                var status = await TrySendAsync(host, report, ct).ConfigureAwait(false);
+                var status = await TrySendAsync(host, report, ct);
                 if (status == HttpStatusCode.Accepted)
                 {
                     host.CountReport();
@@ -57,7 +57,7 @@ internal sealed partial class ReportService(
                     LogGaveUp(host.Name, report.Type, report.SandboxId, status?.ToString() ?? "unreachable", attempt);
                     break;
                 }
-                await Task.Delay(backoff, ct).ConfigureAwait(false);
+                await Task.Delay(backoff, ct);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
         }
@@ -67,7 +67,7 @@ internal sealed partial class ReportService(
     {
         try
         {
-            return await client.ReportAsync(host, report, ct).ConfigureAwait(false);
+            return await client.ReportAsync(host, report, ct);
         }
         catch (HttpRequestException)
         {

@@ -12,7 +12,7 @@ internal sealed class IdleSweepService(
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.IdleSweepMs), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 foreach (var host in directory.Hosts)
                 {

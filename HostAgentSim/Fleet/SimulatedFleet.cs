@@ -71,7 +71,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
         var app = Build(options, directory, trust, listeners, loggerFactory);
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken);
             var ports = app.Services.GetRequiredService<RestartablePorts>();
             var hosts = listeners
                 .Select((listener, i) => new SimulatedHost(
@@ -85,17 +85,17 @@ public sealed class SimulatedFleet : IAsyncDisposable
             if (options.ControlPlaneUrl.Length > 0)
             {
                 var client = app.Services.GetRequiredService<ControlPlaneClient>();
-                await Task.WhenAll(hosts.Select(host => JoinAsync(client, host, cancellationToken))).ConfigureAwait(false);
+                await Task.WhenAll(hosts.Select(host => JoinAsync(client, host, cancellationToken)));
             }
             else if (issuer is not null && !options.Insecure)
             {
-                await Task.WhenAll(hosts.Select(host => EnrollAsync(host, issuer, trust, cancellationToken))).ConfigureAwait(false);
+                await Task.WhenAll(hosts.Select(host => EnrollAsync(host, issuer, trust, cancellationToken)));
             }
             return new SimulatedFleet(app, hosts);
         }
         catch
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync();
             throw;
         }
     }
@@ -107,10 +107,10 @@ public sealed class SimulatedFleet : IAsyncDisposable
     /// </summary>
     private static async Task JoinAsync(ControlPlaneClient client, SimulatedHost host, CancellationToken ct)
     {
-        await client.RegisterAsync(host, ct).ConfigureAwait(false);
+        await client.RegisterAsync(host, ct);
         try
         {
-            if (await client.HeartbeatAsync(host, ct).ConfigureAwait(false))
+            if (await client.HeartbeatAsync(host, ct))
             {
                 host.CountHeartbeat();
             }
@@ -124,7 +124,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
     private static async Task EnrollAsync(SimulatedHost host, CertificateIssuer issuer, FleetTrust trust, CancellationToken ct)
     {
         var (key, csr) = HostKeys.NewSigningRequest(host.Name);
-        var grant = await issuer(host.Name, csr, ct).ConfigureAwait(false);
+        var grant = await issuer(host.Name, csr, ct);
         trust.Learn(grant.CaCertificatePem);
         host.Install(grant.CertificatePem, key);
         host.HostId = grant.HostId;
@@ -135,11 +135,11 @@ public sealed class SimulatedFleet : IAsyncDisposable
         using var drain = new CancellationTokenSource(DrainTimeout);
         try
         {
-            await _app.StopAsync(drain.Token).ConfigureAwait(false);
+            await _app.StopAsync(drain.Token);
         }
         finally
         {
-            await _app.DisposeAsync().ConfigureAwait(false);
+            await _app.DisposeAsync();
         }
     }
 

@@ -136,11 +136,11 @@ public sealed class SimulatedHost
     public async Task RestartAsync(RestartMode mode, TimeSpan downTime, CancellationToken cancellationToken)
     {
         var port = AgentPort ?? throw new InvalidOperationException($"host {Name} has no restartable port");
-        await _restarting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _restarting.WaitAsync(cancellationToken);
         try
         {
             _down = true;
-            await port.CloseAsync().ConfigureAwait(false);
+            await port.CloseAsync();
             Unfreeze();
             if (mode == RestartMode.Empty)
             {
@@ -148,12 +148,12 @@ public sealed class SimulatedHost
             }
             try
             {
-                await Task.Delay(downTime, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(downTime, cancellationToken);
             }
             finally
             {
                 // Cancelled (the simulator is stopping) or not, the port must not stay closed.
-                await port.OpenAsync().ConfigureAwait(false);
+                await port.OpenAsync();
                 _down = false;
             }
         }
@@ -219,13 +219,13 @@ public sealed class SimulatedHost
         Interlocked.Increment(ref _callsReceived);
         if (Volatile.Read(ref _frozen) is { } frozen)
         {
-            await frozen.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await frozen.Task.WaitAsync(cancellationToken);
         }
 
         var latency = LatencyMs;
         if (latency > 0)
         {
-            await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(latency, cancellationToken);
         }
     }
 

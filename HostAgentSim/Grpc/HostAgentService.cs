@@ -11,7 +11,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
 {
     public override async Task<SandboxReply> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
-        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
         if (!host.Sandboxes.TryCreate(request.ToSpec(), out var sandbox))
         {
@@ -25,7 +25,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
 
     public override async Task<SandboxReply> PauseSandbox(SandboxRef request, ServerCallContext context)
     {
-        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
         if (!host.Sandboxes.TryPause(id, out var sandbox))
         {
@@ -38,7 +38,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
 
     public override async Task<SandboxReply> ResumeSandbox(SandboxRef request, ServerCallContext context)
     {
-        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
         if (!host.Sandboxes.TryResume(id, out var sandbox))
         {
@@ -51,7 +51,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
 
     public override async Task<DestroySandboxReply> DestroySandbox(SandboxRef request, ServerCallContext context)
     {
-        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
         var existed = host.Sandboxes.Destroy(id);
         logger.LogDebug("host {Host} destroyed sandbox {SandboxId} (existed: {Existed})", host.Name, id, existed);
@@ -60,7 +60,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
 
     public override async Task<ListSandboxesReply> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
-        var host = await AdmitAsync(context).ConfigureAwait(false);
+        var host = await AdmitAsync(context);
         var (sandboxes, autoPausedIds, storedSnapshotIds) = host.Sandboxes.List();
         var reply = new ListSandboxesReply();
         reply.Sandboxes.AddRange(sandboxes.Select(sandbox => sandbox.ToProto()));
@@ -81,7 +81,7 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
 
         try
         {
-            await host.DelayCallAsync(context.CancellationToken).ConfigureAwait(false);
+            await host.DelayCallAsync(context.CancellationToken);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

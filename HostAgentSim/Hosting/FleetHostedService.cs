@@ -13,7 +13,7 @@ internal sealed class FleetHostedService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _fleet = await SimulatedFleet.StartAsync(options.Value, loggerFactory, cancellationToken).ConfigureAwait(false);
+        _fleet = await SimulatedFleet.StartAsync(options.Value, loggerFactory, cancellationToken);
         foreach (var host in _fleet.Hosts)
         {
             logger.LogInformation("host {Name} listening on {Address}", host.Name, host.Address);
@@ -24,7 +24,7 @@ internal sealed class FleetHostedService(
     {
         if (Interlocked.Exchange(ref _fleet, null) is { } fleet)
         {
-            await fleet.DisposeAsync().ConfigureAwait(false);
+            await fleet.DisposeAsync();
         }
     }
 }

@@ -40,7 +40,7 @@ internal sealed class RestartablePort : IConnectionListener
     {
         while (true)
         {
-            await Volatile.Read(ref _opened).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Volatile.Read(ref _opened).Task.WaitAsync(cancellationToken);
             if (_unbound)
             {
                 return null;
@@ -49,7 +49,7 @@ internal sealed class RestartablePort : IConnectionListener
             ConnectionContext? connection;
             try
             {
-                connection = await Volatile.Read(ref _listener).AcceptAsync(cancellationToken).ConfigureAwait(false);
+                connection = await Volatile.Read(ref _listener).AcceptAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is ObjectDisposedException or SocketException && !_unbound)
             {
@@ -76,8 +76,8 @@ internal sealed class RestartablePort : IConnectionListener
     {
         Volatile.Write(ref _opened, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var listener = Volatile.Read(ref _listener);
-        await listener.UnbindAsync().ConfigureAwait(false);
-        await listener.DisposeAsync().ConfigureAwait(false);
+        await listener.UnbindAsync();
+        await listener.DisposeAsync();
         foreach (var connection in _open.Keys)
         {
             connection.Abort(new ConnectionAbortedException("host agent restarting"));
@@ -96,12 +96,12 @@ internal sealed class RestartablePort : IConnectionListener
         {
             try
             {
-                Volatile.Write(ref _listener, await _transport.BindAsync(EndPoint).ConfigureAwait(false));
+                Volatile.Write(ref _listener, await _transport.BindAsync(EndPoint));
                 break;
             }
             catch (AddressInUseException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(50).ConfigureAwait(false);
+                await Task.Delay(50);
             }
         }
         Volatile.Read(ref _opened).TrySetResult();
@@ -111,7 +111,7 @@ internal sealed class RestartablePort : IConnectionListener
     {
         _unbound = true;
         Volatile.Read(ref _opened).TrySetResult();
-        await Volatile.Read(ref _listener).UnbindAsync(cancellationToken).ConfigureAwait(false);
+        await Volatile.Read(ref _listener).UnbindAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync() => Volatile.Read(ref _listener).DisposeAsync();

@@ -11,7 +11,7 @@ internal sealed class RestartablePorts(IConnectionListenerFactory sockets) : ICo
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        var port = new RestartablePort(sockets, await sockets.BindAsync(endpoint, cancellationToken).ConfigureAwait(false));
+        var port = new RestartablePort(sockets, await sockets.BindAsync(endpoint, cancellationToken));
         _byPort[port.Port] = port;
         return port;
     }

@@ -34,7 +34,10 @@ public static class InvariantChecker
 {
     private static readonly Dictionary<string, string> Asked = new(StringComparer.Ordinal)
     {
-        ["create"] = "running", ["pause"] = "paused", ["resume"] = "running", ["destroy"] = "stopped",
+        ["create"] = "running",
+        ["pause"] = "paused",
+        ["resume"] = "running",
+        ["destroy"] = "stopped",
     };
 
     /// <summary>Rows that say why a sandbox did not end where a request asked.</summary>

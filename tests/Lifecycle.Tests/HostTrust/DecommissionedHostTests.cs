@@ -3,11 +3,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Grpc.Core;
 using Lifecycle.Core;
-using Lifecycle.Core.Security;
-using Microsoft.Extensions.Configuration;
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Security;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim.Trust;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.HostTrust;
@@ -37,7 +37,12 @@ public sealed class DecommissionedHostTests
         Assert.That((await agent.PostAsync($"/v1/hosts/{hostId}/heartbeat", null)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         var report = await agent.PostAsJsonAsync("/v1/hosts/sandbox-events", new
         {
-            event_id = Guid.CreateVersion7(), sandbox_id = id, type = "exited", reason = "crashed", at = DateTimeOffset.UtcNow, sequence = 1_000,
+            event_id = Guid.CreateVersion7(),
+            sandbox_id = id,
+            type = "exited",
+            reason = "crashed",
+            at = DateTimeOffset.UtcNow,
+            sequence = 1_000,
         });
         Assert.That(report.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "its reports");
         var (key, csr) = HostKeys.NewSigningRequest(host.Name);

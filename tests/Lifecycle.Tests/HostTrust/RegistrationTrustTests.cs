@@ -133,7 +133,9 @@ public sealed class RegistrationTrustTests
     {
         var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", command])
         {
-            WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         using var process = System.Diagnostics.Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

@@ -22,7 +22,13 @@ public sealed class HostMetricsTests
         var byStatus = HostStatuses.All.ToDictionary(s => s.ToWire(), s => PrometheusText.Single(metrics, "lifecycle_hosts", ("status", s.ToWire())));
         Assert.That(byStatus, Is.EqualTo(new Dictionary<string, double>
         {
-            ["registered"] = 1, ["online"] = 0, ["unreachable"] = 0, ["cordoned"] = 1, ["draining"] = 0, ["drained"] = 0, ["decommissioned"] = 0,
+            ["registered"] = 1,
+            ["online"] = 0,
+            ["unreachable"] = 0,
+            ["cordoned"] = 1,
+            ["draining"] = 0,
+            ["drained"] = 0,
+            ["decommissioned"] = 0,
         }));
     }
 }

@@ -13,8 +13,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using IDatabase = StackExchange.Redis.IDatabase;
 using IConnectionMultiplexer = StackExchange.Redis.IConnectionMultiplexer;
+using IDatabase = StackExchange.Redis.IDatabase;
 
 namespace Lifecycle.Tests;
 

@@ -1,5 +1,5 @@
-using Lifecycle.Testing;
 using DotNet.Testcontainers.Builders;
+using Lifecycle.Testing;
 using Testcontainers.PostgreSql;
 using Testcontainers.Redis;
 

@@ -27,7 +27,12 @@ public sealed class RedisOutageTests
         var reconcile = await OutageRequests.AnswerAsync("reconcile", admin.PostAsync("/v1/reconcile", null));
         var report = await OutageRequests.AnswerAsync("report", agent.PostAsJsonAsync("/v1/hosts/sandbox-events", new
         {
-            event_id = Guid.CreateVersion7(), sandbox_id = sandbox, type = "exited", reason = "crashed", at = DateTimeOffset.UtcNow, sequence = 1,
+            event_id = Guid.CreateVersion7(),
+            sandbox_id = sandbox,
+            type = "exited",
+            reason = "crashed",
+            at = DateTimeOffset.UtcNow,
+            sequence = 1,
         }));
         var create = await OutageRequests.AnswerAsync("create", harness.Client.PostAsJsonAsync("/v1/sandboxes", new { }));
         var pause = await OutageRequests.AnswerAsync("pause", harness.Client.PostAsync($"/v1/sandboxes/{sandbox}/pause", null));
