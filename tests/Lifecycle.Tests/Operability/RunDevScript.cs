@@ -35,6 +35,9 @@ public sealed class RunDevScript : IAsyncDisposable
 
     public IReadOnlyCollection<string> Output => _output;
 
+    /// <summary>The first simulated host's gRPC port (the others follow it).</summary>
+    public int SimBasePort { get; private set; }
+
     /// <param name="environment">Extra variables, e.g. <c>LIFECYCLE_REPLICAS</c>.</param>
     /// <param name="httpPorts">Consecutive free ports from the API port up (a balancer and its replicas).</param>
     /// <param name="redisPort">The single Redis's port or a cluster's first; a free port when null.</param>
@@ -66,6 +69,7 @@ public sealed class RunDevScript : IAsyncDisposable
         }
         var ports = new[] { LocalServers.FreePort(), redisPort ?? LocalServers.FreePort(), LocalServers.FreePort(), LocalServers.FreePortRun(3) };
         var (adminPort, redis, postgres, simBase) = (ports[0], ports[1], ports[2], ports[3]);
+        run.SimBasePort = simBase;
         run.Ports = [.. Enumerable.Range(run.HttpPort, httpPorts), redis, postgres, simBase, simBase + 1, simBase + 2, adminPort];
         start.Environment["LIFECYCLE_STATE_DIR"] = run.StateDir;
         start.Environment["LIFECYCLE_HTTP_PORT"] = Invariant(run.HttpPort);
