@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
@@ -58,7 +59,7 @@ public sealed partial class HostSync(
         switch (decision)
         {
             case Transit transit:
-                await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status} sandbox not on its host" : null);
+                await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status.ToWire()} sandbox not on its host" : null);
                 break;
             case Redrive redrive:
                 await RedriveAsync(client, redrive, host, ct);
@@ -132,7 +133,7 @@ public sealed partial class HostSync(
         }
         await HostAgentCalls.InvokeAsync(client, enforce.Operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct);
         counters.Change("enforced", enforce.Operation.Name);
-        LogEnforced(enforce.Operation.Name, sandbox.Id, host.Name, sandbox.Status);
+        LogEnforced(enforce.Operation.Name, sandbox.Id, host.Name, sandbox.Status.ToWire());
     }
 
     private static bool IsWorthRetrying(StatusCode code) =>
@@ -141,7 +142,7 @@ public sealed partial class HostSync(
     private async Task PublishAsync(Transit transit, HostTarget host, string? error)
     {
         var row = transit.Sandbox;
-        await publisher.PublishAsync(ReconcilerEvent.For(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow()));
+        await publisher.PublishAsync(StateEvent.HostMonitorCorrection(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow()));
         counters.Change(transit.EventType, transit.Reason);
         LogTransit(row.Id, host.Name, row.Status.ToWire(), transit.To.ToWire(), transit.EventType, transit.Reason);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
+using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Logging;
 using Lifecycle.Core.Sandboxes;
@@ -133,7 +134,7 @@ public sealed partial class ReconcilePass(
     /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
     private async Task PublishAsync(HostedSandbox row, string eventType, SandboxStatus to, string reason)
     {
-        await publisher.PublishAsync(ReconcilerEvent.For(row, eventType, to, reason, null, clock.GetUtcNow()));
+        await publisher.PublishAsync(StateEvent.HostMonitorCorrection(row, eventType, to, reason, null, clock.GetUtcNow()));
         counters.Change(eventType, reason);
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using StackExchange.Redis;
 using static Lifecycle.Cli.Rendering.Cells;
@@ -75,7 +76,7 @@ public static class SandboxCommand
             output.Table(["SANDBOX", "STATUS", "VERSION", "TEAM", "HOST", "UPDATED", "DEADLINE", "LAST ERROR"],
             [
                 [
-                    row.Id.ToString(), row.Status, Number(row.Version), row.TeamId.ToString(), row.HostId?.ToString(),
+                    row.Id.ToString(), row.Status.ToWire(), Number(row.Version), row.TeamId.ToString(), row.HostId?.ToString(),
                     $"{Time(row.UpdatedAt)} ({Age(row.UpdatedAt, now)} ago)", Time(row.OperationDeadline), row.LastError,
                 ],
             ]);
@@ -83,7 +84,7 @@ public static class SandboxCommand
         Section(output, $"History ({history.Count} transitions, from Postgres):", ["VERSION", "AT", "TYPE", "FROM→TO", "ACTOR", "REASON/ERROR", "EVENT"],
             history.Select(h => new[]
             {
-                Number(h.Version), Time(h.At), h.Type, $"{h.FromStatus ?? "(new)"}→{h.ToStatus}", h.Actor, h.Error ?? h.Reason, h.EventId.ToString(),
+                Number(h.Version), Time(h.At), h.Type, $"{h.FromStatus.ToWire() ?? "(new)"}→{h.ToStatus.ToWire()}", h.Actor, h.Error ?? h.Reason, h.EventId.ToString(),
             }));
         Section(output, $"On the events stream ({onStream.Count} entries):", EventView.Headers, onStream.Select(e => e.Row()));
         if (dead.Count > 0)

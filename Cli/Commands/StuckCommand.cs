@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Text;
 using static Lifecycle.Cli.Rendering.Cells;
@@ -37,7 +38,7 @@ public static class StuckCommand
             {
                 output.Table(["SANDBOX", "STATUS", "FOR", "HOST", "TEAM", "DEADLINE", "LAST ERROR"], rows.Select(r => new[]
                 {
-                    r.Id.ToString(), r.Status, Age(r.UpdatedAt, now), r.HostId?.ToString(), r.TeamId.ToString(), Time(r.OperationDeadline), r.LastError,
+                    r.Id.ToString(), r.Status.ToWire(), Age(r.UpdatedAt, now), r.HostId?.ToString(), r.TeamId.ToString(), Time(r.OperationDeadline), r.LastError,
                 }));
             }
             return rows.Count == 0 ? ExitCodes.Ok : ExitCodes.Unhealthy;

@@ -218,12 +218,11 @@ public static class HostEndpoints
         }
         var eventType = SandboxEventReport.EventTypeOf[report.Type!];
         var to = TransitionTable.Get(eventType).To.Single();
-        if (!TransitionTable.Allows(eventType, sandbox.StatusValue, to))
+        if (!TransitionTable.Allows(eventType, sandbox.Status, to))
         {
-            return Problem(Problems.Conflict($"report {report.Type} for", sandbox.StatusValue));
+            return Problem(Problems.Conflict($"report {report.Type} for", sandbox.Status));
         }
-        await publisher.PublishAsync(new StateEvent(report.EventId.Value, eventType, sandbox.Id, sandbox.TeamId, hostId,
-            sandbox.StatusValue, to, sandbox.Version, Actors.Host(hostId), report.Reason, null, report.At!.Value));
+        await publisher.PublishAsync(StateEvent.HostReport(report.EventId.Value, eventType, sandbox, hostId, report.Reason, report.At!.Value));
         return TypedResults.Accepted((string?)null);
     }
 

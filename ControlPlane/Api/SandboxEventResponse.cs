@@ -1,3 +1,4 @@
+using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 
 namespace Lifecycle.ControlPlane.Api;
@@ -16,7 +17,7 @@ public sealed record SandboxEventResponse(
     DateTime AppliedAt)
 {
     public static SandboxEventResponse Of(TransitionRow row) =>
-        new(row.EventId, row.Type, row.FromStatus, row.ToStatus, row.Version, row.Actor, row.Reason, row.Error, row.At, row.AppliedAt);
+        new(row.EventId, row.Type, row.FromStatus.ToWire(), row.ToStatus.ToWire(), row.Version, row.Actor, row.Reason, row.Error, row.At, row.AppliedAt);
 }
 
 /// <summary>One page of a sandbox's history, oldest first; pass <paramref name="NextCursor"/> back as <c>cursor</c> for the next.</summary>

@@ -69,7 +69,7 @@ public static class SandboxOutcomeEndpoints
             {
                 return Problem(Problems.NotFound(sandboxId));
             }
-            var current = row.StatusValue;
+            var current = row.Status;
             if (current == awaited)
             {
                 return TypedResults.Ok(SandboxResponse.From(row));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 
 namespace Lifecycle.ControlPlane.Api;
@@ -23,7 +24,7 @@ public sealed record SandboxResponse(
     public static SandboxResponse From(SandboxRow row)
     {
         using var metadata = JsonDocument.Parse(row.Metadata);
-        return new SandboxResponse(row.Id, row.HostId, row.Status, row.Version, row.Template, row.Vcpus, row.MemoryMb,
+        return new SandboxResponse(row.Id, row.HostId, row.Status.ToWire(), row.Version, row.Template, row.Vcpus, row.MemoryMb,
             row.TimeoutSec, metadata.RootElement.Clone(), row.LastError, row.OperationDeadline, row.CreatedAt,
             row.UpdatedAt, row.StartedAt);
     }

@@ -28,9 +28,7 @@ public sealed partial class OperationRequests(
     public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, CancellationToken ct)
     {
         publisher.EnsureConnected();
-        var requested = SandboxOperation.Create.Requested;
-        var created = new StateEvent(Guid.CreateVersion7(), requested.EventType, sandbox.Id, sandbox.TeamId, null,
-            null, SandboxOperation.Create.InProgress, 0, Actors.Team(sandbox.TeamId), null, null, clock.GetUtcNow());
+        var created = StateEvent.CreateRequested(sandbox.Id, sandbox.TeamId, clock.GetUtcNow());
         // A second try when the chosen host is no longer online: the counts were stale, read them afresh.
         for (var attempt = 1; attempt <= 2; attempt++)
         {
@@ -74,7 +72,7 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.NotFound();
             }
-            var current = row.StatusValue;
+            var current = row.Status;
             if (current == operation.InProgress)
             {
                 // The same operation is already under way: repeating it is not an error.
@@ -84,8 +82,7 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.Conflict(current);
             }
-            var requested = new StateEvent(Guid.CreateVersion7(), operation.Requested.EventType, row.Id, row.TeamId, row.HostId,
-                current, operation.InProgress, row.Version, actor, reason, null, clock.GetUtcNow());
+            var requested = StateEvent.Requested(operation, row, actor, reason, clock.GetUtcNow());
             var moved = await store.TryTransitionAsync(requested, Deadline(), ct);
             if (moved is not null)
             {

@@ -58,11 +58,7 @@ public sealed partial class OperationRunner(
             }
         }
 
-        var transition = error is null ? operation.Succeeded : operation.Failed;
-        var outcome = new StateEvent(
-            Guid.CreateVersion7(), transition.EventType, sandbox.Id, sandbox.TeamId, sandbox.HostId,
-            operation.InProgress, transition.To.Single(), sandbox.Version, Actors.Operation,
-            Reason: error is null ? reason : Reasons.HostRpcFailed, error, clock.GetUtcNow());
+        var outcome = StateEvent.OperationOutcome(operation, sandbox, error, reason, clock.GetUtcNow());
         await PublishWithRetryAsync(outcome, ct);
         if (error is null)
         {

@@ -11,7 +11,7 @@ namespace Lifecycle.Core.Ownership;
 /// </summary>
 public static class LeaseStore
 {
-    static LeaseStore() => Store.SnakeCaseColumns.Apply();
+    static LeaseStore() => Store.DapperMapping.Apply();
 
     /// <summary>The advisory-lock namespace of replica names: "Lcyc" in ASCII.</summary>
     public const int LockNamespace = 0x4C637963;

@@ -6,7 +6,7 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns <c>host_certificates</c>: what was issued to each host, and what is revoked.</summary>
 public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
 {
-    static HostCertificateStore() => SnakeCaseColumns.Apply();
+    static HostCertificateStore() => DapperMapping.Apply();
 
     /// <summary>One issued certificate, as stored.</summary>
     public sealed record Issued(string Serial, Guid HostId, string CertificatePem, DateTime NotBefore, DateTime NotAfter);

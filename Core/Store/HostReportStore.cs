@@ -6,7 +6,7 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns <c>host_reports</c>: the newest report (by the host's sequence) per host and sandbox.</summary>
 public sealed class HostReportStore(NpgsqlDataSource dataSource)
 {
-    static HostReportStore() => SnakeCaseColumns.Apply();
+    static HostReportStore() => DapperMapping.Apply();
 
     public enum Outcome
     {

@@ -13,7 +13,7 @@ namespace Lifecycle.Core.Store;
 /// </summary>
 public sealed class HostStore(NpgsqlDataSource dataSource)
 {
-    static HostStore() => SnakeCaseColumns.Apply();
+    static HostStore() => DapperMapping.Apply();
 
     /// <summary>
     /// Registers a new host, <c>registered</c> until its first heartbeat, with the first row of its

@@ -2,12 +2,12 @@ using Lifecycle.Core.Sandboxes;
 
 namespace Lifecycle.Core.Store;
 
-/// <summary>A row of <c>sandboxes</c>, with its host's gRPC address joined in.</summary>
+/// <summary>A row of <c>sandboxes</c>, with its host's gRPC address joined in; the status is read by <see cref="SandboxStatusHandler"/>.</summary>
 public sealed record SandboxRow(
     Guid Id,
     Guid TeamId,
     Guid? HostId,
-    string Status,
+    SandboxStatus Status,
     long Version,
     string Template,
     int Vcpus,
@@ -27,6 +27,4 @@ public sealed record SandboxRow(
         s.metadata::text AS metadata, s.last_error, s.operation_deadline, s.created_at, s.updated_at, s.started_at,
         h.grpc_address AS host_address
         """;
-
-    public SandboxStatus StatusValue => SandboxStatuses.Parse(Status);
 }

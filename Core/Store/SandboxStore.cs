@@ -9,7 +9,7 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns the <c>sandboxes</c> table; every status write is a compare-and-set that records history.</summary>
 public sealed class SandboxStore(NpgsqlDataSource dataSource)
 {
-    static SandboxStore() => SnakeCaseColumns.Apply();
+    static SandboxStore() => DapperMapping.Apply();
 
     /// <summary>
     /// Inserts a <c>starting</c> sandbox on <paramref name="hostId"/> and records its create event, in

@@ -7,7 +7,7 @@ namespace Lifecycle.Core.Store;
 /// <summary>Owns <c>teams</c> and <c>api_keys</c>.</summary>
 public sealed class TeamStore(NpgsqlDataSource dataSource)
 {
-    static TeamStore() => SnakeCaseColumns.Apply();
+    static TeamStore() => DapperMapping.Apply();
 
     /// <summary>The team a live API key belongs to, or null.</summary>
     public async Task<Guid?> FindTeamByKeyAsync(string apiKey, CancellationToken ct)

@@ -6,7 +6,7 @@ namespace Lifecycle.Core.Store;
 /// <summary>Reads <c>sandbox_transitions</c>; rows are written with the transition itself by <see cref="SandboxStore"/>.</summary>
 public sealed class TransitionHistoryStore(NpgsqlDataSource dataSource)
 {
-    static TransitionHistoryStore() => SnakeCaseColumns.Apply();
+    static TransitionHistoryStore() => DapperMapping.Apply();
 
     /// <summary>A sandbox's whole history, oldest first.</summary>
     public Task<IReadOnlyList<TransitionRow>> ForSandboxAsync(Guid sandboxId, CancellationToken ct) =>

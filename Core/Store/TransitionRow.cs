@@ -1,3 +1,5 @@
+using Lifecycle.Core.Sandboxes;
+
 namespace Lifecycle.Core.Store;
 
 /// <summary>A row of <c>sandbox_transitions</c>: one applied status change.</summary>
@@ -5,8 +7,8 @@ public sealed record TransitionRow(
     Guid EventId,
     Guid SandboxId,
     string Type,
-    string? FromStatus,
-    string ToStatus,
+    SandboxStatus? FromStatus,
+    SandboxStatus ToStatus,
     long Version,
     string Actor,
     string? Reason,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Dapper;
+using Lifecycle.Core.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -63,12 +64,7 @@ public static class Baselines
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfiguration);
         var db = redis.GetDatabase();
         const string key = "bench:baseline:xadd";
-        NameValueEntry[] fields =
-        [
-            new("event_id", Guid.NewGuid().ToString()), new("type", "sandbox.create.requested"), new("sandbox_id", Guid.NewGuid().ToString()),
-            new("team_id", Guid.NewGuid().ToString()), new("host_id", Guid.NewGuid().ToString()), new("from", ""), new("to", "starting"),
-            new("version", "0"), new("actor", "team:" + Guid.NewGuid()), new("reason", ""), new("error", ""), new("at", DateTimeOffset.UtcNow.ToString("O")),
-        ];
+        var fields = StreamFields.Encode(StateEvent.CreateRequested(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow) with { HostId = Guid.NewGuid() });
         long count = 0;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>

@@ -87,8 +87,7 @@ public sealed class SeededCluster : IAsyncDisposable
         var running = await TestData.CreateStartingAsync(store, teamId);
         Running = running.Id;
         var requested = (await new TransitionHistoryStore(Database.DataSource).ForSandboxAsync(running.Id, CancellationToken.None)).Single();
-        var succeeded = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateSucceeded, running.Id, teamId, HostId,
-            SandboxStatus.Starting, SandboxStatus.Running, running.Version, Actors.Operation, null, null, now);
+        var succeeded = StateEvent.OperationOutcome(SandboxOperation.Create, running, null, null, now);
         _ = await store.TryTransitionAsync(succeeded, null, CancellationToken.None) ?? throw new InvalidOperationException("seeding: create.succeeded did not apply");
 
         var stuck = await TestData.CreateStartingAsync(store, teamId);

@@ -34,8 +34,7 @@ public static class TestData
         var hostId = await placement.ChooseAsync(CancellationToken.None) ?? Guid.Empty;
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
-        var created = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null,
-            SandboxStatus.Starting, 0, Actors.Team(teamId), null, null, now);
+        var created = StateEvent.CreateRequested(id, teamId, now);
         var row = await store.CreateOnHostAsync(hostId,
             new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null), created, now.AddMinutes(5), CancellationToken.None);
         return row ?? throw new InvalidOperationException("no online host to create a sandbox on");
@@ -44,4 +43,7 @@ public static class TestData
     /// <summary>Whether a history row's (type, from, to), as stored, is a row of the transition table.</summary>
     public static bool IsTableRow(string type, string? fromStatus, string toStatus) =>
         TransitionTable.Allows(type, fromStatus is null ? null : SandboxStatuses.Parse(fromStatus), SandboxStatuses.Parse(toStatus));
+
+    /// <summary>Whether a history row's (type, from, to) is a row of the transition table.</summary>
+    public static bool IsTableRow(TransitionRow row) => TransitionTable.Allows(row.Type, row.FromStatus, row.ToStatus);
 }

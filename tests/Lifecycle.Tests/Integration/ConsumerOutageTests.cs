@@ -180,12 +180,11 @@ public sealed class ConsumerOutageTests
         var events = new List<StateEvent>();
         for (var i = 0; i < count; i++)
         {
-            var id = (await TestData.CreateStartingAsync(store, teamId)).Id;
+            var starting = await TestData.CreateStartingAsync(store, teamId);
             var now = DateTimeOffset.UtcNow;
-            await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.CreateSucceeded, id, teamId, hostId,
-                SandboxStatus.Starting, SandboxStatus.Running, 1, Actors.Operation, null, null, now), null, CancellationToken.None);
-            events.Add(new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, id, teamId, hostId,
-                SandboxStatus.Running, SandboxStatus.Paused, 2, Actors.Host(hostId), "idle", null, now));
+            var running = await store.TryTransitionAsync(StateEvent.OperationOutcome(SandboxOperation.Create, starting, null, null, now), null, CancellationToken.None)
+                ?? throw new InvalidOperationException("create.succeeded did not apply");
+            events.Add(StateEvent.HostReport(Guid.CreateVersion7(), EventTypes.AutoPaused, running, hostId, "idle", now));
         }
         return events;
     }

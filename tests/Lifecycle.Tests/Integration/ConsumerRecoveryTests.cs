@@ -41,7 +41,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
         var autoPaused = AutoPaused(sandbox, "idle");
         var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(autoPaused));
 
-        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused", Within, "the sandbox is paused");
+        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == SandboxStatus.Paused, Within, "the sandbox is paused");
         await _harness.WaitForConsumerIdleAsync();
         var history = await _harness.Services.GetRequiredService<TransitionHistoryStore>().ForSandboxAsync(sandbox.Id, CancellationToken.None);
         Assert.That(history.Count(h => h.EventId == autoPaused.EventId), Is.EqualTo(1));
@@ -70,7 +70,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
         }
         await _harness.Services.GetRequiredService<EventPublisher>().PublishAsync(good);
 
-        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused", Within, "the sandbox is paused");
+        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == SandboxStatus.Paused, Within, "the sandbox is paused");
         await _harness.WaitForConsumerIdleAsync();
         var letters = await _harness.Redis.StreamRangeAsync(_harness.Keys.For(sandbox.Id).DeadLetters);
         foreach (var (reason, id) in ids)
@@ -99,11 +99,11 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
 
         var letter = await WaitForLetterAsync(partition, entryId);
         Assert.That(letter[DeadLetters.ReasonField].ToString(), Does.StartWith("delivered"));
-        Assert.That((await GetAsync(sandbox.Id)).Status, Is.EqualTo("running"), "a dead-lettered event changes nothing");
+        Assert.That((await GetAsync(sandbox.Id)).Status, Is.EqualTo(SandboxStatus.Running), "a dead-lettered event changes nothing");
 
         var deadLetters = _harness.Services.GetRequiredService<DeadLetters>();
         Assert.That((await deadLetters.ReplayAsync(partition, letter.Id.ToString())).Outcome, Is.EqualTo(DeadLetters.ReplayOutcome.Replayed));
-        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == "paused", Within, "the sandbox is paused");
+        await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == SandboxStatus.Paused, Within, "the sandbox is paused");
         var remaining = await _harness.Redis.StreamRangeAsync(partition.DeadLetters);
         Assert.That(remaining.Select(l => l.Id.ToString()), Does.Not.Contain(letter.Id.ToString()));
     }

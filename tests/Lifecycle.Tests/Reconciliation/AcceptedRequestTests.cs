@@ -86,13 +86,12 @@ public sealed class AcceptedRequestTests
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         // A create that timed out into error while, unseen, its VM came up on the host.
         await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null),
-            new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null, SandboxStatus.Starting, 0,
-                Actors.Team(teamId), null, null, at), at.AddMinutes(2), CancellationToken.None);
+            StateEvent.CreateRequested(id, teamId, at), at.AddMinutes(2), CancellationToken.None);
         using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = id.ToString(), Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
         var failed = await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.TimedOut, id, teamId, host.HostId,
             SandboxStatus.Starting, SandboxStatus.Error, 1, Actors.Reconciler, Reasons.DeadlinePassed, "deadline_passed: test", at), null, CancellationToken.None);
-        Assert.That(failed?.Status, Is.EqualTo("error"));
+        Assert.That(failed?.Status, Is.EqualTo(SandboxStatus.Error));
         await using (var conn = harness.Database.DataSource.CreateConnection())
         {
             // Changed long enough ago for the HostMonitor to act on it.

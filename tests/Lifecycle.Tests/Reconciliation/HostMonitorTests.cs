@@ -101,8 +101,7 @@ public sealed partial class HostMonitorTests
         var id = Guid.CreateVersion7();
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         // The row a create writes before its call, as if the process died between the two: nobody calls the host.
-        var requested = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, id, teamId, null, null,
-            SandboxStatus.Starting, 0, Actors.Team(teamId), null, null, at);
+        var requested = StateEvent.CreateRequested(id, teamId, at);
         await store.CreateOnHostAsync(host.HostId!.Value,
             new NewSandbox(id, teamId, "python-3.12", 2, 1024, 600, """{"owner":"ci"}""", null), requested, at.AddSeconds(1), CancellationToken.None);
 

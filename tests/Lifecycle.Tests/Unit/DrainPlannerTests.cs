@@ -91,5 +91,5 @@ public sealed class DrainPlannerTests
     }
 
     private static HostedSandbox Row(SandboxStatus status) =>
-        new(Guid.CreateVersion7(), Guid.NewGuid(), Guid.NewGuid(), status.ToWire(), 3, null, DateTime.UtcNow, null);
+        new(Guid.CreateVersion7(), Guid.NewGuid(), Guid.NewGuid(), status, 3, null, DateTime.UtcNow, null);
 }

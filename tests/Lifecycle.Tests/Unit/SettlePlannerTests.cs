@@ -82,7 +82,7 @@ public sealed class SettlePlannerTests
     public void A_sandbox_found_back_in_its_operation_has_that_operation_re_driven_after_its_grace()
     {
         // What the consumer leaves after applying found → stopping: no operation deadline.
-        var found = new HostedSandbox(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), "stopping", 5, null, Now - Grace, null);
+        var found = new HostedSandbox(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Stopping, 5, null, Now - Grace, null);
 
         var redrive = (Redrive)SettlePlanner.Plan([found], Reply((found.Id.ToString(), SandboxState.Running)), Now, Grace).Single();
 
@@ -170,7 +170,7 @@ public sealed class SettlePlannerTests
     }
 
     private static HostedSandbox Row(SandboxStatus status, Deadline deadline, TimeSpan updatedAgo, SandboxStatus? lostFrom = null) => new(
-        Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), status.ToWire(), 3,
+        Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), status, 3,
         deadline == Deadline.Passed ? Now.AddSeconds(-1) : Now.AddMinutes(1), Now - updatedAgo,
-        (lostFrom ?? (status == Missing ? Running : null))?.ToWire());
+        lostFrom ?? (status == Missing ? Running : null));
 }
