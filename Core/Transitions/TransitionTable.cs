@@ -5,7 +5,7 @@ using static Lifecycle.Core.Sandboxes.SandboxStatus;
 namespace Lifecycle.Core.Transitions;
 
 /// <summary>
-/// The one transition table (docs: shared design, "The transition table"). Every status change in
+/// The one transition table (docs/contract.md, "Sandbox transitions"). Every status change in
 /// the system is one of these rows, applied as a compare-and-set on status and version.
 /// </summary>
 public static class TransitionTable

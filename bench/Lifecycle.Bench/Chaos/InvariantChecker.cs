@@ -27,7 +27,7 @@ public sealed record EventCounts(long Published, long Applied, long Stale, long 
 public sealed record ClusterFacts(IReadOnlyCollection<EntryFact> Seen, IReadOnlySet<int> FailedOverPartitions, int Partitions, int HostShards);
 
 /// <summary>
-/// The soak's invariants (shared design, invariants 1–8), checked from the <see cref="ChaosFacts"/> and the
+/// The soak's invariants (docs/contract.md, invariants 1–8), checked from the <see cref="ChaosFacts"/> and the
 /// client's own log of requests and answers.
 /// </summary>
 public static class InvariantChecker

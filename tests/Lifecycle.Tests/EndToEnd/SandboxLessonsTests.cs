@@ -6,7 +6,7 @@ using Lifecycle.HostAgentSim.Fleet;
 
 namespace Lifecycle.Tests.EndToEnd;
 
-/// <summary>Failures other sandbox platforms' users hit (shared/design/lessons.md), which ours must not have.</summary>
+/// <summary>Failures other sandbox platforms' users reported in their issue trackers, which ours must not have.</summary>
 public sealed class SandboxLessonsTests
 {
     private ControlPlaneHarness _harness = null!;

@@ -4,12 +4,12 @@ using static Lifecycle.Core.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Tests.Unit;
 
-/// <summary>The table in Core against the design's table, written out again here, for every (type, from) pair.</summary>
+/// <summary>The table in Core against the contract's table, written out again here, for every (type, from) pair.</summary>
 public sealed class TransitionTableTests
 {
     private static readonly SandboxStatus[] Transient = [Starting, Pausing, Resuming, Stopping];
 
-    // The design's table (shared/design/architecture.md), independently of Core's.
+    // The contract's table (docs/contract.md, "Sandbox transitions"), independently of Core's.
     private static readonly Dictionary<string, (SandboxStatus[] From, SandboxStatus[] To)> Design = new()
     {
         [EventTypes.CreateRequested] = ([], [Starting]),
