@@ -65,6 +65,15 @@ public sealed partial class ContractDocTests
     }
 
     [Test]
+    public void The_reason_codes_are_exactly_Cores_closed_set()
+    {
+        var core = typeof(Reasons).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(field => field.IsLiteral).Select(field => (string)field.GetRawConstantValue()!);
+
+        Assert.That(Table("### Reason codes").Select(row => row[0]), Is.EquivalentTo(core));
+    }
+
+    [Test]
     public void The_dead_letter_fields_are_exactly_the_ones_a_letter_adds()
     {
         string[] added = [DeadLetters.ReasonField, DeadLetters.SourceIdField, DeadLetters.ConsumerField, DeadLetters.DeliveriesField];
