@@ -38,6 +38,7 @@ public static class Extensions
 
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();
+        services.AddSingleton<HostReports>();
         services.AddSingleton<OperationCounters>();
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();

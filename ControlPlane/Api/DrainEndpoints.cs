@@ -22,18 +22,14 @@ public static class DrainEndpoints
     public static async Task<Results<Accepted<HostResponse>, ProblemHttpResult>> Drain(
         string id, HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostPlacement placement, DrainDriver driver, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
-        var body = await json.ReadAsync(request, new DrainHostRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new DrainHostRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
-        }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
+            return Problem(body.Problem);
         }
         var mode = body.Value.ModeValue;
         var deadlineSec = body.Value.DeadlineSec!.Value;

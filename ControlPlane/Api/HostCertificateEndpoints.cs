@@ -26,18 +26,18 @@ public static class HostCertificateEndpoints
         string id, HttpRequest request, ClaimsPrincipal host, StrictJson json, HostStore hosts, HostCertificateStore store,
         HostCertificates certificates, HostTrust trust, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         if (host.FindFirstValue(HostTokenAuthentication.HostIdClaim) != hostId.ToString())
         {
             return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only renew its own certificate."));
         }
         var body = await json.ReadAsync(request, new RenewCertificateRequest(), ct);
-        if (body.Value is null)
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
         var (key, csrProblem) = SigningRequests.Read(body.Value.Csr);
         if (key is null)

@@ -1,12 +1,11 @@
+using System.Diagnostics;
 using System.Security.Claims;
+using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
 using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -46,14 +45,10 @@ public static class HostEndpoints
         HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostTrust trust, HostCertificates certificates,
         CancellationToken ct)
     {
-        var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new RegisterHostRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
-        }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
+            return Problem(body.Problem);
         }
         var (key, untrusted) = HostEnrollment.Check(body.Value, trust);
         if (untrusted is not null)
@@ -76,9 +71,9 @@ public static class HostEndpoints
 
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, HostResponses responses, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         return await hosts.GetAsync(hostId, ct) is { } row
             ? TypedResults.Ok(await DrainEndpoints.WithDrainAsync(responses.Of(row), hosts, ct))
@@ -88,9 +83,9 @@ public static class HostEndpoints
     /// <summary>Every change of the host's status, oldest first: who made it and why.</summary>
     public static async Task<Results<Ok<HostHistory>, ProblemHttpResult>> History(string id, HostStore hosts, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         if (await hosts.GetAsync(hostId, ct) is not { } row)
         {
@@ -152,9 +147,9 @@ public static class HostEndpoints
         string id, ClaimsPrincipal host, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile,
         IOptions<HostMonitorOptions> monitor, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         if (host.FindFirstValue(HostTokenAuthentication.HostIdClaim) != hostId.ToString())
         {
@@ -184,48 +179,29 @@ public static class HostEndpoints
     /// already received, or one the sandbox's status no longer allows, is 409.
     /// </summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Report(
-        HttpRequest request, ClaimsPrincipal host, StrictJson json, SandboxStore sandboxes, TransitionHistoryStore history,
-        HostReportStore reports, EventPublisher publisher, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal host, StrictJson json, HostReports reports, CancellationToken ct)
     {
-        var body = await json.ReadAsync(request, new SandboxEventReport(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new SandboxEventReport(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
-        }
-        var report = body.Value;
         var hostId = Guid.Parse(host.FindFirstValue(HostTokenAuthentication.HostIdClaim)!);
-        var sandbox = await sandboxes.GetAnyTeamAsync(report.SandboxId!.Value, ct);
-        if (sandbox is null)
-        {
-            return Problem(Problems.Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {report.SandboxId} exists."));
-        }
-        if (sandbox.HostId != hostId)
-        {
-            return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only report on sandboxes it runs."));
-        }
-        if ((await history.RecordedAsync([report.EventId!.Value], ct)).Count > 0)
-        {
-            return TypedResults.Accepted((string?)null); // applied already: a retry of a report that went through
-        }
-        if (await reports.RecordAsync(hostId, sandbox.Id, report.Sequence!.Value, report.EventId.Value, ct) == HostReportStore.Outcome.Stale)
-        {
-            return Problem(Problems.Make(StatusCodes.Status409Conflict, "Stale report",
-                $"A newer report about sandbox {sandbox.Id} was already received (sequence above {report.Sequence})."));
-        }
-        var eventType = SandboxEventReport.EventTypeOf[report.Type!];
-        var to = TransitionTable.Get(eventType).To.Single();
-        if (!TransitionTable.Allows(eventType, sandbox.StatusValue, to))
-        {
-            return Problem(Problems.Conflict($"report {report.Type} for", sandbox.StatusValue));
-        }
-        await publisher.PublishAsync(new StateEvent(report.EventId.Value, eventType, sandbox.Id, sandbox.TeamId, hostId,
-            sandbox.StatusValue, to, sandbox.Version, Actors.Host(hostId), report.Reason, null, report.At!.Value));
-        return TypedResults.Accepted((string?)null);
+        return Answer(await reports.ReportAsync(body.Value.From(hostId), ct), body.Value);
     }
+
+    private static Results<Accepted, ProblemHttpResult> Answer(HostReportOutcome outcome, SandboxEventReport report) => outcome switch
+    {
+        HostReportOutcome.Published or HostReportOutcome.AlreadyApplied => TypedResults.Accepted((string?)null),
+        HostReportOutcome.SandboxNotFound =>
+            Problem(Problems.Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {report.SandboxId} exists.")),
+        HostReportOutcome.NotOnHost =>
+            Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only report on sandboxes it runs.")),
+        HostReportOutcome.Stale => Problem(Problems.Make(StatusCodes.Status409Conflict, "Stale report",
+            $"A newer report about sandbox {report.SandboxId} was already received (sequence above {report.Sequence}).")),
+        HostReportOutcome.Conflict conflict => Problem(Problems.Conflict($"report {report.Type} for", conflict.Current)),
+        _ => throw new UnreachableException($"Unknown outcome {outcome}."),
+    };
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
 

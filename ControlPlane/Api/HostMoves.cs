@@ -17,18 +17,14 @@ public sealed class HostMoves(StrictJson json, HostStore hosts, HostResponses re
     public async Task<Results<Ok<HostResponse>, ProblemHttpResult>> ApplyAsync(
         string id, string eventType, string verb, HttpRequest request, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
-        var body = await json.ReadAsync(request, new HostChangeRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new HostChangeRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
-        }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
+            return Problem(body.Problem);
         }
         var row = HostTransitionTable.Get(eventType);
         var outcome = await hosts.TransitionAsync(hostId, eventType, Actors.Admin, body.Value.Reason, ct);
