@@ -107,19 +107,8 @@ public static class HostEndpoints
     /// Revokes the token and the host's certificates at once; the HostMonitor then moves the host's
     /// sandboxes to missing and on to stopped.
     /// </summary>
-    public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
-        string id, HttpRequest request, HostMoves moves, HostCertificates certificates, ReconcileRequests reconcile, CancellationToken ct)
-    {
-        var answer = await moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
-        if (answer.Result is Ok<HostResponse> { Value: { } host })
-        {
-            // A statement of its own, after the status change: replicas count a decommissioned host's
-            // certificates as revoked anyway, so a crash between the two revokes nothing less.
-            await certificates.RevokeAsync(host.Id, ct);
-            await reconcile.RequestAsync(null);
-        }
-        return answer;
-    }
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
+        moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
 
     /// <summary>
     /// 202 when a replica running the HostMonitor heard the request (replicas listen while they hold shards
