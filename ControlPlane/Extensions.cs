@@ -42,6 +42,8 @@ public static class Extensions
         services.AddSingleton<HostChanges>();
         services.AddSingleton<HostDrains>();
         services.AddSingleton<CertificateRenewals>();
+        services.AddSingleton<HostRegistrations>();
+        services.AddSingleton<HostHeartbeats>();
         services.AddSingleton<OperationCounters>();
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();

@@ -6,10 +6,8 @@ using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
-using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Api;
 
@@ -20,8 +18,6 @@ namespace Lifecycle.ControlPlane.Api;
 /// </summary>
 public static class HostEndpoints
 {
-    public const string TokenPrefix = "lch_";
-
     public static IEndpointRouteBuilder MapHosts(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)");
@@ -42,8 +38,7 @@ public static class HostEndpoints
 
     /// <summary>The host is <c>registered</c>: it is given no sandbox until its first heartbeat.</summary>
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(
-        HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostTrust trust, HostCertificates certificates,
-        CancellationToken ct)
+        HttpRequest request, StrictJson json, HostResponses responses, HostTrust trust, HostRegistrations registrations, CancellationToken ct)
     {
         var body = await json.ReadValidAsync(request, new RegisterHostRequest(), ct);
         if (body.Refused)
@@ -55,15 +50,13 @@ public static class HostEndpoints
         {
             return Problem(Problems.BadRequest(untrusted));
         }
-        var token = SecretHash.NewSecret(TokenPrefix);
-        var row = await hosts.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!.TrimEnd('/'), token, ct);
-        if (row is null)
+        return await registrations.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!, key, ct) switch
         {
-            return Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
-                $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host."));
-        }
-        var grant = key is null ? null : await certificates.IssueAsync(row.Id, key, row.GrpcAddress, ct);
-        return TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant));
+            HostRegistrationOutcome.Registered (var row, var token, var grant) =>
+                TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant)),
+            _ => Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
+                $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host.")),
+        };
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
@@ -127,14 +120,9 @@ public static class HostEndpoints
             "of Postgres answering (is Lifecycle:HostMonitor:Enabled true on some replica?). Retry after the time in Retry-After."));
     }
 
-    /// <summary>
-    /// A host's heartbeat. The first one makes a registered host online (and used at once); one from a
-    /// host that was silent (unreachable, or silent while cordoned, draining or drained, its sandboxes
-    /// then missing) gets it a pass of its own at once, so its sandboxes are found.
-    /// </summary>
+    /// <summary>A host's heartbeat (<see cref="HostHeartbeats"/>): 202; 403 for another host; 401 once it is decommissioned.</summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Heartbeat(
-        string id, ClaimsPrincipal host, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile,
-        IOptions<HostMonitorOptions> monitor, CancellationToken ct)
+        string id, ClaimsPrincipal host, HostHeartbeats heartbeats, CancellationToken ct)
     {
         if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
@@ -144,21 +132,10 @@ public static class HostEndpoints
         {
             return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only heartbeat for itself."));
         }
-        var beat = await hosts.HeartbeatAsync(hostId, monitor.Value.HeartbeatTimeout, ct);
-        if (beat is null)
-        {
+        return await heartbeats.BeatAsync(hostId, ct)
+            ? TypedResults.Accepted((string?)null)
             // Decommissioned between authentication and now.
-            return Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));
-        }
-        if (beat.Moved)
-        {
-            placement.Invalidate();
-        }
-        if (beat.WasSilent)
-        {
-            await reconcile.RequestAsync(hostId);
-        }
-        return TypedResults.Accepted((string?)null);
+            : Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));
     }
 
     /// <summary>
