@@ -52,7 +52,7 @@ public static class HostEndpoints
         }
         return await registrations.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!, key, ct) switch
         {
-            HostRegistrationOutcome.Registered (var row, var token, var grant) =>
+            HostRegistrationOutcome.Registered(var row, var token, var grant) =>
                 TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant)),
             _ => Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
                 $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host.")),
