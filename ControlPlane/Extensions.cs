@@ -38,6 +38,12 @@ public static class Extensions
 
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();
+        services.AddSingleton<HostReports>();
+        services.AddSingleton<HostChanges>();
+        services.AddSingleton<HostDrains>();
+        services.AddSingleton<CertificateRenewals>();
+        services.AddSingleton<HostRegistrations>();
+        services.AddSingleton<HostHeartbeats>();
         services.AddSingleton<OperationCounters>();
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();

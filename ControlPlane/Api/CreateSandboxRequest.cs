@@ -8,7 +8,7 @@ public sealed record CreateSandboxRequest(
     int Vcpus = 1,
     int MemoryMb = 512,
     int TimeoutSec = 300,
-    Dictionary<string, string>? Metadata = null)
+    Dictionary<string, string>? Metadata = null) : IValidatable
 {
     public const int MaxVcpus = 64;
     public const int MinMemoryMb = 128;

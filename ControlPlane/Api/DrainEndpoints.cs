@@ -1,5 +1,5 @@
 using Lifecycle.ControlPlane.Drains;
-using Lifecycle.Core.Events;
+using Lifecycle.ControlPlane.Operations;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,37 +20,25 @@ public static class DrainEndpoints
     /// status does not allow a drain (a drain already under way names its mode and deadline).
     /// </summary>
     public static async Task<Results<Accepted<HostResponse>, ProblemHttpResult>> Drain(
-        string id, HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostPlacement placement, DrainDriver driver, CancellationToken ct)
+        string id, HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostDrains drains, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
-        var body = await json.ReadAsync(request, new DrainHostRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new DrainHostRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
-        if (body.Value.Validate() is { } invalid)
+        return await drains.StartAsync(hostId, body.Value.ModeValue, body.Value.DeadlineSec!.Value, body.Value.Reason, ct) switch
         {
-            return Problem(Problems.BadRequest(invalid));
-        }
-        var mode = body.Value.ModeValue;
-        var deadlineSec = body.Value.DeadlineSec!.Value;
-        var history = $"{mode.ToWire()} within {deadlineSec} s" + (body.Value.Reason is { } reason ? $": {reason}" : "");
-        switch (await hosts.StartDrainAsync(hostId, mode, TimeSpan.FromSeconds(deadlineSec), Actors.Admin, history, ct))
-        {
-            case HostTransitionOutcome.NoSuchHost:
-                return Problem(Problems.Make(StatusCodes.Status404NotFound, "Host not found", $"No host {hostId} exists."));
-            case HostTransitionOutcome.NotAllowed { Current: HostStatus.Draining }:
-                return Problem(await UnderWayAsync(hostId, hosts, ct));
-            case HostTransitionOutcome.NotAllowed notAllowed:
-                return Problem(NotDrainable(notAllowed.Current));
-        }
-        placement.Invalidate();
-        driver.Wake();
-        var row = await hosts.GetAsync(hostId, ct);
-        return TypedResults.Accepted($"/v1/hosts/{hostId}", await WithDrainAsync(responses.Of(row!), hosts, ct));
+            HostDrainOutcome.Started started =>
+                TypedResults.Accepted($"/v1/hosts/{hostId}", await WithDrainAsync(responses.Of(started.Host), hosts, ct)),
+            HostDrainOutcome.UnderWay underWay => Problem(UnderWay(underWay.Drain)),
+            HostDrainOutcome.NotDrainable notDrainable => Problem(NotDrainable(notDrainable.Current)),
+            _ => Problem(HostMoves.NotFound(hostId)),
+        };
     }
 
     /// <summary>The host with its drain attached when it is draining or drained.</summary>
@@ -74,9 +62,8 @@ public static class DrainEndpoints
     private static bool IsDrainStatus(string status) =>
         HostStatuses.TryParse(status, out var parsed) && WithDrain.Contains(parsed);
 
-    private static async Task<ProblemDetails> UnderWayAsync(Guid hostId, HostStore hosts, CancellationToken ct)
+    private static ProblemDetails UnderWay(HostDrain? drain)
     {
-        var drain = (await hosts.DrainsAsync([HostStatus.Draining], hostId, ct)).SingleOrDefault();
         var problem = Problems.Make(StatusCodes.Status409Conflict, "Drain under way",
             drain is null
                 ? "The host is already draining. Uncordon it to cancel that drain, then drain it again."

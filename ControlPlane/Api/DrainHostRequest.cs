@@ -3,7 +3,7 @@ using Lifecycle.Core.Hosts;
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>The body of <c>POST /v1/hosts/{id}/drain</c>.</summary>
-public sealed record DrainHostRequest(string? Mode = null, int? DeadlineSec = null, string? Reason = null)
+public sealed record DrainHostRequest(string? Mode = null, int? DeadlineSec = null, string? Reason = null) : IValidatable
 {
     /// <summary>A week: longer than any drain an operator would wait on, short enough to catch a unit mistake (ms for s).</summary>
     public const int MaxDeadlineSec = 7 * 24 * 3600;

@@ -1,7 +1,7 @@
+using System.Diagnostics;
 using System.Security.Claims;
-using System.Security.Cryptography.X509Certificates;
+using Lifecycle.ControlPlane.Operations;
 using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,21 +23,20 @@ public static class HostCertificateEndpoints
     }
 
     public static async Task<Results<Ok<CertificateResponse>, ProblemHttpResult>> Renew(
-        string id, HttpRequest request, ClaimsPrincipal host, StrictJson json, HostStore hosts, HostCertificateStore store,
-        HostCertificates certificates, HostTrust trust, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal host, StrictJson json, CertificateRenewals renewals, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         if (host.FindFirstValue(HostTokenAuthentication.HostIdClaim) != hostId.ToString())
         {
             return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only renew its own certificate."));
         }
         var body = await json.ReadAsync(request, new RenewCertificateRequest(), ct);
-        if (body.Value is null)
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
         var (key, csrProblem) = SigningRequests.Read(body.Value.Csr);
         if (key is null)
@@ -49,27 +48,20 @@ public static class HostCertificateEndpoints
         {
             return Problem(Problems.BadRequest(proofProblem!));
         }
-        if (!certificates.CanIssue)
+        var outcome = await renewals.RenewAsync(hostId, key, SigningRequests.Der(body.Value.Csr!)!, proof, ct);
+        return outcome switch
         {
-            return Problem(Problems.Make(StatusCodes.Status409Conflict, "No CA",
-                $"This control plane has no CA to issue certificates ({HostTrustOptions.Section}:CaCertificatePath and CaKeyPath are not set)."));
-        }
-        var current = await store.CurrentAsync(hostId, ct);
-        if (current is null || trust.Revoked.Contains(current.Serial))
-        {
-            return Problem(Problems.Make(StatusCodes.Status403Forbidden, "No valid certificate",
+            CertificateRenewalOutcome.Renewed { Grant: var grant } =>
+                TypedResults.Ok(new CertificateResponse(grant.Certificate, grant.CaCertificate, grant.ExpiresAt)),
+            CertificateRenewalOutcome.NoAuthority => Problem(Problems.Make(StatusCodes.Status409Conflict, "No CA",
+                $"This control plane has no CA to issue certificates ({HostTrustOptions.Section}:CaCertificatePath and CaKeyPath are not set).")),
+            CertificateRenewalOutcome.NoValidCertificate => Problem(Problems.Make(StatusCodes.Status403Forbidden, "No valid certificate",
                 "This host has no certificate on record that is neither expired nor revoked, so nothing can vouch for the new key. " +
-                "A host whose certificate lapsed registers anew (as a new host)."));
-        }
-        using var currentCertificate = X509Certificate2.CreateFromPem(current.CertificatePem);
-        if (!SigningRequests.IsSignedBy(currentCertificate, SigningRequests.Der(body.Value.Csr!)!, proof))
-        {
-            return Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized",
-                "proof is not a signature by this host's current certificate's key over the new CSR's DER bytes."));
-        }
-        var row = await hosts.GetAsync(hostId, ct);
-        var grant = await certificates.IssueAsync(hostId, key, row!.GrpcAddress, ct);
-        return TypedResults.Ok(new CertificateResponse(grant.Certificate, grant.CaCertificate, grant.ExpiresAt));
+                "A host whose certificate lapsed registers anew (as a new host).")),
+            CertificateRenewalOutcome.BadProof => Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized",
+                "proof is not a signature by this host's current certificate's key over the new CSR's DER bytes.")),
+            _ => throw new UnreachableException($"Unknown outcome {outcome}."),
+        };
     }
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);

@@ -1,16 +1,13 @@
+using System.Diagnostics;
 using System.Security.Claims;
+using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
-using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Api;
 
@@ -21,8 +18,6 @@ namespace Lifecycle.ControlPlane.Api;
 /// </summary>
 public static class HostEndpoints
 {
-    public const string TokenPrefix = "lch_";
-
     public static IEndpointRouteBuilder MapHosts(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)");
@@ -43,32 +38,25 @@ public static class HostEndpoints
 
     /// <summary>The host is <c>registered</c>: it is given no sandbox until its first heartbeat.</summary>
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(
-        HttpRequest request, StrictJson json, HostStore hosts, HostResponses responses, HostTrust trust, HostCertificates certificates,
-        CancellationToken ct)
+        HttpRequest request, StrictJson json, HostResponses responses, HostTrust trust, HostRegistrations registrations, CancellationToken ct)
     {
-        var body = await json.ReadAsync(request, new RegisterHostRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new RegisterHostRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
-        }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
+            return Problem(body.Problem);
         }
         var (key, untrusted) = HostEnrollment.Check(body.Value, trust);
         if (untrusted is not null)
         {
             return Problem(Problems.BadRequest(untrusted));
         }
-        var token = SecretHash.NewSecret(TokenPrefix);
-        var row = await hosts.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!.TrimEnd('/'), token, ct);
-        if (row is null)
+        return await registrations.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!, key, ct) switch
         {
-            return Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
-                $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host."));
-        }
-        var grant = key is null ? null : await certificates.IssueAsync(row.Id, key, row.GrpcAddress, ct);
-        return TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant));
+            HostRegistrationOutcome.Registered(var row, var token, var grant) =>
+                TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant)),
+            _ => Problem(Problems.Make(StatusCodes.Status409Conflict, "Host name in use",
+                $"A host named '{body.Value.Name}' is in service. Decommission it first; a re-registered machine is a new host.")),
+        };
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
@@ -76,9 +64,9 @@ public static class HostEndpoints
 
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, HostResponses responses, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         return await hosts.GetAsync(hostId, ct) is { } row
             ? TypedResults.Ok(await DrainEndpoints.WithDrainAsync(responses.Of(row), hosts, ct))
@@ -88,9 +76,9 @@ public static class HostEndpoints
     /// <summary>Every change of the host's status, oldest first: who made it and why.</summary>
     public static async Task<Results<Ok<HostHistory>, ProblemHttpResult>> History(string id, HostStore hosts, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         if (await hosts.GetAsync(hostId, ct) is not { } row)
         {
@@ -112,19 +100,8 @@ public static class HostEndpoints
     /// Revokes the token and the host's certificates at once; the HostMonitor then moves the host's
     /// sandboxes to missing and on to stopped.
     /// </summary>
-    public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(
-        string id, HttpRequest request, HostMoves moves, HostCertificates certificates, ReconcileRequests reconcile, CancellationToken ct)
-    {
-        var answer = await moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
-        if (answer.Result is Ok<HostResponse> { Value: { } host })
-        {
-            // A statement of its own, after the status change: replicas count a decommissioned host's
-            // certificates as revoked anyway, so a crash between the two revokes nothing less.
-            await certificates.RevokeAsync(host.Id, ct);
-            await reconcile.RequestAsync(null);
-        }
-        return answer;
-    }
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
+        moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
 
     /// <summary>
     /// 202 when a replica running the HostMonitor heard the request (replicas listen while they hold shards
@@ -143,38 +120,22 @@ public static class HostEndpoints
             "of Postgres answering (is Lifecycle:HostMonitor:Enabled true on some replica?). Retry after the time in Retry-After."));
     }
 
-    /// <summary>
-    /// A host's heartbeat. The first one makes a registered host online (and used at once); one from a
-    /// host that was silent (unreachable, or silent while cordoned, draining or drained, its sandboxes
-    /// then missing) gets it a pass of its own at once, so its sandboxes are found.
-    /// </summary>
+    /// <summary>A host's heartbeat (<see cref="HostHeartbeats"/>): 202; 403 for another host; 401 once it is decommissioned.</summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Heartbeat(
-        string id, ClaimsPrincipal host, HostStore hosts, HostPlacement placement, ReconcileRequests reconcile,
-        IOptions<HostMonitorOptions> monitor, CancellationToken ct)
+        string id, ClaimsPrincipal host, HostHeartbeats heartbeats, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
         if (host.FindFirstValue(HostTokenAuthentication.HostIdClaim) != hostId.ToString())
         {
             return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only heartbeat for itself."));
         }
-        var beat = await hosts.HeartbeatAsync(hostId, monitor.Value.HeartbeatTimeout, ct);
-        if (beat is null)
-        {
+        return await heartbeats.BeatAsync(hostId, ct)
+            ? TypedResults.Accepted((string?)null)
             // Decommissioned between authentication and now.
-            return Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));
-        }
-        if (beat.Moved)
-        {
-            placement.Invalidate();
-        }
-        if (beat.WasSilent)
-        {
-            await reconcile.RequestAsync(hostId);
-        }
-        return TypedResults.Accepted((string?)null);
+            : Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));
     }
 
     /// <summary>
@@ -184,47 +145,29 @@ public static class HostEndpoints
     /// already received, or one the sandbox's status no longer allows, is 409.
     /// </summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Report(
-        HttpRequest request, ClaimsPrincipal host, StrictJson json, SandboxStore sandboxes, TransitionHistoryStore history,
-        HostReportStore reports, EventPublisher publisher, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal host, StrictJson json, HostReports reports, CancellationToken ct)
     {
-        var body = await json.ReadAsync(request, new SandboxEventReport(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new SandboxEventReport(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
-        }
-        var report = body.Value;
         var hostId = Guid.Parse(host.FindFirstValue(HostTokenAuthentication.HostIdClaim)!);
-        var sandbox = await sandboxes.GetAnyTeamAsync(report.SandboxId!.Value, ct);
-        if (sandbox is null)
-        {
-            return Problem(Problems.Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {report.SandboxId} exists."));
-        }
-        if (sandbox.HostId != hostId)
-        {
-            return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only report on sandboxes it runs."));
-        }
-        if ((await history.RecordedAsync([report.EventId!.Value], ct)).Count > 0)
-        {
-            return TypedResults.Accepted((string?)null); // applied already: a retry of a report that went through
-        }
-        if (await reports.RecordAsync(hostId, sandbox.Id, report.Sequence!.Value, report.EventId.Value, ct) == HostReportStore.Outcome.Stale)
-        {
-            return Problem(Problems.Make(StatusCodes.Status409Conflict, "Stale report",
-                $"A newer report about sandbox {sandbox.Id} was already received (sequence above {report.Sequence})."));
-        }
-        var eventType = SandboxEventReport.EventTypeOf[report.Type!];
-        var to = TransitionTable.Get(eventType).To.Single();
-        if (!TransitionTable.Allows(eventType, sandbox.Status, to))
-        {
-            return Problem(Problems.Conflict($"report {report.Type} for", sandbox.Status));
-        }
-        await publisher.PublishAsync(StateEvent.HostReport(report.EventId.Value, eventType, sandbox, hostId, report.Reason, report.At!.Value));
-        return TypedResults.Accepted((string?)null);
+        return Answer(await reports.ReportAsync(body.Value.From(hostId), ct), body.Value);
     }
+
+    private static Results<Accepted, ProblemHttpResult> Answer(HostReportOutcome outcome, SandboxEventReport report) => outcome switch
+    {
+        HostReportOutcome.Published or HostReportOutcome.AlreadyApplied => TypedResults.Accepted((string?)null),
+        HostReportOutcome.SandboxNotFound =>
+            Problem(Problems.Make(StatusCodes.Status404NotFound, "Sandbox not found", $"No sandbox {report.SandboxId} exists.")),
+        HostReportOutcome.NotOnHost =>
+            Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only report on sandboxes it runs.")),
+        HostReportOutcome.Stale => Problem(Problems.Make(StatusCodes.Status409Conflict, "Stale report",
+            $"A newer report about sandbox {report.SandboxId} was already received (sequence above {report.Sequence}).")),
+        HostReportOutcome.Conflict conflict => Problem(Problems.Conflict($"report {report.Type} for", conflict.Current)),
+        _ => throw new UnreachableException($"Unknown outcome {outcome}."),
+    };
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
 

@@ -1,46 +1,34 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Operations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
-/// An operator's change of a host's status (cordon, uncordon, decommission): the optional reason read
-/// and checked, the row of the host transition table applied as a compare-and-set (with its history),
-/// and the outcome as the answer. A change to the status the host already has answers 200 and changes
-/// nothing, so a retried request is harmless; one the table does not allow from the current status is 409.
+/// The HTTP side of an operator's change of a host's status (<see cref="HostChanges"/>): the optional reason
+/// read and checked, and the outcome as the answer: 200 with the host, also when it already had the
+/// status; 409 when the host transition table does not allow the change from the current status.
 /// </summary>
-public sealed class HostMoves(StrictJson json, HostStore hosts, HostResponses responses, HostPlacement placement)
+public sealed class HostMoves(StrictJson json, HostChanges changes, HostResponses responses)
 {
     public async Task<Results<Ok<HostResponse>, ProblemHttpResult>> ApplyAsync(
         string id, string eventType, string verb, HttpRequest request, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var hostId))
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
-            return Problem(Problems.BadId(id, "host"));
+            return Problem(badId);
         }
-        var body = await json.ReadAsync(request, new HostChangeRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new HostChangeRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
-        if (body.Value.Validate() is { } invalid)
+        return await changes.ApplyAsync(hostId, eventType, body.Value.Reason, ct) switch
         {
-            return Problem(Problems.BadRequest(invalid));
-        }
-        var row = HostTransitionTable.Get(eventType);
-        var outcome = await hosts.TransitionAsync(hostId, eventType, Actors.Admin, body.Value.Reason, ct);
-        if (outcome is HostTransitionOutcome.NotAllowed { Current: var current } && current != row.To)
-        {
-            return Problem(HostProblems.Conflict(verb, row, current));
-        }
-        // Whether it takes new sandboxes may have changed; the insert checks it anyway, the counts catch up.
-        placement.Invalidate();
-        return outcome is not HostTransitionOutcome.NoSuchHost && await hosts.GetAsync(hostId, ct) is { } host
-            ? TypedResults.Ok(responses.Of(host))
-            : Problem(NotFound(hostId));
+            HostChangeOutcome.Changed changed => TypedResults.Ok(responses.Of(changed.Host)),
+            HostChangeOutcome.Conflict conflict => Problem(HostProblems.Conflict(verb, conflict.Row, conflict.Current)),
+            _ => Problem(NotFound(hostId)),
+        };
     }
 
     public static ProblemDetails NotFound(Guid id) =>

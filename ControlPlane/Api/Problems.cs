@@ -9,8 +9,8 @@ public static class Problems
     public static ProblemDetails BadRequest(string detail) => Make(StatusCodes.Status400BadRequest, "Invalid request", detail);
 
     /// <summary>A body <see cref="StrictJson"/> refused: 415 when it is not JSON at all, 400 when it is JSON the request cannot take.</summary>
-    public static ProblemDetails BadBody<T>(StrictJson.Result<T> body) =>
-        Make(body.Status, body.Status == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "Invalid request", body.Error!);
+    public static ProblemDetails BadBody(int status, string error) =>
+        Make(status, status == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "Invalid request", error);
 
     /// <summary>A path id that is not a UUID; <paramref name="what"/> names the kind of id ("sandbox").</summary>
     public static ProblemDetails BadId(string id, string what) =>

@@ -1,7 +1,7 @@
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>The body of <c>POST /v1/hosts</c>; <c>csr</c> is the host's PKCS#10 request (PEM) for its certificate.</summary>
-public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddress = null, string? Csr = null)
+public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddress = null, string? Csr = null) : IValidatable
 {
     public const int MaxNameLength = 64;
     public const int MaxAddressLength = 256;

@@ -33,14 +33,10 @@ public static class SandboxEndpoints
     public static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, StrictJson json, OperationRequests operations, CancellationToken ct)
     {
-        var body = await json.ReadAsync(request, new CreateSandboxRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new CreateSandboxRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
-        }
-        if (body.Value.Validate() is { } invalid)
-        {
-            return Problem(Problems.BadRequest(invalid));
+            return Problem(body.Problem);
         }
         var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
         if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < ' ' or > '~'))
@@ -91,9 +87,9 @@ public static class SandboxEndpoints
     public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> Get(
         string id, ClaimsPrincipal user, SandboxStore store, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var sandboxId))
+        if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
-            return Problem(Problems.BadId(id, "sandbox"));
+            return Problem(badId);
         }
         var row = await store.GetAsync(user.TeamId(), sandboxId, ct);
         if (row is null)
@@ -118,9 +114,9 @@ public static class SandboxEndpoints
     private static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> RequestAsync(
         SandboxOperation operation, string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var sandboxId))
+        if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
-            return Problem(Problems.BadId(id, "sandbox"));
+            return Problem(badId);
         }
         return await operations.RequestAsync(operation, user.TeamId(), sandboxId, ct) switch
         {

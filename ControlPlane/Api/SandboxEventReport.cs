@@ -1,3 +1,4 @@
+using Lifecycle.ControlPlane.Operations;
 using Lifecycle.Core.Transitions;
 
 namespace Lifecycle.ControlPlane.Api;
@@ -9,7 +10,7 @@ public sealed record SandboxEventReport(
     string? Type = null,
     string? Reason = null,
     DateTimeOffset? At = null,
-    long? Sequence = null)
+    long? Sequence = null) : IValidatable
 {
     public const int MaxReasonLength = 256;
 
@@ -49,4 +50,8 @@ public sealed record SandboxEventReport(
         }
         return null;
     }
+
+    /// <summary>This report, once valid, as <paramref name="hostId"/>'s report of its table row.</summary>
+    public HostReport From(Guid hostId) =>
+        new(hostId, EventId!.Value, SandboxId!.Value, EventTypeOf[Type!], Reason, At!.Value, Sequence!.Value);
 }

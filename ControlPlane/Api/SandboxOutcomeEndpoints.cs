@@ -44,9 +44,9 @@ public static class SandboxOutcomeEndpoints
         string id, ClaimsPrincipal user, SandboxStore store, SandboxChangeListener listener, TimeProvider clock,
         CancellationToken ct, string? status = null, string? timeout = null)
     {
-        if (!Guid.TryParse(id, out var sandboxId))
+        if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
-            return Problem(Problems.BadId(id, "sandbox"));
+            return Problem(badId);
         }
         if (status is null || !SandboxStatuses.TryParse(status, out var awaited))
         {
@@ -93,9 +93,9 @@ public static class SandboxOutcomeEndpoints
         string id, ClaimsPrincipal user, SandboxStore store, TransitionHistoryStore history, CancellationToken ct,
         string? limit = null, string? cursor = null)
     {
-        if (!Guid.TryParse(id, out var sandboxId))
+        if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
-            return Problem(Problems.BadId(id, "sandbox"));
+            return Problem(badId);
         }
         var pageSize = DefaultEventPage;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxEventPage))

@@ -1,7 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using ProblemDetails = Microsoft.AspNetCore.Mvc.ProblemDetails;
 
 namespace Lifecycle.ControlPlane.Api;
 
@@ -34,10 +36,25 @@ public sealed class StrictJson(IOptions<JsonOptions> jsonOptions)
         return $"Malformed JSON at {path} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
     }
 
-    public sealed record Result<T>(T? Value, string? Error, int Status = StatusCodes.Status400BadRequest);
+    /// <summary>A body read: its value, or the problem+json that refuses it.</summary>
+    public sealed record Result<T>(T? Value, ProblemDetails? Problem) where T : class
+    {
+        [MemberNotNullWhen(true, nameof(Problem))]
+        [MemberNotNullWhen(false, nameof(Value))]
+        public bool Refused => Problem is not null;
+    }
+
+    /// <summary>The body, or a 400 naming its first problem when it reads but <see cref="IValidatable.Validate"/> refuses it.</summary>
+    public async Task<Result<T>> ReadValidAsync<T>(HttpRequest request, T whenEmpty, CancellationToken ct) where T : class, IValidatable
+    {
+        var body = await ReadAsync(request, whenEmpty, ct);
+        return !body.Refused && body.Value.Validate() is { } invalid
+            ? new Result<T>(null, Problems.BadRequest(invalid))
+            : body;
+    }
 
     /// <summary>An empty body reads as <paramref name="whenEmpty"/>.</summary>
-    public async Task<Result<T>> ReadAsync<T>(HttpRequest request, T whenEmpty, CancellationToken ct)
+    public async Task<Result<T>> ReadAsync<T>(HttpRequest request, T whenEmpty, CancellationToken ct) where T : class
     {
         if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
         {
@@ -45,21 +62,24 @@ public sealed class StrictJson(IOptions<JsonOptions> jsonOptions)
         }
         if (!request.HasJsonContentType())
         {
-            return new Result<T>(default, "The body must be JSON (Content-Type: application/json).", StatusCodes.Status415UnsupportedMediaType);
+            return Refuse<T>("The body must be JSON (Content-Type: application/json).", StatusCodes.Status415UnsupportedMediaType);
         }
         try
         {
             var value = await JsonSerializer.DeserializeAsync<T>(request.Body, _options, ct);
-            return value is null ? new Result<T>(default, "The body must be a JSON object, not null.") : new Result<T>(value, null);
+            return value is null ? Refuse<T>("The body must be a JSON object, not null.") : new Result<T>(value, null);
         }
         catch (JsonException ex)
         {
-            return new Result<T>(default, Describe(ex));
+            return Refuse<T>(Describe(ex));
         }
         catch (BadHttpRequestException ex)
         {
             // Kestrel's body size limit, or a client that stopped sending.
-            return new Result<T>(default, ex.Message, ex.StatusCode);
+            return Refuse<T>(ex.Message, ex.StatusCode);
         }
     }
+
+    private static Result<T> Refuse<T>(string error, int status = StatusCodes.Status400BadRequest) where T : class =>
+        new(null, Problems.BadBody(status, error));
 }

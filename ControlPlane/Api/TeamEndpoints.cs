@@ -16,7 +16,10 @@ public static class TeamEndpoints
     public const string KeyPrefix = "lck_";
     public const int MaxNameLength = 64;
 
-    public sealed record CreateTeamRequest(string? Name = null);
+    public sealed record CreateTeamRequest(string? Name = null) : IValidatable
+    {
+        public string? Validate() => Slug.IsValid(Name, MaxNameLength) ? null : Slug.Describe("name", MaxNameLength);
+    }
 
     public sealed record TeamResponse(Guid Id, string Name, DateTime CreatedAt,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KeyResponse? ApiKey = null);
@@ -41,16 +44,12 @@ public static class TeamEndpoints
     public static async Task<Results<Created<TeamResponse>, ProblemHttpResult>> Create(
         HttpRequest request, StrictJson json, TeamStore teams, CancellationToken ct)
     {
-        var body = await json.ReadAsync(request, new CreateTeamRequest(), ct);
-        if (body.Value is null)
+        var body = await json.ReadValidAsync(request, new CreateTeamRequest(), ct);
+        if (body.Refused)
         {
-            return Problem(Problems.BadBody(body));
+            return Problem(body.Problem);
         }
-        var name = body.Value.Name;
-        if (!Slug.IsValid(name, MaxNameLength))
-        {
-            return Problem(Problems.BadRequest(Slug.Describe("name", MaxNameLength)));
-        }
+        var name = body.Value.Name!;
         var team = await teams.CreateTeamAsync(name, ct);
         if (team is null)
         {
@@ -66,9 +65,9 @@ public static class TeamEndpoints
 
     public static async Task<Results<Created<KeyResponse>, ProblemHttpResult>> AddKey(string id, TeamStore teams, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var teamId))
+        if (!PathIds.TryParse(id, "team", out var teamId, out var badId))
         {
-            return Problem(Problems.BadId(id, "team"));
+            return Problem(badId);
         }
         var key = SecretHash.NewSecret(KeyPrefix);
         var row = await teams.AddKeyAsync(teamId, key, ct);
@@ -79,13 +78,13 @@ public static class TeamEndpoints
 
     public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(string id, string keyId, TeamStore teams, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var teamId))
+        if (!PathIds.TryParse(id, "team", out var teamId, out var badId))
         {
-            return Problem(Problems.BadId(id, "team"));
+            return Problem(badId);
         }
-        if (!Guid.TryParse(keyId, out var key))
+        if (!PathIds.TryParse(keyId, "key", out var key, out badId))
         {
-            return Problem(Problems.BadId(keyId, "key"));
+            return Problem(badId);
         }
         var row = await teams.RevokeKeyAsync(teamId, key, ct);
         return row is null

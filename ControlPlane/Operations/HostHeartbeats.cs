@@ -1,0 +1,34 @@
+using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Reconciler;
+using Microsoft.Extensions.Options;
+
+namespace Lifecycle.ControlPlane.Operations;
+
+/// <summary>
+/// A host's heartbeat. The first one makes a registered host online (and used at once); one from a host
+/// that was silent (unreachable, or silent while cordoned, draining or drained, its sandboxes then
+/// missing) gets it a pass of its own at once, so its sandboxes are found.
+/// </summary>
+public sealed class HostHeartbeats(HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, IOptions<HostMonitorOptions> monitor)
+{
+    /// <summary>False when the host is decommissioned: nothing is recorded.</summary>
+    public async Task<bool> BeatAsync(Guid hostId, CancellationToken ct)
+    {
+        var beat = await hosts.HeartbeatAsync(hostId, monitor.Value.HeartbeatTimeout, ct);
+        if (beat is null)
+        {
+            return false;
+        }
+        if (beat.Moved)
+        {
+            placement.Invalidate();
+        }
+        if (beat.WasSilent)
+        {
+            await reconcile.RequestAsync(hostId);
+        }
+        return true;
+    }
+}

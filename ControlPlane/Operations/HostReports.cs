@@ -1,0 +1,44 @@
+using Lifecycle.Core.Events;
+using Lifecycle.Core.Store;
+using Lifecycle.Core.Streams;
+using Lifecycle.Core.Transitions;
+
+namespace Lifecycle.ControlPlane.Operations;
+
+/// <summary>
+/// A host's report of an auto-pause or an exit becomes the table's event, from the status and version the
+/// sandbox has when the report arrives, published for the consumer to apply. Only the reporting host's
+/// sandboxes; a report already applied writes nothing twice; an older one than a report already received
+/// is refused, so it cannot undo the newer one.
+/// </summary>
+public sealed class HostReports(
+    SandboxStore sandboxes, TransitionHistoryStore history, HostReportStore reports, EventPublisher publisher)
+{
+    public async Task<HostReportOutcome> ReportAsync(HostReport report, CancellationToken ct)
+    {
+        var sandbox = await sandboxes.GetAnyTeamAsync(report.SandboxId, ct);
+        if (sandbox is null)
+        {
+            return new HostReportOutcome.SandboxNotFound();
+        }
+        if (sandbox.HostId != report.HostId)
+        {
+            return new HostReportOutcome.NotOnHost();
+        }
+        if ((await history.RecordedAsync([report.EventId], ct)).Count > 0)
+        {
+            return new HostReportOutcome.AlreadyApplied();
+        }
+        if (await reports.RecordAsync(report.HostId, sandbox.Id, report.Sequence, report.EventId, ct) == HostReportStore.Outcome.Stale)
+        {
+            return new HostReportOutcome.Stale();
+        }
+        var to = TransitionTable.Get(report.EventType).To.Single();
+        if (!TransitionTable.Allows(report.EventType, sandbox.Status, to))
+        {
+            return new HostReportOutcome.Conflict(sandbox.Status);
+        }
+        await publisher.PublishAsync(StateEvent.HostReport(report.EventId, report.EventType, sandbox, report.HostId, report.Reason, report.At));
+        return new HostReportOutcome.Published();
+    }
+}
