@@ -17,7 +17,7 @@ public sealed class JsonLogTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var port = LocalServers.FreePort();
-        using var process = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, $"test:{Guid.NewGuid():N}:",
+        using var process = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New(),
             $"urls=http://127.0.0.1:{port}", "Lifecycle:Logging:Format=json", "Logging:LogLevel:Default=Information",
             $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}", "Lifecycle:HostMonitor:Enabled=false");
         await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions

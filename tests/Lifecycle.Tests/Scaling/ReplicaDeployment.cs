@@ -49,7 +49,7 @@ public sealed class ReplicaDeployment : IAsyncDisposable
     /// <summary>Starts the replicas and a fleet of <paramref name="hosts"/> hosts that answer each call after <paramref name="hostLatencyMs"/>.</summary>
     public static async Task<ReplicaDeployment> StartAsync(int replicas, int hosts, int hostLatencyMs = 20)
     {
-        var deployment = new ReplicaDeployment(await TestDatabase.CreateAsync(), $"test:{Guid.NewGuid():N}:");
+        var deployment = new ReplicaDeployment(await TestDatabase.CreateAsync(), TestKeyPrefix.New());
         try
         {
             for (var i = 1; i <= replicas; i++)
