@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dapper;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Npgsql;
 
 namespace Lifecycle.Bench.Scale;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 
 namespace Lifecycle.Tests.EndToEnd;
 

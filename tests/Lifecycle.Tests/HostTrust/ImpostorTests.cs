@@ -6,6 +6,7 @@ using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgent.V1.Trust;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.HostTrust;

@@ -6,6 +6,7 @@ using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -6,6 +6,7 @@ using Dapper;
 using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Reconciler;
 
 namespace Lifecycle.Tests.Reconciliation;

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 
 namespace Lifecycle.Tests.Scaling;
 
