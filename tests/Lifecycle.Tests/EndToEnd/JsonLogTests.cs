@@ -36,12 +36,9 @@ public sealed class JsonLogTests
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         JsonElement? succeeded = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (succeeded is null && DateTime.UtcNow < deadline)
-        {
-            succeeded = Parsed(process).Cast<JsonElement?>().FirstOrDefault(e => Text(e!.Value, "sandbox_id") == id && Text(e.Value, "message")!.Contains("succeeded", StringComparison.Ordinal));
-            await Task.Delay(100);
-        }
+        await Eventually.WithinAsync(() => Task.FromResult((succeeded = Parsed(process).Cast<JsonElement?>()
+            .FirstOrDefault(e => Text(e!.Value, "sandbox_id") == id && Text(e.Value, "message")!.Contains("succeeded", StringComparison.Ordinal))) is not null),
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
 
         Assert.That(succeeded, Is.Not.Null, string.Join('\n', process.Lines));
         var entry = succeeded!.Value;
