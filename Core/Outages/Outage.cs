@@ -29,8 +29,6 @@ public enum OutageKind
 /// </summary>
 public static class Outage
 {
-    public static bool IsOutage(Exception exception) => Classify(exception) != OutageKind.None;
-
     public static OutageKind Classify(Exception exception) => exception switch
     {
         PostgresException postgres => OfSqlState(postgres.SqlState),

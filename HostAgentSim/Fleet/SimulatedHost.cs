@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Grpc.Core;
-using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.HostAgentSim.Trust;
 
 namespace Lifecycle.HostAgentSim.Fleet;
@@ -164,7 +163,7 @@ public sealed class SimulatedHost
     }
 
     /// <summary>The port this host's agent listens on, closed and reopened by a restart.</summary>
-    internal RestartablePort? AgentPort { get; set; }
+    internal IAgentPort? AgentPort { get; set; }
 
     public IReadOnlyDictionary<string, SimulatedSandbox> Snapshot() => Sandboxes.Snapshot();
 

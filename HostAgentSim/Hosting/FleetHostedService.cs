@@ -1,4 +1,3 @@
-using Lifecycle.HostAgentSim.Fleet;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.HostAgentSim.Hosting;

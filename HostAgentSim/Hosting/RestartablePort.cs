@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Lifecycle.HostAgentSim.Fleet;
 using Microsoft.AspNetCore.Connections;
 
 namespace Lifecycle.HostAgentSim.Hosting;
@@ -13,7 +14,7 @@ namespace Lifecycle.HostAgentSim.Hosting;
 /// Kestrel stops serving an endpoint for good when its listener's accept returns null, so while the
 /// port is closed the accept loop here waits instead; only Kestrel's own unbind ends it.
 /// </remarks>
-internal sealed class RestartablePort : IConnectionListener
+internal sealed class RestartablePort : IConnectionListener, IAgentPort
 {
     // A refused bind right after closing is a socket the kernel has not let go yet; it clears in moments.
     private static readonly TimeSpan RebindFor = TimeSpan.FromSeconds(10);

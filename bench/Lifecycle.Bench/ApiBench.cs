@@ -9,6 +9,7 @@ using Dapper;
 using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -187,7 +187,8 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             "Lifecycle:HostMonitor:Enabled=false")).ToList();
         try
         {
-            await WaitAsync(async () => (await db.StreamConsumerInfoAsync(Stream, StreamKeys.ApplierGroup)).Count(c => c.Name.ToString().StartsWith($"bench-{processes}-", StringComparison.Ordinal)) == processes);
+            await Eventually.TrueAsync(async () => (await db.StreamConsumerInfoAsync(Stream, StreamKeys.ApplierGroup)).Count(c => c.Name.ToString().StartsWith($"bench-{processes}-", StringComparison.Ordinal)) == processes,
+                TimeSpan.FromMinutes(5), $"{processes} consumer process(es) joined the group");
             var lastId = (await db.StreamInfoAsync(Stream)).LastEntry.Id;
             var rates = new List<double>();
             // Run 0 warms the fresh processes up (a long-running consumer is past its JIT tiering) and is not counted.
@@ -197,11 +198,11 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
                 var watch = Stopwatch.StartNew();
                 await db.StreamConsumerGroupSetPositionAsync(Stream, StreamKeys.ApplierGroup, "0");
                 await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
-                await WaitAsync(async () =>
+                await Eventually.TrueAsync(async () =>
                 {
                     var group = (await db.StreamGroupInfoAsync(Stream)).Single(g => g.Name == StreamKeys.ApplierGroup);
                     return group.LastDeliveredId == lastId && group.PendingMessageCount == 0;
-                }, pollMs: 10);
+                }, TimeSpan.FromMinutes(5), "the consumers drained the stream", TimeSpan.FromMilliseconds(10));
                 if (run > 0)
                 {
                     rates.Add(_events.Count / watch.Elapsed.TotalSeconds);
@@ -265,19 +266,6 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         if (applied != _events.Count)
         {
             Console.WriteLine($"consumer: {processes} consumers applied {applied:N0}; {_events.Count - applied:N0} dropped as stale (reordered across consumers)");
-        }
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, int pollMs = 50)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("benchmark step did not finish in 5 minutes");
-            }
-            await Task.Delay(pollMs);
         }
     }
 }

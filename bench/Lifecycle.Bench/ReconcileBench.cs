@@ -11,6 +11,7 @@ using Lifecycle.Core.Streams;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -91,15 +91,8 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     {
         var replica = await ReplicaOfAsync(masterPort);
         var written = ReplicationOffset(await CommandAsync(masterPort, "INFO", "replication"), "master_repl_offset");
-        var deadline = DateTime.UtcNow + timeout;
-        while (ReplicationOffset(await CommandAsync(replica, "INFO", "replication"), "slave_repl_offset") < written)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"replica {replica} did not reach offset {written} of master {masterPort} within {timeout}");
-            }
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(async () => ReplicationOffset(await CommandAsync(replica, "INFO", "replication"), "slave_repl_offset") >= written,
+            timeout, $"replica {replica} reaches offset {written} of master {masterPort}", TimeSpan.FromMilliseconds(20));
     }
 
     /// <summary>SIGKILL: the node crashes. When it was a master, its replica takes over within seconds.</summary>

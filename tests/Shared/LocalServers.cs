@@ -84,15 +84,8 @@ public sealed class LocalServers : IAsyncDisposable
             await quit.WaitForExitAsync();
         }
         // Not our child, so polled: gone once /proc no longer has it.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Directory.Exists($"/proc/{pid}"))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"postgres (pid {pid}) did not stop within 30 s of SIGQUIT");
-            }
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromSeconds(30),
+            $"postgres (pid {pid}) stops after SIGQUIT", TimeSpan.FromMilliseconds(20));
     }
 
     /// <summary>Starts whichever of the two is down; the data of both survives.</summary>

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dapper;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Npgsql;
 
 namespace Lifecycle.Bench.Scale;
@@ -44,8 +45,8 @@ public sealed class AcceptScale(LocalServers servers, NpgsqlDataSource dataSourc
                 AdminKey = AdminKey,
                 HeartbeatIntervalMs = 10_000,
             }, CancellationToken.None);
-            await Until.TrueAsync("simulated hosts online", TimeSpan.FromMinutes(1),
-                async () => await CountAsync("SELECT count(*) FROM hosts WHERE status = 'online'") == settings.AcceptHosts, pollMs: 200);
+            await Eventually.TrueAsync(async () => await CountAsync("SELECT count(*) FROM hosts WHERE status = 'online'") == settings.AcceptHosts,
+                TimeSpan.FromMinutes(1), "simulated hosts are online", TimeSpan.FromMilliseconds(200));
 
             var clients = set.Urls.Select(url => LoadGenerator.Client(url, settings.AcceptClients, TeamKey)).ToArray();
             try
@@ -124,8 +125,8 @@ public sealed class AcceptScale(LocalServers servers, NpgsqlDataSource dataSourc
     }
 
     private async Task WaitSettledAsync() =>
-        await Until.TrueAsync("sandboxes settled after a run", TimeSpan.FromMinutes(3),
-            async () => await CountAsync("SELECT count(*) FROM sandboxes WHERE status IN ('starting', 'pausing')") == 0, pollMs: 200);
+        await Eventually.TrueAsync(async () => await CountAsync("SELECT count(*) FROM sandboxes WHERE status IN ('starting', 'pausing')") == 0,
+            TimeSpan.FromMinutes(3), "sandboxes settled after a run", TimeSpan.FromMilliseconds(200));
 
     private async Task<long> CountAsync(string sql)
     {

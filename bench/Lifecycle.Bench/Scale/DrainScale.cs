@@ -63,13 +63,13 @@ public sealed class DrainScale(LocalServers servers, NpgsqlDataSource dataSource
             await Task.WhenAll(_keys.Partitions.Select(p => db.StreamConsumerGroupSetPositionAsync(p.Events, StreamKeys.ApplierGroup, "0")));
             var subscriber = redis.GetSubscriber();
             await Task.WhenAll(_keys.Partitions.Select(p => subscriber.PublishAsync(RedisChannel.Literal(_keys.WakeChannel), p.Index)));
-            await Until.TrueAsync($"drain by {replicas} replica(s)", TimeSpan.FromMinutes(5), async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 var groups = await Task.WhenAll(_keys.Partitions.Select(p => db.StreamGroupInfoAsync(p.Events)));
                 return groups.Select((g, i) => g.Single(x => x.Name == StreamKeys.ApplierGroup) is var group
                         && group.LastDeliveredId == last[_keys.Partition(i).Events] && group.PendingMessageCount == 0)
                     .All(drained => drained);
-            }, pollMs: 10);
+            }, TimeSpan.FromMinutes(5), $"{replicas} replica(s) drained the streams", TimeSpan.FromMilliseconds(10));
             var elapsed = watch.Elapsed.TotalSeconds;
             var window = CpuMeter.Between(start, cpu.Read());
             await CheckAllAppliedAsync(replicas);

@@ -3,6 +3,7 @@ using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Partitioning;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

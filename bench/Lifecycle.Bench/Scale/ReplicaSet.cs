@@ -53,7 +53,7 @@ public sealed class ReplicaSet : IAsyncDisposable
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         foreach (var url in Urls)
         {
-            await Until.TrueAsync($"replica at {url} ready", TimeSpan.FromMinutes(2), async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 try
                 {
@@ -67,7 +67,7 @@ public sealed class ReplicaSet : IAsyncDisposable
                 {
                     return false;
                 }
-            });
+            }, TimeSpan.FromMinutes(2), $"the replica at {url} is ready");
         }
     }
 
@@ -75,12 +75,12 @@ public sealed class ReplicaSet : IAsyncDisposable
     private async Task WaitPartitionsDividedAsync(NpgsqlDataSource dataSource, int partitions)
     {
         var expected = SlotAssignment.Of(LeaseKind.EventPartitions, partitions, Names);
-        await Until.TrueAsync($"{partitions} partitions divided among {Names.Count} replica(s)", TimeSpan.FromMinutes(2), async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var leases = (await LeaseStore.ListAsync(dataSource, new OwnershipOptions().LeasePeriod, CancellationToken.None))
                 .Where(l => l.Kind == LeaseKind.EventPartitions.Name).ToList();
             return leases.Count == partitions && leases.All(l => l.Live && l.Owner == expected[l.Slot]);
-        });
+        }, TimeSpan.FromMinutes(2), $"{partitions} partitions are divided among {Names.Count} replica(s)");
     }
 
     public async ValueTask DisposeAsync()

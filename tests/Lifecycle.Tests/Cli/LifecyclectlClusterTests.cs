@@ -32,7 +32,7 @@ public sealed class LifecyclectlClusterTests
         await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
         _database = await TestDatabase.CreateAsync();
         _redis = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         _keys = new StreamKeys(Options.Create(new StreamOptions { KeyPrefix = prefix, Partitions = Partitions }));
         _configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

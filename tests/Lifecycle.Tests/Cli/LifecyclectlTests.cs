@@ -97,8 +97,11 @@ public sealed class LifecyclectlTests
     public async Task Tail_prints_an_event_that_arrives_after_it_started()
     {
         await using var cluster = await SeededCluster.CreateAsync();
+        using var admin = await ConnectionMultiplexer.ConnectAsync(TestServers.Redis + ",allowAdmin=true");
+        var readsBefore = await RangeReadsAsync(admin);
         var tail = cluster.RunAsync("tail", "--type", "sandbox.exited", "--count", "1", "--json");
-        await Task.Delay(500);
+        // Its first XRANGE follows finding each partition's end: from then on, an added event is news to it.
+        await Eventually.TrueAsync(async () => await RangeReadsAsync(admin) > readsBefore, TimeSpan.FromSeconds(10), "the tail polls the stream");
         Assert.That(tail.IsCompleted, Is.False, "nothing new yet: the seeded events are history to a tail without --since");
         await cluster.Db.StreamAddAsync(cluster.Events, [new NameValueEntry("type", "sandbox.exited"), new NameValueEntry("sandbox_id", cluster.Running.ToString())]);
 
@@ -269,4 +272,13 @@ public sealed class LifecyclectlTests
         ?? throw new AssertionException($"no line holds {string.Join(", ", fragments)}:\n{table}");
 
     private static IEnumerable<string> Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'));
+
+    /// <summary>How many XRANGE calls the test Redis has served (tests run one at a time); INFO needs an admin connection.</summary>
+    private static async Task<long> RangeReadsAsync(ConnectionMultiplexer admin)
+    {
+        var stats = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("commandstats");
+        var xrange = stats.SelectMany(group => group).FirstOrDefault(stat => stat.Key == "cmdstat_xrange").Value;
+        // "calls=12,usec=…"; absent until the first call.
+        return xrange is null ? 0 : long.Parse(xrange.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -59,7 +59,7 @@ public sealed class SeededCluster : IAsyncDisposable
 
     public static async Task<SeededCluster> CreateAsync()
     {
-        var cluster = new SeededCluster(await TestDatabase.CreateAsync(), $"test:{Guid.NewGuid():N}:", await ConnectionMultiplexer.ConnectAsync(TestServers.Redis));
+        var cluster = new SeededCluster(await TestDatabase.CreateAsync(), TestKeyPrefix.New(), await ConnectionMultiplexer.ConnectAsync(TestServers.Redis));
         await cluster.SeedAsync();
         return cluster;
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 
 namespace Lifecycle.Tests.EndToEnd;
 
@@ -17,7 +18,7 @@ public sealed class JsonLogTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var port = LocalServers.FreePort();
-        using var process = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, $"test:{Guid.NewGuid():N}:",
+        using var process = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New(),
             $"urls=http://127.0.0.1:{port}", "Lifecycle:Logging:Format=json", "Logging:LogLevel:Default=Information",
             $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}", "Lifecycle:HostMonitor:Enabled=false");
         await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
@@ -35,12 +36,9 @@ public sealed class JsonLogTests
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         JsonElement? succeeded = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (succeeded is null && DateTime.UtcNow < deadline)
-        {
-            succeeded = Parsed(process).Cast<JsonElement?>().FirstOrDefault(e => Text(e!.Value, "sandbox_id") == id && Text(e.Value, "message")!.Contains("succeeded", StringComparison.Ordinal));
-            await Task.Delay(100);
-        }
+        await Eventually.WithinAsync(() => Task.FromResult((succeeded = Parsed(process).Cast<JsonElement?>()
+            .FirstOrDefault(e => Text(e!.Value, "sandbox_id") == id && Text(e.Value, "message")!.Contains("succeeded", StringComparison.Ordinal))) is not null),
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
 
         Assert.That(succeeded, Is.Not.Null, string.Join('\n', process.Lines));
         var entry = succeeded!.Value;

@@ -74,30 +74,16 @@ public sealed class ObservabilityTests
 
     private static async Task<(HttpStatusCode, string)> WaitForReadyzAsync(HttpClient client, HttpStatusCode wanted, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var answer = await ReadyAsync(client);
-            if (answer.Item1 == wanted || DateTime.UtcNow > deadline)
-            {
-                return answer;
-            }
-            await Task.Delay(200);
-        }
+        var answer = default((HttpStatusCode, string));
+        await Eventually.WithinAsync(async () => (answer = await ReadyAsync(client)).Item1 == wanted, within, TimeSpan.FromMilliseconds(200));
+        return answer;
     }
 
     /// <summary>The exporter caches its answer briefly; ask again until it shows what was just counted.</summary>
     private static async Task<string> RetryUntilAsync(HttpClient client, string path, Func<string, bool> done)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var body = await client.GetStringAsync(path);
-            if (done(body) || DateTime.UtcNow > deadline)
-            {
-                return body;
-            }
-            await Task.Delay(200);
-        }
+        var body = "";
+        await Eventually.WithinAsync(async () => done(body = await client.GetStringAsync(path)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        return body;
     }
 }

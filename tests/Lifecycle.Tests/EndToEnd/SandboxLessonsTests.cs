@@ -113,16 +113,10 @@ public sealed class SandboxLessonsTests
 
     private async Task<JsonElement> WaitForVersionAsync(string id, long version)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var row = await _harness.Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}");
-            if (row.GetProperty("version").GetInt64() >= version || DateTime.UtcNow > deadline)
-            {
-                return row;
-            }
-            await Task.Delay(20);
-        }
+        var row = default(JsonElement);
+        await Eventually.WithinAsync(async () => (row = await _harness.Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}")).GetProperty("version").GetInt64() >= version,
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+        return row;
     }
 
     private static async Task<JsonElement> ExpectAsync(Task<HttpResponseMessage> request, HttpStatusCode status)

@@ -28,7 +28,8 @@ public sealed class SecretsInLogsTests
 
             using var client = harness.ClientWithKey(teamKey);
             var id = (await (await client.PostAsJsonAsync("/v1/sandboxes", new { template = "base", timeout_sec = 1 })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-            await Task.Delay(TimeSpan.FromSeconds(3)); // running, then auto-paused and reported by its host
+            await Eventually.TrueAsync(async () => (await client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{id}")).GetProperty("status").GetString() == "paused",
+                TimeSpan.FromSeconds(10), "the sandbox ran, then was auto-paused and reported by its host");
             await client.PostAsync($"/v1/sandboxes/{id}/resume", null);
             await client.DeleteAsync($"/v1/sandboxes/{id}");
             await admin.DeleteAsync($"/v1/teams/{team.GetProperty("id").GetString()}/keys/{team.GetProperty("api_key").GetProperty("id").GetString()}");
@@ -36,8 +37,10 @@ public sealed class SecretsInLogsTests
             using var wrongAdmin = harness.ClientWithKey(ControlPlaneHarness.AdminKey + "x");
             await wrongAdmin.GetAsync("/v1/hosts");
             secrets.Add(ControlPlaneHarness.AdminKey + "x");
-            await admin.PostAsync($"/v1/hosts/{harness.Fleet.Hosts[1].HostId}/decommission", null);
-            await Task.Delay(TimeSpan.FromSeconds(1)); // its heartbeats are refused meanwhile
+            var retired = harness.Fleet.Hosts[1];
+            await admin.PostAsync($"/v1/hosts/{retired.HostId}/decommission", null);
+            await Eventually.TrueAsync(() => logs.Entries.Any(entry => entry.Contains($"host {retired.Name}: heartbeat refused", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(10), "the decommissioned host's heartbeat is refused");
         }
 
         Assert.That(logs.Entries, Has.Count.GreaterThan(100), "trace logging was captured");

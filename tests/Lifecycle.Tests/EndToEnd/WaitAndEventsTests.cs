@@ -165,17 +165,13 @@ public sealed class WaitAndEventsTests(StreamSetup setup)
     /// <summary>The gauge once it shows <paramref name="expected"/>, or what it shows after 2 s.</summary>
     private async Task<double> OpenWaitsAsync(double expected)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(2);
-        while (true)
+        var open = double.NaN;
+        await Eventually.WithinAsync(async () =>
         {
-            var metrics = await _harness.Client.GetStringAsync("/metrics");
-            var open = PrometheusText.Single(metrics, "lifecycle_waits_in_flight");
-            if (open == expected || DateTime.UtcNow > deadline)
-            {
-                return open;
-            }
-            await Task.Delay(50);
-        }
+            open = PrometheusText.Single(await _harness.Client.GetStringAsync("/metrics"), "lifecycle_waits_in_flight");
+            return open == expected;
+        }, TimeSpan.FromSeconds(2));
+        return open;
     }
 
     private async Task<string> CreateAsync()

@@ -122,22 +122,17 @@ public sealed class FuzzTests
     /// <summary>Until the consumer is idle, no sandbox is transient, and nothing changes for a moment.</summary>
     private static async Task SettleAsync(ControlPlaneHarness harness)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         string? last = null;
-        while (DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             await harness.WaitForConsumerIdleAsync(TimeSpan.FromSeconds(20));
             await using var conn = harness.Database.DataSource.CreateConnection();
             var transient = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM sandboxes WHERE status IN ('starting', 'pausing', 'resuming', 'stopping')");
             var now = await FingerprintAsync(harness);
-            if (transient == 0 && now == last)
-            {
-                return;
-            }
+            var settled = transient == 0 && now == last;
             last = now;
-            await Task.Delay(100);
-        }
-        Assert.Fail("the control plane did not settle after an accepted request");
+            return settled;
+        }, TimeSpan.FromSeconds(20), "the control plane settles after an accepted request", TimeSpan.FromMilliseconds(100));
     }
 
     private static async Task<string> CreateAsync(HttpClient client)

@@ -8,6 +8,7 @@ using Grpc.Net.Client;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 // Inside Lifecycle.*, a bare HostAgent names the Lifecycle.HostAgent namespace, not the generated class.
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 

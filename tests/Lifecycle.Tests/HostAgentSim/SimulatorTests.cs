@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using NUnit.Framework;
 // Inside Lifecycle.*, a bare HostAgent names the Lifecycle.HostAgent namespace, not the generated class.
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
@@ -255,15 +256,10 @@ public sealed class SimulatorTests
         var id = NewId();
         await _clients[0].CreateSandboxAsync(Create(id, timeoutSec: 1), deadline: Deadline());
 
-        var clock = Stopwatch.StartNew();
         SimulatedSandbox? sandbox = null;
-        while (clock.Elapsed < TimeSpan.FromSeconds(5)
-            && (!_fleet.Hosts[0].TryGet(id, out sandbox) || sandbox.State != SimulatedSandboxState.Paused))
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(() => _fleet.Hosts[0].TryGet(id, out sandbox) && sandbox.State == SimulatedSandboxState.Paused,
+            TimeSpan.FromSeconds(5), "the idle sandbox is paused");
 
-        Assert.That(sandbox?.State, Is.EqualTo(SimulatedSandboxState.Paused));
         Assert.That(sandbox?.AutoPaused, Is.True);
         Assert.That(_fleet.Hosts[0].AutoPausedIds(), Does.Contain(id));
     }

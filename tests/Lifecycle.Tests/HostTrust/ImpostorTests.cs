@@ -6,6 +6,7 @@ using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgent.V1.Trust;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.HostTrust;
@@ -65,19 +66,21 @@ public sealed class ImpostorTests
     private static async Task<SimulatedFleet> StartImpostorAsync(int port, Lifecycle.HostAgentSim.Trust.CertificateIssuer issuer)
     {
         // The port was just closed: the kernel may hold it a moment longer.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
+        SimulatedFleet? impostor = null;
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
-                return await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = 1, BasePort = port, NamePrefix = "impostor", LatencyMs = 0 },
+                impostor = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = 1, BasePort = port, NamePrefix = "impostor", LatencyMs = 0 },
                     loggerFactory: null, issuer, CancellationToken.None);
+                return true;
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException)
             {
-                await Task.Delay(100);
+                return false;
             }
-        }
+        }, TimeSpan.FromSeconds(10), $"the impostor binds port {port}", TimeSpan.FromMilliseconds(100));
+        return impostor!;
     }
 
     private static async Task<List<string>> SnapshotAsync(ControlPlaneHarness harness, IEnumerable<string> ids)

@@ -87,7 +87,7 @@ public sealed class RegistrationTrustTests
             {
                 ["Lifecycle:Postgres:ConnectionString"] = database.ConnectionString,
                 ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
-                ["Lifecycle:Streams:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
+                ["Lifecycle:Streams:KeyPrefix"] = TestKeyPrefix.New(),
                 ["Lifecycle:HostMonitor:Enabled"] = "false",
                 ["Lifecycle:HostTrust:CaCertificatePath"] = "/nonexistent/ca.crt",
                 ["Lifecycle:HostTrust:CaKeyPath"] = "/nonexistent/ca.key",

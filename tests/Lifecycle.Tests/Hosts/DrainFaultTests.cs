@@ -42,7 +42,8 @@ public sealed class DrainFaultTests
 
         (await scenario.DrainAsync("destroy", deadlineSec: 600)).EnsureSuccessStatusCode();
         await Eventually.TrueAsync(() => scenario.Target.CallsReceived - callsBefore >= 8, TimeSpan.FromSeconds(10), "the first window of destroys reached the host");
-        // Several rounds go by while the host holds every call: none may add to the window.
+        // Several rounds go by while the host holds every call: none may add to the window. A bounded wait,
+        // as it proves an absence; the first window reaching the host shows the drain was at work.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         var stopping = (await scenario.TargetAsync()).GetProperty("sandboxes").TryGetProperty("stopping", out var n) ? n.GetInt64() : 0;
         Assert.That(stopping, Is.EqualTo(8), "eight sandboxes in flight, no more");

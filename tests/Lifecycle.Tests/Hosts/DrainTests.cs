@@ -81,7 +81,8 @@ public sealed class DrainTests
 
         (await scenario.DrainAsync("wait", deadlineSec: 600)).EnsureSuccessStatusCode();
 
-        // Two rounds' worth of time at least: the drain has looked, and done nothing.
+        // The drain has looked (it counts what remains) before the bounded wait below, so that nothing
+        // asked for over two more rounds' worth of time is not merely a drain that had not started.
         var draining = await Eventually.ValueAsync(() => scenario.TargetAsync(), h => h.GetProperty("drain").GetProperty("remaining").GetInt64() == 50,
             TimeSpan.FromSeconds(10), "the drain counts 50 remaining");
         Assert.That(draining.GetProperty("status").GetString(), Is.EqualTo("draining"));

@@ -6,6 +6,7 @@ using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -78,7 +79,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         int heartbeatMs = 30_000, CapturedLogs? logs = null, bool snapshotsOffHost = false)
     {
         database ??= await TestDatabase.CreateAsync();
-        var keyPrefix = $"test:{Guid.NewGuid():N}:";
+        var keyPrefix = TestKeyPrefix.New();
         var configuration = new Dictionary<string, string?>
         {
             ["Lifecycle:Postgres:ConnectionString"] = database.ConnectionString,
@@ -176,23 +177,10 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     }
 
     /// <summary>Polls GET until the sandbox has <paramref name="status"/>; fails with the last status seen.</summary>
-    public async Task<JsonElement> WaitForStatusAsync(string sandboxId, string status, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        JsonElement last;
-        do
-        {
-            last = await Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{sandboxId}");
-            if (last.GetProperty("status").GetString() == status)
-            {
-                return last;
-            }
-            await Task.Delay(20);
-        }
-        while (DateTime.UtcNow < deadline);
-        Assert.Fail($"sandbox {sandboxId} did not become {status}; it is {last.GetProperty("status")}");
-        return last;
-    }
+    public Task<JsonElement> WaitForStatusAsync(string sandboxId, string status, TimeSpan? timeout = null) =>
+        Eventually.ValueAsync(() => Client.GetFromJsonAsync<JsonElement>($"/v1/sandboxes/{sandboxId}"),
+            sandbox => sandbox.GetProperty("status").GetString() == status, timeout ?? TimeSpan.FromSeconds(10),
+            $"sandbox {sandboxId} is {status}", TimeSpan.FromMilliseconds(20));
 
     /// <summary>
     /// A lone replica takes every event partition at its first ownership round; tests start once it has,
@@ -203,37 +191,24 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     {
         var coordinator = services.GetRequiredService<OwnershipCoordinator>();
         var partitions = services.GetRequiredService<StreamKeys>().Partitions.Count;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (coordinator.Owned(LeaseKind.EventPartitions).Count < partitions && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WithinAsync(() => Task.FromResult(coordinator.Owned(LeaseKind.EventPartitions).Count >= partitions),
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
     }
 
     /// <summary>
     /// Polls until every partition's applier group has nothing unread and, all partitions together, at
     /// most <paramref name="pendingAllowed"/> pending.
     /// </summary>
-    public async Task WaitForConsumerIdleAsync(TimeSpan? timeout = null, int pendingAllowed = 0)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var groups = await Task.WhenAll(Keys.Partitions.Select(p => ApplierGroupAsync(p.Events)));
-            var missing = groups.Count(g => g.Name is null);
-            var pending = groups.Sum(g => g.PendingMessageCount);
-            var lag = groups.Sum(g => g.Lag ?? 1);
-            if (missing == 0 && pending <= pendingAllowed && lag == 0)
+    public Task WaitForConsumerIdleAsync(TimeSpan? timeout = null, int pendingAllowed = 0) =>
+        Eventually.ValueAsync(async () =>
             {
-                return;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail(missing > 0 ? $"the consumer group of {missing} partitions was never created" : $"consumer groups still have {pending} pending and lag {lag}");
-            }
-            await Task.Delay(20);
-        }
-    }
+                var groups = await Task.WhenAll(Keys.Partitions.Select(p => ApplierGroupAsync(p.Events)));
+                return new ConsumerBacklog(groups.Count(g => g.Name is null), groups.Sum(g => g.PendingMessageCount), groups.Sum(g => g.Lag ?? 1));
+            },
+            backlog => backlog.GroupsMissing == 0 && backlog.Pending <= pendingAllowed && backlog.Lag == 0,
+            timeout ?? TimeSpan.FromSeconds(10), $"the appliers are idle (at most {pendingAllowed} pending)", TimeSpan.FromMilliseconds(20));
+
+    private sealed record ConsumerBacklog(int GroupsMissing, long Pending, long Lag);
 
     /// <summary>Stops the control plane cleanly (its replica leaves and gives up its leases); the hosts and the database stay.</summary>
     public async Task StopAppAsync()

@@ -6,85 +6,126 @@ using Testcontainers.Redis;
 namespace Lifecycle.Tests;
 
 /// <summary>
-/// One Redis and one Postgres for the whole run, real servers either way: the ones named by
-/// <c>LIFECYCLE_TEST_REDIS</c> / <c>LIFECYCLE_TEST_POSTGRES</c>; else containers when a Docker
-/// engine answers; else throwaway local processes (scripts/servers.sh) on free ports, removed afterwards.
+/// One Redis and one Postgres for the whole run, real servers either way, started by the first test
+/// that asks for either (a run of unit tests starts none) and stopped at the end: the ones named by
+/// <c>LIFECYCLE_TEST_REDIS</c> / <c>LIFECYCLE_TEST_POSTGRES</c>; else containers when a Docker engine
+/// answers; else throwaway local processes (scripts/servers.sh) on free ports, removed afterwards.
 /// Tests isolate themselves: a database per fixture, a key prefix per test.
 /// </summary>
 [SetUpFixture]
 public sealed class TestServers
 {
-    private static string? _redis;
-    private static string? _postgres;
-    private readonly List<IAsyncDisposable> _containers = [];
-    private LocalServers? _local;
+    private static readonly Lock Gate = new();
+    private static Task<Started>? _started;
 
     /// <summary>StackExchange.Redis configuration string.</summary>
-    public static string Redis => _redis ?? throw new InvalidOperationException("test servers not started");
+    public static string Redis => Servers().Redis!;
 
     /// <summary>Connection string of a database the tests may create databases from.</summary>
-    public static string Postgres => _postgres ?? throw new InvalidOperationException("test servers not started");
+    public static string Postgres => Servers().Postgres!;
 
-    [OneTimeSetUp]
-    public async Task StartAsync()
+    /// <summary>
+    /// Blocks the first caller while the servers start: the addresses are read in many synchronous places,
+    /// and tests run without a synchronization context a wait could deadlock.
+    /// </summary>
+    private static Started Servers()
     {
-        _redis = Environment.GetEnvironmentVariable("LIFECYCLE_TEST_REDIS");
-        _postgres = Environment.GetEnvironmentVariable("LIFECYCLE_TEST_POSTGRES");
-        if (_redis is not null && _postgres is not null)
+        Task<Started> started;
+        lock (Gate)
         {
-            return;
+            started = _started ??= StartAsync();
         }
-        if (await TryStartContainersAsync())
-        {
-            return;
-        }
-        await StartLocalProcessesAsync();
+        return started.GetAwaiter().GetResult();
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        foreach (var container in _containers)
+        Task<Started>? started;
+        lock (Gate)
         {
-            await container.DisposeAsync();
+            started = _started;
+            _started = null;
         }
-        if (_local is not null)
+        if (started is { IsCompletedSuccessfully: true })
         {
-            await _local.DisposeAsync();
-        }
-    }
-
-    private async Task<bool> TryStartContainersAsync()
-    {
-        try
-        {
-            if (_redis is null)
-            {
-                var redis = new RedisBuilder("redis:7-alpine").Build();
-                _containers.Add(redis);
-                await redis.StartAsync();
-                _redis = redis.GetConnectionString();
-            }
-            if (_postgres is null)
-            {
-                var postgres = new PostgreSqlBuilder("postgres:16-alpine").Build();
-                _containers.Add(postgres);
-                await postgres.StartAsync();
-                _postgres = postgres.GetConnectionString();
-            }
-            return true;
-        }
-        catch (DockerUnavailableException)
-        {
-            // Thrown already at Build() when no engine answers: use local processes instead.
-            return false;
+            await (await started).DisposeAsync();
         }
     }
 
-    private async Task StartLocalProcessesAsync()
+    private static async Task<Started> StartAsync()
     {
-        _local = await LocalServers.StartAsync();
-        _redis ??= _local.Redis;
-        _postgres ??= _local.Postgres;
+        var started = new Started
+        {
+            Redis = Environment.GetEnvironmentVariable("LIFECYCLE_TEST_REDIS"),
+            Postgres = Environment.GetEnvironmentVariable("LIFECYCLE_TEST_POSTGRES"),
+        };
+        if (started.Redis is not null && started.Postgres is not null)
+        {
+            return started;
+        }
+        if (!await started.TryStartContainersAsync())
+        {
+            await started.StartLocalProcessesAsync();
+        }
+        return started;
+    }
+
+    /// <summary>The run's two servers, and whatever was started to provide them.</summary>
+    private sealed class Started : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _containers = [];
+        private LocalServers? _local;
+
+        /// <summary>Null until provided: by the environment, a container or a local process.</summary>
+        public string? Redis { get; set; }
+
+        public string? Postgres { get; set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var container in _containers)
+            {
+                await container.DisposeAsync();
+            }
+            if (_local is not null)
+            {
+                await _local.DisposeAsync();
+            }
+        }
+
+        public async Task<bool> TryStartContainersAsync()
+        {
+            try
+            {
+                if (Redis is null)
+                {
+                    var redis = new RedisBuilder("redis:7-alpine").Build();
+                    _containers.Add(redis);
+                    await redis.StartAsync();
+                    Redis = redis.GetConnectionString();
+                }
+                if (Postgres is null)
+                {
+                    var postgres = new PostgreSqlBuilder("postgres:16-alpine").Build();
+                    _containers.Add(postgres);
+                    await postgres.StartAsync();
+                    Postgres = postgres.GetConnectionString();
+                }
+                return true;
+            }
+            catch (DockerUnavailableException)
+            {
+                // Thrown already at Build() when no engine answers: use local processes instead.
+                return false;
+            }
+        }
+
+        public async Task StartLocalProcessesAsync()
+        {
+            _local = await LocalServers.StartAsync();
+            Redis ??= _local.Redis;
+            Postgres ??= _local.Postgres;
+        }
     }
 }

@@ -71,7 +71,7 @@ public sealed class ConsumerTests(StreamSetup setup)
     [Test]
     public async Task Entries_published_before_the_group_existed_are_applied()
     {
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         var redis = await ConnectionMultiplexer.ConnectAsync(await setup.RedisAsync());
         await redis.GetDatabase().StreamAddAsync($"{prefix}lifecycle:{{p0}}:events", [new NameValueEntry("type", "early")]);
 

@@ -219,15 +219,8 @@ public sealed class RunDevSupervisionTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out after {timeout} waiting for {what}");
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Eventually.TrueAsync(condition, timeout, what, TimeSpan.FromMilliseconds(200));
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

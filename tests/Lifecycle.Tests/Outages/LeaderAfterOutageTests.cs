@@ -46,19 +46,11 @@ public sealed class LeaderAfterOutageTests
     }
 
     /// <summary>Polls <c>POST /v1/reconcile</c> until it answers <paramref name="wanted"/>; false when the time runs out.</summary>
-    private static async Task<bool> ReconcileAnswersAsync(HttpClient admin, HttpStatusCode wanted, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (DateTime.UtcNow < deadline)
+    private static Task<bool> ReconcileAnswersAsync(HttpClient admin, HttpStatusCode wanted, TimeSpan within) =>
+        Eventually.WithinAsync(async () =>
         {
             using var response = await admin.PostAsync("/v1/reconcile", null);
             Assert.That((int)response.StatusCode, Is.Not.EqualTo(500), "never a 500");
-            if (response.StatusCode == wanted)
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return false;
-    }
+            return response.StatusCode == wanted;
+        }, within, TimeSpan.FromMilliseconds(100));
 }

@@ -6,6 +6,7 @@ using Dapper;
 using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Reconciler;
 
 namespace Lifecycle.Tests.Reconciliation;
@@ -42,7 +43,7 @@ public sealed class HostMonitorProcessTests
         var leasePeriod = TimeSpan.FromSeconds(3);
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         using var first = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, [.. Settings(LocalServers.FreePort(), leasePeriod), "Lifecycle:Replica:Name=replica-a"]);
         using var second = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, [.. Settings(LocalServers.FreePort(), leasePeriod), "Lifecycle:Replica:Name=replica-b"]);
 
@@ -79,7 +80,7 @@ public sealed class HostMonitorProcessTests
     {
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         var port = LocalServers.FreePort();
         var settings = Settings(port, TimeSpan.FromSeconds(2));
         var crashed = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
@@ -96,9 +97,8 @@ public sealed class HostMonitorProcessTests
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
 
         var toPause = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => CreateAsync(client)));
-        await Eventually.TrueAsync(() => toPause.All(id => host.TryGet(id, out var s) && s.State == SimulatedSandboxState.Running),
-            TimeSpan.FromSeconds(30), "20 sandboxes run");
-        await Task.Delay(500); // and their outcome events are applied
+        await Eventually.TrueAsync(() => toPause.All(id => Status(client, id) == "running"),
+            TimeSpan.FromSeconds(30), "20 sandboxes run and their outcome events are applied");
 
         var creates = Task.WhenAll(Enumerable.Range(0, 50).Select(_ => CreateAsync(client)));
         var pauses = Task.WhenAll(toPause.Select(id => PauseAsync(client, id)));
@@ -134,7 +134,7 @@ public sealed class HostMonitorProcessTests
     {
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         var port = LocalServers.FreePort();
         var heartbeatTimeout = TimeSpan.FromSeconds(2);
         string[] settings = [.. Settings(port, TimeSpan.FromSeconds(2)), $"Lifecycle:HostMonitor:HeartbeatTimeout={heartbeatTimeout}"];
@@ -153,7 +153,8 @@ public sealed class HostMonitorProcessTests
 
         crashed.Kill();
         crashed.Dispose();
-        // The fault itself: down for longer than the heartbeat timeout, while the hosts' heartbeats fail.
+        // The fault itself, so a bounded wait rather than a poll: down for longer than the heartbeat
+        // timeout while the hosts' heartbeats fail. The passes counted after the restart show it ran.
         await Task.Delay(heartbeatTimeout * 2);
         using var restarted = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
         // Fifteen intervals' worth: a scheduled pass covers one slice of the hosts.

@@ -150,15 +150,18 @@ public sealed partial class HostMonitorTests
             ids.Add(await harness.CreateRunningAsync());
         }
         var onB = ids.Single(id => harness.Fleet.Hosts[1].TryGet(id, out _));
-        harness.Fleet.Hosts[0].Freeze();
-        await Task.Delay(TimeSpan.FromSeconds(1)); // the next pass is now held by host 0 until its deadline
+        var frozen = harness.Fleet.Hosts[0];
+        var callsBefore = frozen.CallsReceived;
+        frozen.Freeze();
+        await Eventually.TrueAsync(() => frozen.CallsReceived > callsBefore, TimeSpan.FromSeconds(10),
+            "a pass calls host 0 and is held there until its deadline");
 
         var watch = Stopwatch.StartNew();
         Assert.That(harness.Fleet.Hosts[1].AutoPause(onB, report: false), Is.True, "no callback: the HostMonitor must find it");
         await harness.WaitForStatusAsync(onB, "paused", hostDeadline);
 
         Assert.That(watch.Elapsed, Is.LessThan(hostDeadline / 2), "host 1 was settled while host 0 still hung");
-        harness.Fleet.Hosts[0].Unfreeze();
+        frozen.Unfreeze();
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 
 namespace Lifecycle.Tests.Scaling;
 
@@ -49,7 +50,7 @@ public sealed class ReplicaDeployment : IAsyncDisposable
     /// <summary>Starts the replicas and a fleet of <paramref name="hosts"/> hosts that answer each call after <paramref name="hostLatencyMs"/>.</summary>
     public static async Task<ReplicaDeployment> StartAsync(int replicas, int hosts, int hostLatencyMs = 20)
     {
-        var deployment = new ReplicaDeployment(await TestDatabase.CreateAsync(), $"test:{Guid.NewGuid():N}:");
+        var deployment = new ReplicaDeployment(await TestDatabase.CreateAsync(), TestKeyPrefix.New());
         try
         {
             for (var i = 1; i <= replicas; i++)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostAgentSim.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -3,8 +3,8 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Lifecycle.HostAgentSim.Admin;
 using Lifecycle.HostAgentSim.ControlPlaneLink;
+using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Grpc;
-using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.HostAgentSim.Trust;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +16,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.HostAgentSim.Fleet;
+namespace Lifecycle.HostAgentSim.Hosting;
 
 /// <summary>
 /// Many simulated host agents served by one Kestrel server, one HTTP/2 port per host: mutual TLS with each

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 
-namespace Lifecycle.Tests.EndToEnd;
+namespace Lifecycle.Tests.Hosts;
 
 /// <summary>
 /// Host reports (<c>POST /v1/hosts/sandbox-events</c>): applied once, only from the sandbox's own host,

@@ -8,7 +8,7 @@ using Lifecycle.Core.Transitions;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
-namespace Lifecycle.Tests.Integration;
+namespace Lifecycle.Tests.Outages;
 
 /// <summary>
 /// Real crashes and restarts on servers of the test's own: a consumer process killed with
@@ -31,7 +31,7 @@ public sealed class ConsumerOutageTests
     {
         await using var servers = await LocalServers.StartAsync();
         var database = await TestDatabase.CreateAsync(servers.Postgres);
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         var events = await SeedRunningAsync(database, Sandboxes);
         using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         var db = redis.GetDatabase();
@@ -41,14 +41,14 @@ public sealed class ConsumerOutageTests
         var victim = victimProcess.Process;
         try
         {
-            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "victim"), victim);
+            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "victim"), victim, "the victim joins the group");
             await servers.StopAsync("postgres");
             foreach (var e in events)
             {
                 await db.StreamAddAsync(stream, StreamFields.Encode(e));
             }
             // The victim reads them all, cannot commit (Postgres is down) and holds them pending.
-            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Single(c => c.Name == "victim").PendingMessageCount == Sandboxes, victim);
+            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Single(c => c.Name == "victim").PendingMessageCount == Sandboxes, victim, "the victim holds every entry pending");
         }
         finally
         {
@@ -68,7 +68,7 @@ public sealed class ConsumerOutageTests
         const int count = 200;
         await using var servers = await LocalServers.StartAsync();
         var database = await TestDatabase.CreateAsync(servers.Postgres);
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = TestKeyPrefix.New();
         var events = await SeedRunningAsync(database, count);
         using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         var db = redis.GetDatabase();
@@ -80,7 +80,7 @@ public sealed class ConsumerOutageTests
         var victim = victimProcess.Process;
         try
         {
-            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "stopping"), victim);
+            await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "stopping"), victim, "the consumer joins the group");
             var publishing = Task.Run(async () =>
             {
                 foreach (var e in events)
@@ -88,7 +88,7 @@ public sealed class ConsumerOutageTests
                     await db.StreamAddAsync(stream, StreamFields.Encode(e));
                 }
             });
-            await WaitForAsync(async () => await AppliedCountAsync(database, events) >= count / 4, victim);
+            await WaitForAsync(async () => await AppliedCountAsync(database, events) >= count / 4, victim, "a quarter of the events are applied");
             using (var term = Process.Start("kill", ["-TERM", victim.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await term.WaitForExitAsync();
@@ -155,7 +155,8 @@ public sealed class ConsumerOutageTests
         await using var servers = await LocalServers.StartAsync();
         var database = await TestDatabase.CreateAsync(servers.Postgres);
         var events = await SeedRunningAsync(database, Sandboxes);
-        await using var harness = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis, settings: FastRecovery);
+        var logs = new CapturedLogs();
+        await using var harness = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis, settings: FastRecovery, logs: logs);
         var publisher = harness.Services.GetRequiredService<EventPublisher>();
 
         foreach (var e in events.Take(Sandboxes / 2))
@@ -167,7 +168,9 @@ public sealed class ConsumerOutageTests
         {
             await publisher.PublishAsync(e);
         }
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Postgres comes back only once the consumer has met the outage: it read entries it could not commit.
+        await Eventually.TrueAsync(() => logs.Entries.Any(entry => entry.Contains("Applying events failed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), "the consumer fails to apply what it read");
         await servers.StartAgainAsync();
         await AssertAllAppliedOnceAsync(harness, events);
     }
@@ -191,9 +194,8 @@ public sealed class ConsumerOutageTests
 
     private static async Task AssertAllAppliedOnceAsync(ControlPlaneHarness harness, List<StateEvent> events)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         IReadOnlyList<(Guid EventId, long Count)> recorded = [];
-        do
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
@@ -201,42 +203,34 @@ public sealed class ConsumerOutageTests
                 recorded = (await conn.QueryAsync<(Guid, long)>(
                     "SELECT event_id, count(*) FROM sandbox_transitions WHERE event_id = ANY(@ids) GROUP BY event_id",
                     new { ids = events.Select(e => e.EventId).ToArray() })).ToList();
-                if (recorded.Count == events.Count)
-                {
-                    break;
-                }
+                return recorded.Count == events.Count;
             }
             catch (Npgsql.NpgsqlException)
             {
                 // The test's own pooled connections died with the restart; the pool replaces them.
+                return false;
             }
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
+        }, TimeSpan.FromSeconds(30), "every published event is in history");
 
-        Assert.That(recorded, Has.Count.EqualTo(events.Count), "every published event is in history");
         Assert.That(recorded.All(r => r.Count == 1), Is.True, "and only once");
         await harness.WaitForConsumerIdleAsync(TimeSpan.FromSeconds(30));
         var dead = await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).DeadLetters);
         Assert.That(dead, Is.Zero, "an outage sends nothing to the dead letters");
     }
 
-    private static async Task PublishWhenRedisIsBackAsync(EventPublisher publisher, StateEvent e)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
+    private static Task PublishWhenRedisIsBackAsync(EventPublisher publisher, StateEvent e) =>
+        Eventually.TrueAsync(async () =>
         {
             try
             {
                 await publisher.PublishAsync(e);
-                return;
+                return true;
             }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            catch (RedisConnectionException)
             {
-                await Task.Delay(100);
+                return false;
             }
-        }
-    }
+        }, TimeSpan.FromSeconds(20), "Redis takes a publish again", TimeSpan.FromMilliseconds(100));
 
     private static async Task<StreamConsumerInfo[]> ConsumersAsync(IDatabase db, string stream)
     {
@@ -250,14 +244,10 @@ public sealed class ConsumerOutageTests
         }
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, Process process)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
+    private static Task WaitForAsync(Func<Task<bool>> condition, Process process, string what) =>
+        Eventually.TrueAsync(async () =>
         {
             Assert.That(process.HasExited, Is.False, "the consumer process exited by itself");
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
-            await Task.Delay(50);
-        }
-    }
+            return await condition();
+        }, TimeSpan.FromSeconds(30), what);
 }

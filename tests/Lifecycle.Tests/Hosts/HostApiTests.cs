@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Lifecycle.Tests.EndToEnd;
+namespace Lifecycle.Tests.Hosts;
 
 /// <summary>The admin and host endpoints: who may call what, and what a decommission revokes.</summary>
 public sealed class HostApiTests
