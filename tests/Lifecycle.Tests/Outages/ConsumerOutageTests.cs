@@ -43,10 +43,13 @@ public sealed class ConsumerOutageTests
         {
             await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "victim"), victim, "the victim joins the group");
             await servers.StopAsync("postgres");
-            foreach (var e in events)
-            {
-                await db.StreamAddAsync(stream, StreamFields.Encode(e));
-            }
+            // One MULTI, so the victim's first read takes all of them: a consumer that failed to apply
+            // retries what it holds before it reads on, so entries added after its first read would stay
+            // unread while Postgres is down.
+            var adding = db.CreateTransaction();
+            var added = events.Select(e => adding.StreamAddAsync(stream, StreamFields.Encode(e))).ToList();
+            Assert.That(await adding.ExecuteAsync(), Is.True);
+            await Task.WhenAll(added);
             // The victim reads them all, cannot commit (Postgres is down) and holds them pending.
             await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Single(c => c.Name == "victim").PendingMessageCount == Sandboxes, victim, "the victim holds every entry pending");
         }
