@@ -52,7 +52,7 @@ public sealed partial class ReconcilePass(
         // Treated as unreachable while silent: its sandboxes go missing, and it is reconciled again once it
         // heartbeats (the heartbeat asks for a pass of its own), as an unreachable host is.
         var silentKeepingStatus = silenceCounts
-            ? owned.Where(h => h.Silent && !SilenceMoves.Contains(h.StatusValue)).Select(h => h.Id).ToHashSet()
+            ? owned.Where(h => h.Silent && !SilenceMoves.Contains(h.Status)).Select(h => h.Id).ToHashSet()
             : [];
         // One passive phase at a time: an overlapping pass whose predecessor is still in it skips it.
         if (scope.RunsPassivePhase && await _passive.WaitAsync(0, ct))
@@ -99,7 +99,7 @@ public sealed partial class ReconcilePass(
     private async Task PassiveAsync(
         IReadOnlyList<MonitoredHost> owned, bool silenceCounts, IReadOnlySet<Guid> silentKeepingStatus, Func<Guid, bool> ownsHost, CancellationToken ct)
     {
-        var ownedOnline = owned.Where(h => SilenceMoves.Contains(h.StatusValue)).Select(h => h.Id).ToList();
+        var ownedOnline = owned.Where(h => SilenceMoves.Contains(h.Status)).Select(h => h.Id).ToList();
         if (silenceCounts && ownedOnline.Count > 0)
         {
             foreach (var host in await hosts.MarkSilentUnreachableAsync(options.Value.HeartbeatTimeout, ownedOnline, ct))
@@ -119,7 +119,7 @@ public sealed partial class ReconcilePass(
             // Logged when its sandboxes go, not at every pass it stays silent.
             foreach (var host in owned.Where(h => stranded.Any(row => row.HostId == h.Id)))
             {
-                LogSilentKeepingStatus(host.Name, options.Value.HeartbeatTimeout, host.Status);
+                LogSilentKeepingStatus(host.Name, options.Value.HeartbeatTimeout, host.Status.ToWire());
             }
             await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, Reasons.HostUnreachable)));
         }

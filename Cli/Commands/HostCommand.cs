@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 using static Lifecycle.Cli.Rendering.Cells;
 
@@ -55,7 +56,7 @@ public static class HostCommand
         if (history.Count > 0)
         {
             output.Table(["AT", "TYPE", "FROM→TO", "ACTOR", "REASON"],
-                history.Select(IReadOnlyList<string?> (h) => [Time(h.At), h.Type, $"{h.FromStatus ?? "(new)"}→{h.ToStatus}", h.Actor, h.Reason]));
+                history.Select(IReadOnlyList<string?> (h) => [Time(h.At), h.Type, $"{h.FromStatus?.ToWire() ?? "(new)"}→{h.ToStatus.ToWire()}", h.Actor, h.Reason]));
         }
     }
 }

@@ -20,7 +20,7 @@ public static class HostsCommand
         {
             var now = session.Clock.GetUtcNow();
             var hosts = (await session.Get<HostStore>().ListAsync(ct))
-                .Where(h => parsed.GetValue(all) || h.Status != HostStatus.Decommissioned.ToWire())
+                .Where(h => parsed.GetValue(all) || h.Status != HostStatus.Decommissioned)
                 .Select(h => HostSummary.Of(h, now, session.HeartbeatTimeout))
                 .ToList();
             var output = session.Output;

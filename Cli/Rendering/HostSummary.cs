@@ -20,8 +20,8 @@ public sealed record HostSummary(
     {
         var age = AgeMs(host.LastHeartbeatAt, now);
         var sandboxes = JsonSerializer.Deserialize<Dictionary<string, long>>(host.SandboxCounts) ?? [];
-        var silent = age is { } ms && ms > heartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned.ToWire();
-        return new(host.Id, host.Name, host.Status, silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now));
+        var silent = age is { } ms && ms > heartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned;
+        return new(host.Id, host.Name, host.Status.ToWire(), silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now));
     }
 
     /// <summary>Trouble for on-call: an unreachable host, or one in service gone silent.</summary>
@@ -41,12 +41,11 @@ public sealed record DrainView(string Mode, bool Done, DateTime? Deadline, long 
 {
     public static DrainView? Of(HostRow host, IReadOnlyDictionary<string, long> notStopped, DateTimeOffset now)
     {
-        if (!DrainModes.TryParse(host.DrainMode, out var mode) || !HostStatuses.TryParse(host.Status, out var status)
-            || status is not (HostStatus.Draining or HostStatus.Drained))
+        if (!DrainModes.TryParse(host.DrainMode, out var mode) || host.Status is not (HostStatus.Draining or HostStatus.Drained))
         {
             return null;
         }
-        return new(host.DrainMode!, status == HostStatus.Drained, host.DrainDeadline, mode.Remaining(notStopped), -AgeMs(host.DrainDeadline, now),
+        return new(host.DrainMode!, host.Status == HostStatus.Drained, host.DrainDeadline, mode.Remaining(notStopped), -AgeMs(host.DrainDeadline, now),
             mode == DrainMode.Pause ? notStopped.GetValueOrDefault(SandboxStatus.Paused.ToWire()) : null);
     }
 

@@ -85,7 +85,7 @@ public static class HostEndpoints
             return Problem(NotFound(hostId));
         }
         var history = await hosts.HistoryAsync(hostId, ct);
-        return TypedResults.Ok(new HostHistory(row.Id, row.Status, [.. history.Select(HostTransitionResponse.Of)]));
+        return TypedResults.Ok(new HostHistory(row.Id, row.Status.ToWire(), [.. history.Select(HostTransitionResponse.Of)]));
     }
 
     /// <summary>No new sandbox is placed on the host; the ones it runs carry on and are reconciled as before.</summary>

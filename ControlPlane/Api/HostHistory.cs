@@ -1,3 +1,4 @@
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Store;
 
 namespace Lifecycle.ControlPlane.Api;
@@ -5,7 +6,7 @@ namespace Lifecycle.ControlPlane.Api;
 /// <summary>One change of a host's status, as <c>GET /v1/hosts/{id}/history</c> shows it.</summary>
 public sealed record HostTransitionResponse(string Type, string? From, string To, string Actor, string? Reason, DateTime At)
 {
-    public static HostTransitionResponse Of(HostTransitionRow row) => new(row.Type, row.FromStatus, row.ToStatus, row.Actor, row.Reason, row.At);
+    public static HostTransitionResponse Of(HostTransitionRow row) => new(row.Type, row.FromStatus?.ToWire(), row.ToStatus.ToWire(), row.Actor, row.Reason, row.At);
 }
 
 /// <summary>A host's story: every change of its status, oldest first.</summary>

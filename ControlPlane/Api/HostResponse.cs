@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Security;
 using Lifecycle.Core.Store;
 
@@ -31,7 +32,7 @@ public sealed record HostResponse(
     public HostDrainResponse? Drain { get; init; }
 
     public static HostResponse From(HostRow row, bool silent, string? token = null, HostCertificates.Grant? grant = null) => new(
-        row.Id, row.Name, row.GrpcAddress, row.Status, row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
+        row.Id, row.Name, row.GrpcAddress, row.Status.ToWire(), row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
         JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token,
         grant?.Certificate, grant?.CaCertificate, grant?.ExpiresAt);
 }

@@ -19,6 +19,6 @@ public sealed class HostResponses(IOptions<HostMonitorOptions> monitor, TimeProv
     /// </summary>
     public bool IsSilent(HostRow row) =>
         row.LastHeartbeatAt is { } at
-        && row.Status != HostStatus.Decommissioned.ToWire()
+        && row.Status != HostStatus.Decommissioned
         && clock.GetUtcNow() - new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) > monitor.Value.HeartbeatTimeout;
 }

@@ -7,7 +7,7 @@ namespace Lifecycle.Core.Store;
 /// passed by the database's clock (so every replica reads the same answer).
 /// </summary>
 public sealed record HostDrain(
-    Guid Id, string Name, string Status, string DrainMode, DateTime DrainStartedAt, DateTime DrainDeadline, bool PastDeadline)
+    Guid Id, string Name, HostStatus Status, string DrainMode, DateTime DrainStartedAt, DateTime DrainDeadline, bool PastDeadline)
 {
     public DrainMode Mode => DrainModes.Parse(DrainMode);
 }

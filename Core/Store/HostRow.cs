@@ -1,3 +1,5 @@
+using Lifecycle.Core.Hosts;
+
 namespace Lifecycle.Core.Store;
 
 /// <summary>
@@ -8,7 +10,7 @@ public sealed record HostRow(
     Guid Id,
     string Name,
     string GrpcAddress,
-    string Status,
+    HostStatus Status,
     DateTime? LastHeartbeatAt,
     DateTime CreatedAt,
     DateTime? DecommissionedAt,

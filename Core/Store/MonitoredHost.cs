@@ -6,9 +6,7 @@ namespace Lifecycle.Core.Store;
 /// A host in service as the HostMonitor sees it at the start of a pass: where to call it, its status,
 /// and whether it has been silent for longer than the heartbeat timeout.
 /// </summary>
-public sealed record MonitoredHost(Guid Id, string Name, string GrpcAddress, string Status, bool Silent)
+public sealed record MonitoredHost(Guid Id, string Name, string GrpcAddress, HostStatus Status, bool Silent)
 {
-    public HostStatus StatusValue { get; } = HostStatuses.Parse(Status);
-
     public HostTarget Target => new(Id, Name, GrpcAddress);
 }

@@ -19,11 +19,11 @@ public sealed class HostHeartbeatStoreTests
         var first = await hosts.HeartbeatAsync(host.Id, Timeout, CancellationToken.None);
         var second = await hosts.HeartbeatAsync(host.Id, Timeout, CancellationToken.None);
 
-        Assert.That(host.Status, Is.EqualTo("registered"));
+        Assert.That(host.Status, Is.EqualTo(HostStatus.Registered));
         Assert.That(host.LastHeartbeatAt, Is.Null);
         Assert.That(first, Is.EqualTo(new HeartbeatOutcome(HostStatus.Registered, HostStatus.Online, WasSilent: false)));
         Assert.That(second, Is.EqualTo(new HeartbeatOutcome(HostStatus.Online, HostStatus.Online, WasSilent: false)));
-        Assert.That((await hosts.HistoryAsync(host.Id, CancellationToken.None)).Select(t => (t.Type, t.FromStatus, t.ToStatus, t.Actor)), Is.EqualTo(new[]
+        Assert.That((await hosts.HistoryAsync(host.Id, CancellationToken.None)).Select(t => (t.Type, t.FromStatus?.ToWire(), t.ToStatus.ToWire(), t.Actor)), Is.EqualTo(new[]
         {
             ("host.registered", (string?)null, "registered", "admin"),
             ("host.first_heartbeat", "registered", "online", $"host:{host.Id}"),
@@ -43,7 +43,7 @@ public sealed class HostHeartbeatStoreTests
 
         Assert.That(silent.Select(h => h.Id), Is.EqualTo(new[] { id }));
         Assert.That(back, Is.EqualTo(new HeartbeatOutcome(HostStatus.Unreachable, HostStatus.Online, WasSilent: true)));
-        Assert.That((await hosts.HistoryAsync(id, CancellationToken.None)).Skip(2).Select(t => (t.Type, t.FromStatus, t.ToStatus, t.Actor)), Is.EqualTo(new[]
+        Assert.That((await hosts.HistoryAsync(id, CancellationToken.None)).Skip(2).Select(t => (t.Type, t.FromStatus?.ToWire(), t.ToStatus.ToWire(), t.Actor)), Is.EqualTo(new[]
         {
             ("host.silent", (string?)"online", "unreachable", "reconciler"),
             ("host.back", "unreachable", "online", $"host:{id}"),
@@ -78,7 +78,7 @@ public sealed class HostHeartbeatStoreTests
         var beat = await hosts.HeartbeatAsync(id, Timeout, CancellationToken.None);
 
         Assert.That(beat, Is.Null);
-        Assert.That((await hosts.GetAsync(id, CancellationToken.None))!.Status, Is.EqualTo("decommissioned"));
+        Assert.That((await hosts.GetAsync(id, CancellationToken.None))!.Status, Is.EqualTo(HostStatus.Decommissioned));
     }
 
     private static async Task BackdateHeartbeatAsync(TestDatabase database, Guid id, TimeSpan by)
