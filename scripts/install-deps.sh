@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the native tools that dev mode and the tests need (Redis, PostgreSQL, HAProxy, which
-# balances over several control-plane replicas, openssl, which makes the dev CA, and jq, which the
-# README's examples use to build and read JSON)
+# balances over several control-plane replicas, openssl, which makes the dev CA, and jq and curl, which the
+# README's examples use)
 # when they are missing, so CI and new machines can start bare.
 # Idempotent and quick: when everything is present it prints one line and exits 0.
 # dotnet is only checked, never installed (its version comes from global.json).
@@ -18,8 +18,10 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 command -v haproxy >/dev/null || missing+=(haproxy)
 # Makes `make run`'s CA for mutual TLS with the hosts.
 command -v openssl >/dev/null || missing+=(openssl)
-# The README's host examples build their JSON (a CSR inside) with it.
+# The README's examples read and build their JSON (a CSR inside) with it, and call the API with curl
+# (the walk-through test runs them as written).
 command -v jq >/dev/null || missing+=(jq)
+command -v curl >/dev/null || missing+=(curl)
 
 status=0
 if ! command -v dotnet >/dev/null; then
@@ -40,5 +42,5 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${install[@]}"
 fi
 
-((status == 0)) && echo "install-deps: redis, postgres, haproxy, openssl, jq and dotnet present" >&2
+((status == 0)) && echo "install-deps: redis, postgres, haproxy, openssl, jq, curl and dotnet present" >&2
 exit "$status"
