@@ -1,10 +1,12 @@
 using Dapper;
+using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Sandboxes;
 
 namespace Lifecycle.Core.Store;
 
 /// <summary>
 /// How Dapper maps our records: <c>snake_case</c> columns onto their members, and a sandbox's and a host's
-/// status by its wire name (<see cref="SandboxStatusHandler"/>, <see cref="HostStatusHandler"/>). Process-wide, so each store that reads records
+/// status by its wire name (<see cref="WireNameHandler{T}"/>). Process-wide, so each store that reads records
 /// applies it before its first query, whichever store a process happens to use first.
 /// </summary>
 internal static class DapperMapping
@@ -15,8 +17,8 @@ internal static class DapperMapping
         // Without it Dapper bypasses a handler for an enum: it reads a text column with a case-blind
         // Enum.Parse (which takes "1" or "Running" too) and sends an enum parameter as its number.
         SqlMapper.Settings.PreferTypeHandlersForEnums = true;
-        SqlMapper.AddTypeHandler(new SandboxStatusHandler());
-        SqlMapper.AddTypeHandler(new HostStatusHandler());
+        SqlMapper.AddTypeHandler(new WireNameHandler<SandboxStatus>(SandboxStatuses.Parse, SandboxStatuses.ToWire));
+        SqlMapper.AddTypeHandler(new WireNameHandler<HostStatus>(HostStatuses.Parse, HostStatuses.ToWire));
     }
 
     /// <summary>Runs the static constructor once; calling it again does nothing.</summary>
