@@ -13,7 +13,9 @@ namespace Lifecycle.Reconciler;
 public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvider clock) : ISlotWork
 {
     private readonly Lock _gate = new();
-    private readonly HashSet<int> _owned = [];
+    // Each shard with the run that holds it now: a run that ends removes its shard only if no newer run
+    // took it meanwhile (a shard handed over and taken back starts a new run before the old one has ended).
+    private readonly Dictionary<int, object> _owned = [];
     private CancellationTokenSource _loss = new();
     private DateTimeOffset? _since;
 
@@ -53,15 +55,16 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
         var shard = StableHash.SlotOf(hostId, options.Value.Shards);
         lock (_gate)
         {
-            return _owned.Contains(shard);
+            return _owned.ContainsKey(shard);
         }
     }
 
     public async Task RunAsync(int slot, CancellationToken owned)
     {
+        var run = new object();
         lock (_gate)
         {
-            _owned.Add(slot);
+            _owned[slot] = run;
             _since ??= clock.GetUtcNow();
         }
         Changed?.Invoke();
@@ -77,7 +80,10 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
             CancellationTokenSource lost;
             lock (_gate)
             {
-                _owned.Remove(slot);
+                if (_owned.TryGetValue(slot, out var current) && current == run)
+                {
+                    _owned.Remove(slot);
+                }
                 if (_owned.Count == 0)
                 {
                     _since = null;
