@@ -84,8 +84,7 @@ public sealed class BatchApplier(
         }
 
         await redis.GetDatabase()
-            .StreamAcknowledgeAsync(partition.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)])
-            ;
+            .StreamAcknowledgeAsync(partition.Events, StreamKeys.ApplierGroup, [.. entries.Select(e => e.Id)]);
         await changes.PublishAsync(Changed(events.AsSpan(0, eventCount), outcomes, apiApplied));
         counters.Batch(entries.Length, Stopwatch.GetElapsedTime(started));
         Count(entries, outcomes, dead);

@@ -45,8 +45,7 @@ public sealed partial class EventAppliers(
         try
         {
             await redis.GetSubscriber()
-                .SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, message) => Wake(message))
-                ;
+                .SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, message) => Wake(message));
         }
         catch (RedisException ex)
         {

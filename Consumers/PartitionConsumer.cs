@@ -207,8 +207,7 @@ public sealed partial class PartitionConsumer(
         {
             // From id 0 with MKSTREAM: events published before the group existed are applied too.
             await redis.GetDatabase()
-                .StreamCreateConsumerGroupAsync(partition.Events, StreamKeys.ApplierGroup, "0", createStream: true)
-                ;
+                .StreamCreateConsumerGroupAsync(partition.Events, StreamKeys.ApplierGroup, "0", createStream: true);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {

@@ -35,8 +35,7 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, StreamKeys keys
         Published.Add(1, new KeyValuePair<string, object?>("type", stateEvent.Type));
         // The wake-up is a hint: consumers poll anyway, so losing it costs latency, not events.
         await redis.GetSubscriber()
-            .PublishAsync(RedisChannel.Literal(keys.WakeChannel), partition.Index, CommandFlags.FireAndForget)
-            ;
+            .PublishAsync(RedisChannel.Literal(keys.WakeChannel), partition.Index, CommandFlags.FireAndForget);
         return id.ToString();
     }
 }
