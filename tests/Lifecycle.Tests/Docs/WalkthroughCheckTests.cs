@@ -56,11 +56,19 @@ public sealed class WalkthroughCheckTests
         Assert.That(ReadmeWalkthrough.Check(Steps[2], output, 0), Is.Empty);
     }
 
+    [Test]
+    public void A_header_name_matches_in_any_case_as_through_a_balancer()
+    {
+        var output = "HTTP/1.1 202 Accepted\r\nlocation: /v1/sandboxes/01a2\r\n\r\n{\"id\":\"01a2\",\"status\":\"starting\",\"version\":1}";
+        Assert.That(ReadmeWalkthrough.Check(Steps[2], output, 0), Is.Empty);
+    }
+
     [TestCase("HTTP/1.1 409 Conflict\r\nLocation: /v1/sandboxes/01a2\r\n\r\n{\"id\":\"01a2\",\"status\":\"starting\",\"version\":1}", "the output 409")]
     [TestCase("{\"id\":\"01a2\",\"status\":\"starting\",\"version\":1}", "no HTTP status line")]
     [TestCase("HTTP/1.1 202 Accepted\r\nLocation: /v1/sandboxes/01a2\r\n\r\n{\"id\":\"01a2\",\"status\":\"running\",\"version\":1}", "lacks \"status\":\"starting\"")]
     [TestCase("HTTP/1.1 202 Accepted\r\nLocation: /v1/sandboxes/01a2\r\n\r\n{\"id\":\"01a2\",\"status\":\"starting\",\"version\":12}", "lacks \"version\":1")]
     [TestCase("HTTP/1.1 202 Accepted\r\n\r\n{\"id\":\"01a2\",\"status\":\"starting\",\"version\":1}", "lacks `Location")]
+    [TestCase("HTTP/1.1 202 Accepted\r\nX-Note: Location: /v1/sandboxes/01a2\r\n\r\n{\"id\":\"01a2\",\"status\":\"starting\",\"version\":1}", "lacks `Location")]
     public void An_answer_unlike_the_promise_is_named(string output, string named)
     {
         Assert.That(ReadmeWalkthrough.Check(Steps[2], output, 0), Has.Some.Contains(named));
