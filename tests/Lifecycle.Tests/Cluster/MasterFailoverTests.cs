@@ -4,10 +4,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Lifecycle.Core.Events;
+using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Ownership;
+using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Lifecycle.Core.Transitions;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.Reconciler;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Lifecycle.Tests.Cluster;
@@ -128,8 +132,16 @@ public sealed class MasterFailoverTests
         }, FailoverDeadline, "a create is accepted on a partition of the promoted master");
 
         var everything = created.Concat(after).Append(Guid.Parse(before)).ToList();
-        await Eventually.TrueAsync(async () => (await StatusesAsync(harness, everything)).All(s => s == "running"), SettleDeadline,
-            "every sandbox runs, as its host shows");
+        try
+        {
+            await Eventually.TrueAsync(async () => (await StatusesAsync(harness, everything)).All(s => s == "running"), SettleDeadline,
+                "every sandbox runs, as its host shows");
+        }
+        catch (TimeoutException)
+        {
+            await DescribeAsync(harness, host.Name);
+            throw;
+        }
         await using (var conn = harness.Database.DataSource.CreateConnection())
         {
             var settledBy = await conn.QueryAsync<(Guid Id, string Actor)>(
@@ -141,6 +153,25 @@ public sealed class MasterFailoverTests
         await ClusterInvariants.NothingUnsettledAndNoOrphanAsync(harness);
         await ClusterInvariants.HistoriesAreContiguousAsync(harness);
         await ClusterInvariants.NothingPendingAnywhereAsync(harness, SettleDeadline);
+    }
+
+    /// <summary>What to look at when the sandboxes do not settle: who owns what, and what the HostMonitor sees of the host.</summary>
+    private static async Task DescribeAsync(ControlPlaneHarness harness, string hostName)
+    {
+        var shards = harness.Services.GetRequiredService<HostShards>();
+        foreach (var row in await harness.Services.GetRequiredService<HostStore>().ListAsync(CancellationToken.None))
+        {
+            TestContext.Out.WriteLine($"host {row.Name} ({row.Id}): {row.Status.ToWire()}, last heartbeat {row.LastHeartbeatAt:O}, owned here: {shards.OwnsHost(row.Id)} (this host: {row.Name == hostName})");
+        }
+        foreach (var lease in await LeaseStore.ListAsync(harness.Database.DataSource, LeasePeriod, CancellationToken.None))
+        {
+            TestContext.Out.WriteLine($"lease {lease.Kind}/{lease.Slot}: {lease.Owner ?? "none"} (live {lease.Live}, fence {lease.Fence}, expires {lease.ExpiresAt:O})");
+        }
+        await using var conn = harness.Database.DataSource.CreateConnection();
+        foreach (var (id, status, version) in await conn.QueryAsync<(Guid, string, long)>("SELECT id, status, version FROM sandboxes WHERE status <> 'running'"))
+        {
+            TestContext.Out.WriteLine($"sandbox {id}: {status} v{version}, partition {harness.Keys.For(id).Index}");
+        }
     }
 
     /// <summary>Waits until the two replicas split the partitions, and returns the named one's.</summary>
