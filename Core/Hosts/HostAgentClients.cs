@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Lifecycle.Core.Security;
@@ -26,25 +27,45 @@ public sealed partial class HostAgentClients(HostTrust trust, TlsRefusals refusa
     /// </summary>
     public const int MaxReplyBytes = 64 * 1024 * 1024;
 
-    private readonly ConcurrentDictionary<(Guid HostId, string Address), GrpcChannel> _channels = new();
+    private readonly ConcurrentDictionary<(Guid HostId, string Address), HostChannel> _channels = new();
 
     /// <summary>For processes without dependency injection (the benchmarks).</summary>
     public HostAgentClients(HostTrust trust) : this(trust, new TlsRefusals(), NullLogger<HostAgentClients>.Instance)
     {
     }
 
-    /// <summary>A client for host <paramref name="hostId"/> at <paramref name="address"/>; the TLS handshake checks it is that host.</summary>
+    /// <summary>
+    /// A client for host <paramref name="hostId"/> at <paramref name="address"/>; the TLS handshake checks it
+    /// is that host, and no call to it is sent once it is decommissioned.
+    /// </summary>
     public HostAgentClient For(Guid hostId, string address) =>
-        new(_channels.GetOrAdd((hostId, address), key => CreateChannel(key.HostId, key.Address)).Intercept(RefusedHostInterceptor.Instance));
+        new(_channels.GetOrAdd((hostId, address), key => Open(key.HostId, key.Address)).Invoker);
+
+    private HostChannel Open(Guid hostId, string address)
+    {
+        var channel = CreateChannel(hostId, address);
+        return new HostChannel(channel, channel.Intercept(new RefusedHostInterceptor(hostId, RefusedAsDecommissioned)));
+    }
+
+    private bool RefusedAsDecommissioned(Guid hostId)
+    {
+        if (!trust.Revoked.ContainsHost(hostId))
+        {
+            return false;
+        }
+        refusals.Refused(PeerRefusals.Revoked);
+        LogDecommissioned(hostId);
+        return true;
+    }
 
     /// <summary>Closes the host's channels (decommissioned, its certificate revoked): the next call handshakes anew, and is refused.</summary>
     public void Forget(Guid hostId)
     {
         foreach (var key in _channels.Keys.Where(k => k.HostId == hostId))
         {
-            if (_channels.TryRemove(key, out var channel))
+            if (_channels.TryRemove(key, out var open))
             {
-                channel.Dispose();
+                open.Channel.Dispose();
             }
         }
     }
@@ -101,11 +122,17 @@ public sealed partial class HostAgentClients(HostTrust trust, TlsRefusals refusa
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused host {HostId}: its TLS certificate is {Reason} (serial {Serial}, subject {Subject})")]
     private partial void LogRefused(Guid hostId, string reason, string serial, string subject);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call to host {HostId}: it is decommissioned, its certificates revoked; the call was not sent")]
+    private partial void LogDecommissioned(Guid hostId);
+
+    /// <summary>A host's channel and the call invoker that every client of it shares.</summary>
+    private sealed record HostChannel(GrpcChannel Channel, CallInvoker Invoker);
+
     public void Dispose()
     {
-        foreach (var channel in _channels.Values)
+        foreach (var open in _channels.Values)
         {
-            channel.Dispose();
+            open.Channel.Dispose();
         }
     }
 }

@@ -5,17 +5,23 @@ using Grpc.Core.Interceptors;
 namespace Lifecycle.Core.Hosts;
 
 /// <summary>
-/// A host whose TLS certificate is refused (an impostor on its address, a revoked or expired certificate)
-/// is a host that cannot be reached: <c>UNAVAILABLE</c>, which decides nothing about its sandboxes. gRPC
-/// reports a failed handshake as <c>INTERNAL</c>, which an operation would take as the host's verdict.
+/// A host that must not be called is a host that cannot be reached: <c>UNAVAILABLE</c>, which decides
+/// nothing about its sandboxes. A decommissioned host (a certificate of it revoked) is refused before the
+/// call is sent, so a connection opened before the revocation carries nothing more; a host whose TLS
+/// certificate is refused at the handshake (an impostor on its address, a revoked or expired certificate)
+/// fails there, which gRPC reports as <c>INTERNAL</c>, an answer an operation would take as the host's verdict.
 /// </summary>
-internal sealed class RefusedHostInterceptor : Interceptor
+internal sealed class RefusedHostInterceptor(Guid hostId, Func<Guid, bool> decommissioned) : Interceptor
 {
-    public static RefusedHostInterceptor Instance { get; } = new();
-
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
+        if (decommissioned(hostId))
+        {
+            var status = new Status(StatusCode.Unavailable, $"host {hostId} is decommissioned (its certificates are revoked): the call was not sent");
+            return new AsyncUnaryCall<TResponse>(Task.FromException<TResponse>(new RpcException(status)),
+                Task.FromResult(new Metadata()), () => status, () => [], () => { });
+        }
         var call = continuation(request, context);
         return new AsyncUnaryCall<TResponse>(Translate(call.ResponseAsync), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }

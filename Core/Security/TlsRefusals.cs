@@ -11,7 +11,7 @@ public sealed class TlsRefusals : IDisposable
     private readonly Counter<long> _refusals;
 
     public TlsRefusals() =>
-        _refusals = _meter.CreateCounter<long>("lifecycle.host_tls_refusals", description: "TLS handshakes with hosts refused, by reason");
+        _refusals = _meter.CreateCounter<long>("lifecycle.host_tls_refusals", description: "TLS handshakes with hosts refused, and calls to decommissioned hosts not sent, by reason");
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
