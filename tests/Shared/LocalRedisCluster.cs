@@ -218,7 +218,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         {
             var first = Random.Shared.Next(10_000, 22_000);
             var ports = Enumerable.Range(first, NodeCount).SelectMany(port => new[] { port, port + BusPortOffset });
-            if (ports.All(LocalServers.IsFree))
+            if (ports.All(port => LocalServers.IsFree(port) && LocalServers.Reserve(port)))
             {
                 return first;
             }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -134,12 +136,34 @@ public sealed class LocalServers : IAsyncDisposable
         throw new InvalidOperationException("Lifecycle.sln not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>Where <see cref="FreePort"/> draws from: up to Linux's ephemeral range (read from the kernel).</summary>
+    private const int LowestPort = 10_000;
+
+    private static readonly int EphemeralStart = ReadEphemeralStart();
+
+    private static readonly ConcurrentDictionary<int, byte> Handed = new();
+
+    /// <summary>
+    /// A loopback port free now, drawn at random from 10000 up to Linux's ephemeral range and never handed
+    /// out twice by this process. Not a port the kernel picks (port 0): the kernel hands those out again as
+    /// the source port of any outgoing connection, which can take it in the moment between this call and
+    /// the child process's bind ("address already in use").
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            var port = Random.Shared.Next(LowestPort, EphemeralStart);
+            if (IsFree(port) && Reserve(port))
+            {
+                return port;
+            }
+        }
+        throw new InvalidOperationException($"no free port found in {LowestPort}..{EphemeralStart - 1}");
     }
+
+    /// <summary>Marks a port as handed out by this process; false when it already was.</summary>
+    public static bool Reserve(int port) => Handed.TryAdd(port, 0);
 
     /// <summary>The first of <paramref name="count"/> consecutive free ports (a balancer and its replicas, the simulator's hosts).</summary>
     public static int FreePortRun(int count)
@@ -147,12 +171,19 @@ public sealed class LocalServers : IAsyncDisposable
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var first = FreePort();
-            if (first + count <= 65_535 && Enumerable.Range(first + 1, count - 1).All(IsFree))
+            if (first + count <= EphemeralStart && Enumerable.Range(first + 1, count - 1).All(port => IsFree(port) && Reserve(port)))
             {
                 return first;
             }
         }
         throw new InvalidOperationException($"no {count} consecutive free ports found");
+    }
+
+    private static int ReadEphemeralStart()
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        var first = File.Exists(range) ? File.ReadAllText(range).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() : null;
+        return int.TryParse(first, NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) && start > LowestPort + 1_000 ? start : 32_768;
     }
 
     /// <summary>Whether nothing listens on the loopback port now.</summary>
