@@ -37,7 +37,8 @@ public sealed partial class ReconcilePass(
     private static readonly FrozenSet<HostStatus> SilenceMoves = HostTransitionTable.Get(HostEventTypes.Silent).From;
 
     private readonly SemaphoreSlim _passive = new(1, 1);
-    private readonly ConcurrentDictionary<Guid, bool> _busy = new();
+    // The hosts a pass of this replica is reconciling now, with when it began on each.
+    private readonly ConcurrentDictionary<Guid, long> _inProgress = new();
 
     /// <summary>A pass over what <paramref name="scope"/> covers, among the hosts this replica owns.</summary>
     /// <param name="ownsHost">
@@ -66,12 +67,21 @@ public sealed partial class ReconcilePass(
                 _passive.Release();
             }
         }
-        var targets = owned.Where(h => !silentKeepingStatus.Contains(h.Id) && scope.Covers(h.Id) && _busy.TryAdd(h.Id, true))
-            .Select(h => h.Target).ToList();
+        var targets = owned.Where(h => !silentKeepingStatus.Contains(h.Id) && scope.Covers(h.Id)).Select(h => h.Target).ToList();
         var failed = 0;
+        var stillInProgress = 0;
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelHosts, CancellationToken = ct },
             async (host, passToken) =>
             {
+                // Claimed here and given back in the finally below, never outside this body: a pass stopped
+                // before it reached a host (a shard lost meanwhile stops every pass under way) must leave the
+                // host to the next pass, not marked as in progress for ever.
+                if (!_inProgress.TryAdd(host.Id, clock.GetTimestamp()))
+                {
+                    Interlocked.Increment(ref stillInProgress);
+                    WarnIfStuck(host);
+                    return;
+                }
                 using var hostScope = logger.BeginHostScope(host.Id, host.Name);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(passToken);
                 deadline.CancelAfter(options.Value.HostDeadline);
@@ -88,11 +98,23 @@ public sealed partial class ReconcilePass(
                 }
                 finally
                 {
-                    _busy.TryRemove(host.Id, out _);
+                    _inProgress.TryRemove(host.Id, out _);
                 }
             });
         counters.Pass(watch.Elapsed, scope.Kind);
-        LogPass(scope.Description, targets.Count, failed, watch.Elapsed.TotalMilliseconds);
+        LogPass(scope.Description, targets.Count - stillInProgress, stillInProgress, failed, watch.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// A host still in an earlier pass is skipped, which is how a hung host delays nobody. Everything done
+    /// for it ends at its deadline, so one still in progress well past it is stuck: say so, every time.
+    /// </summary>
+    private void WarnIfStuck(HostTarget host)
+    {
+        if (_inProgress.TryGetValue(host.Id, out var began) && clock.GetElapsedTime(began) is var elapsed && elapsed > 2 * options.Value.HostDeadline)
+        {
+            LogStillInProgress(host.Name, elapsed, options.Value.HostDeadline);
+        }
     }
 
     /// <summary>Over the hosts this replica owns only, so each host's passive phase runs on one replica.</summary>
@@ -138,8 +160,12 @@ public sealed partial class ReconcilePass(
         counters.Change(eventType, reason);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "HostMonitor pass over {Scope}: {Hosts} host(s) in service, {Failed} failed, {ElapsedMs:F0} ms")]
-    private partial void LogPass(string scope, int hosts, int failed, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "HostMonitor pass over {Scope}: {Hosts} host(s) in service, {InProgress} still in an earlier pass, {Failed} failed, {ElapsedMs:F0} ms")]
+    private partial void LogPass(string scope, int hosts, int inProgress, int failed, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} skipped: still in a pass begun {Elapsed} ago, past its {Deadline} deadline")]
+    private partial void LogStillInProgress(string hostName, TimeSpan elapsed, TimeSpan deadline);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} has not heartbeated for {Timeout}: unreachable; its sandboxes become missing")]
     private partial void LogUnreachable(string hostName, TimeSpan timeout);

@@ -41,5 +41,9 @@ public sealed class MonitorReplica : IAsyncDisposable
         await _services.GetRequiredService<HostSync>().RunAsync(host.Target, CancellationToken.None);
     }
 
+    /// <summary>One pass as this replica's HostMonitor runs it: over what <paramref name="scope"/> covers, among the hosts <paramref name="ownsHost"/> says are its own.</summary>
+    public Task PassAsync(PassScope scope, Func<Guid, bool> ownsHost, CancellationToken ct) =>
+        _services.GetRequiredService<ReconcilePass>().RunAsync(scope, ownsHost, ct);
+
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
