@@ -1,5 +1,6 @@
 using Lifecycle.Cli.Rendering;
 using Lifecycle.Core;
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
 using Microsoft.Extensions.Configuration;
@@ -22,11 +23,12 @@ public sealed class CliSession(IServiceProvider services, Output output, IConfig
 
     public IDatabase Redis => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
-    /// <summary>
-    /// How long a host may go without a heartbeat before the HostMonitor calls it silent, as the control
-    /// plane reads it (<c>Lifecycle:HostMonitor:HeartbeatTimeout</c>, 90 s unless configured).
-    /// </summary>
-    public TimeSpan HeartbeatTimeout => configuration.GetValue<TimeSpan?>("Lifecycle:HostMonitor:HeartbeatTimeout") ?? TimeSpan.FromSeconds(90);
+    /// <summary>When the HostMonitor calls a host silent, and when a host not reconciled is overdue, as the control plane's settings say.</summary>
+    public HostMonitorTimes HostMonitor => HostMonitorTimes.From(configuration);
+
+    /// <summary>The leases of the shards of hosts, in slot order: who reconciles which host.</summary>
+    public async Task<IReadOnlyList<LeaseStore.Lease>> ShardLeasesAsync(CancellationToken ct) =>
+        ReconcileView.ShardLeases(await LeaseStore.ListAsync(Get<Npgsql.NpgsqlDataSource>(), Get<IOptions<OwnershipOptions>>().Value.LeasePeriod, ct));
 
     public T Get<T>()
         where T : notnull => services.GetRequiredService<T>();

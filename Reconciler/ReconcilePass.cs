@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Lifecycle.Core.Events;
 using Lifecycle.Core.Hosts;
 using Lifecycle.Core.Logging;
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using Lifecycle.Core.Streams;
@@ -31,8 +32,11 @@ public sealed partial class ReconcilePass(
     ReconcileCounters counters,
     TimeProvider clock,
     IOptions<HostMonitorOptions> options,
+    IOptions<ReplicaOptions> replica,
     ILogger<ReconcilePass> logger)
 {
+    private readonly string _replica = replica.Value.ResolveName();
+
     /// <summary>Silence moves only these (online) to unreachable; a silent host in another serving status keeps it.</summary>
     private static readonly FrozenSet<HostStatus> SilenceMoves = HostTransitionTable.Get(HostEventTypes.Silent).From;
 
@@ -88,6 +92,7 @@ public sealed partial class ReconcilePass(
                 try
                 {
                     await hostSync.RunAsync(host, deadline.Token);
+                    await hosts.MarkReconciledAsync(host.Id, _replica, deadline.Token);
                 }
                 catch (Exception ex) when (!passToken.IsCancellationRequested)
                 {

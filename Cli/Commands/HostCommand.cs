@@ -6,24 +6,35 @@ using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;
 
-/// <summary><c>host ID</c>: one host's row, its sandboxes by status, and its story: every change of its status, by whom and why.</summary>
+/// <summary>
+/// <c>host ID</c>: one host's row, who reconciles it and when it last was, its sandboxes by status, and its
+/// story: every change of its status, by whom and why.
+/// </summary>
 public static class HostCommand
 {
     public static Command Create(LifecycleCtl.Runner runner)
     {
         var id = new Argument<Guid>("id") { Description = "The host id (a UUID)", CustomParser = IdArgument.Parser("host") };
-        var command = new Command("host", "One host: its row, its sandboxes by status, and every change of its status (who, why, when)") { id };
+        var command = new Command("host", "One host: its row, its shard owner and last reconcile, its sandboxes by status, and every change of its status (who, why, when)") { id };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
             var hostId = parsed.GetValue(id);
             var store = session.Get<HostStore>();
             var row = await store.GetAsync(hostId, ct);
             var history = row is null ? [] : await store.HistoryAsync(hostId, ct);
-            var host = row is null ? null : HostSummary.Of(row, session.Clock.GetUtcNow(), session.HeartbeatTimeout);
+            var host = row is null ? null : HostSummary.Of(row, session.Clock.GetUtcNow(), session.HostMonitor, await session.ShardLeasesAsync(ct));
             Render(session.Output, hostId, host, history);
             return host is null ? ExitCodes.NotFound : ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary><c>HostMonitor: shard 17, owned by replica-2; last reconciled 2026-12-06 10:00:00Z (4s ago) by replica-2</c>.</summary>
+    private static string ReconcileLine(ReconcileView reconcile)
+    {
+        var owner = reconcile.Shard is { } shard ? $"shard {Number(shard)}, owned by {reconcile.OwnerCell()}" : "no shard of hosts leased yet (no replica has run the HostMonitor)";
+        var last = reconcile.ReconciledAt is { } at ? $"last reconciled {Time(at)} ({reconcile.ReconciledCell()}) by {reconcile.ReconciledBy}" : $"reconciled {reconcile.ReconciledCell()}";
+        return $"HostMonitor: {owner}; {last}";
     }
 
     private static void Render(Output output, Guid id, HostSummary? host, IReadOnlyList<HostTransitionRow> history)
@@ -45,6 +56,8 @@ public static class HostCommand
                 host.LastHeartbeatAt is { } at ? $"{Time(at)} ({Age(host.HeartbeatAgeMs)} ago)" : "never", host.GrpcAddress, host.Drain?.Cell(),
             ],
         ]);
+        output.Line();
+        output.Line(ReconcileLine(host.Reconcile));
         output.Line();
         output.Line($"Sandboxes not stopped ({host.Sandboxes.Values.Sum()}):");
         if (host.Sandboxes.Count > 0)

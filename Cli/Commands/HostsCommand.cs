@@ -7,21 +7,23 @@ using static Lifecycle.Cli.Rendering.Cells;
 namespace Lifecycle.Cli.Commands;
 
 /// <summary>
-/// <c>hosts</c>: each host's status, whether it is silent, heartbeat age, drain and sandboxes by status.
-/// Exits 1 when a host in service is unreachable or silent.
+/// <c>hosts</c>: each host's status, whether it is silent, heartbeat age, drain, the replica that owns its
+/// shard and when it was last reconciled, and sandboxes by status. Exits 1 when a host is unreachable, or
+/// in service and silent or overdue for a reconcile.
 /// </summary>
 public static class HostsCommand
 {
     public static Command Create(LifecycleCtl.Runner runner)
     {
         var all = new Option<bool>("--all") { Description = "Include decommissioned hosts" };
-        var command = new Command("hosts", "Hosts: status (registered, online, unreachable, cordoned, draining, drained), silence, last heartbeat age, drain progress, sandboxes by status") { all };
+        var command = new Command("hosts", "Hosts: status (registered, online, unreachable, cordoned, draining, drained), silence, last heartbeat age, drain progress, shard owner, last reconcile, sandboxes by status") { all };
         command.SetAction((parsed, ct) => runner.RunAsync(parsed, async session =>
         {
+            var shardLeases = await session.ShardLeasesAsync(ct);
             var now = session.Clock.GetUtcNow();
             var hosts = (await session.Get<HostStore>().ListAsync(ct))
                 .Where(h => parsed.GetValue(all) || h.Status != HostStatus.Decommissioned)
-                .Select(h => HostSummary.Of(h, now, session.HeartbeatTimeout))
+                .Select(h => HostSummary.Of(h, now, session.HostMonitor, shardLeases))
                 .ToList();
             var output = session.Output;
             if (output.Json)
@@ -31,10 +33,11 @@ public static class HostsCommand
             else
             {
                 var counted = HostSummary.CountedStatuses;
-                output.Table(["HOST", "NAME", "STATUS", "SILENT", "HEARTBEAT AGE", "ADDRESS", "DRAIN", .. counted.Select(s => s.ToUpperInvariant())],
+                output.Table(["HOST", "NAME", "STATUS", "SILENT", "HEARTBEAT AGE", "ADDRESS", "DRAIN", "SHARD OWNER", "RECONCILED", .. counted.Select(s => s.ToUpperInvariant())],
                     hosts.Select(IReadOnlyList<string?> (h) =>
                     [
                         h.Id.ToString(), h.Name, h.Status, h.Silent ? "yes" : "no", Age(h.HeartbeatAgeMs), h.GrpcAddress, h.Drain?.Cell(),
+                        h.Reconcile.OwnerCell(), h.Reconcile.ReconciledCell(),
                         .. counted.Select(s => Number(h.Sandboxes.GetValueOrDefault(s))),
                     ]));
             }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lifecycle.Core.Hosts;
+using Lifecycle.Core.Ownership;
 using Lifecycle.Core.Sandboxes;
 using Lifecycle.Core.Store;
 using static Lifecycle.Cli.Rendering.Cells;
@@ -11,21 +12,24 @@ namespace Lifecycle.Cli.Rendering;
 /// are not stopped, by status; <paramref name="Silent"/> is true when a host that has heartbeated (and is not
 /// decommissioned) has not for longer than the heartbeat timeout: an online one is about to become
 /// unreachable, a cordoned, draining or drained one keeps its status while its sandboxes go missing.
+/// <paramref name="Reconcile"/> says who reconciles it and when it last was.
 /// </summary>
 public sealed record HostSummary(
     Guid Id, string Name, string Status, bool Silent, string GrpcAddress, DateTime? LastHeartbeatAt, long? HeartbeatAgeMs,
-    IReadOnlyDictionary<string, long> Sandboxes, DrainView? Drain)
+    IReadOnlyDictionary<string, long> Sandboxes, DrainView? Drain, ReconcileView Reconcile)
 {
-    public static HostSummary Of(HostRow host, DateTimeOffset now, TimeSpan heartbeatTimeout)
+    /// <param name="shardLeases">The leases of the shards of hosts, in slot order (<see cref="ReconcileView.ShardLeases"/>).</param>
+    public static HostSummary Of(HostRow host, DateTimeOffset now, HostMonitorTimes times, IReadOnlyList<LeaseStore.Lease> shardLeases)
     {
         var age = AgeMs(host.LastHeartbeatAt, now);
         var sandboxes = JsonSerializer.Deserialize<Dictionary<string, long>>(host.SandboxCounts) ?? [];
-        var silent = age is { } ms && ms > heartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned;
-        return new(host.Id, host.Name, host.Status.ToWire(), silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now));
+        var silent = age is { } ms && ms > times.HeartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned;
+        return new(host.Id, host.Name, host.Status.ToWire(), silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now),
+            ReconcileView.Of(host, shardLeases, silent, now, times.ReconcileOverdueAfter));
     }
 
-    /// <summary>Trouble for on-call: an unreachable host, or one in service gone silent.</summary>
-    public bool IsUnhealthy => Status == HostStatus.Unreachable.ToWire() || Silent;
+    /// <summary>Trouble for on-call: an unreachable host, one in service gone silent, or one not reconciled in time.</summary>
+    public bool IsUnhealthy => Status == HostStatus.Unreachable.ToWire() || Silent || Reconcile.Overdue;
 
     /// <summary>The sandbox statuses counted in a table's columns: every non-terminal one.</summary>
     public static IReadOnlyList<string> CountedStatuses { get; } =

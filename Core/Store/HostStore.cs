@@ -262,6 +262,14 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         }, cancellationToken: ct))).AsList();
     }
 
+    /// <summary>Records that <paramref name="replica"/> has just reconciled the host (for on-call: is every host passed over?).</summary>
+    public async Task MarkReconciledAsync(Guid id, string replica, CancellationToken ct)
+    {
+        const string sql = "UPDATE hosts SET reconciled_at = now(), reconciled_by = @Replica WHERE id = @Id";
+        await using var conn = dataSource.CreateConnection();
+        await conn.ExecuteAsync(new CommandDefinition(sql, new { Id = id, Replica = replica }, cancellationToken: ct));
+    }
+
     private static readonly string[] ServingWire = [.. HostStatuses.Serving.Select(status => status.ToWire())];
 
     /// <summary>

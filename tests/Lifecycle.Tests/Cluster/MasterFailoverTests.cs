@@ -155,13 +155,14 @@ public sealed class MasterFailoverTests
         await ClusterInvariants.NothingPendingAnywhereAsync(harness, SettleDeadline);
     }
 
-    /// <summary>What to look at when the sandboxes do not settle: who owns what, and what the HostMonitor sees of the host.</summary>
+    /// <summary>What to look at when the sandboxes do not settle: who owns what, and when and by whom each host was last reconciled.</summary>
     private static async Task DescribeAsync(ControlPlaneHarness harness, string hostName)
     {
         var shards = harness.Services.GetRequiredService<HostShards>();
         foreach (var row in await harness.Services.GetRequiredService<HostStore>().ListAsync(CancellationToken.None))
         {
-            TestContext.Out.WriteLine($"host {row.Name} ({row.Id}): {row.Status.ToWire()}, last heartbeat {row.LastHeartbeatAt:O}, owned here: {shards.OwnsHost(row.Id)} (this host: {row.Name == hostName})");
+            TestContext.Out.WriteLine($"host {row.Name} ({row.Id}): {row.Status.ToWire()}, last heartbeat {row.LastHeartbeatAt:O}, " +
+                $"last reconciled {row.ReconciledAt:O} by {row.ReconciledBy ?? "nobody"}, owned here: {shards.OwnsHost(row.Id)} (this host: {row.Name == hostName})");
         }
         foreach (var lease in await LeaseStore.ListAsync(harness.Database.DataSource, LeasePeriod, CancellationToken.None))
         {
