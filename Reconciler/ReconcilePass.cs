@@ -92,7 +92,7 @@ public sealed partial class ReconcilePass(
                 try
                 {
                     await hostSync.RunAsync(host, deadline.Token);
-                    await hosts.MarkReconciledAsync(host.Id, _replica, deadline.Token);
+                    await hosts.MarkReconciledAsync(host.Id, _replica, passToken);
                 }
                 catch (Exception ex) when (!passToken.IsCancellationRequested)
                 {
