@@ -42,8 +42,9 @@ public sealed class RunDevScript : IAsyncDisposable
     /// <param name="httpPorts">Consecutive free ports from the API port up (a balancer and its replicas).</param>
     /// <param name="redisPort">The single Redis's port or a cluster's first; a free port when null.</param>
     /// <param name="throughTee">Run it as <c>make run 2>&amp;1 | tee run.log</c> in a terminal does: a pipeline
-    /// (<c>setsid bash -c 'run-dev.sh 2>&amp;1 | tee LOG'</c>) in a process group of its own, whose id is
-    /// <see cref="Script"/>'s pid, for <see cref="SignalGroupAsync"/>.</param>
+    /// (<c>setsid env --default-signal bash -c 'run-dev.sh 2>&amp;1 | tee LOG'</c>) in a process group of its own,
+    /// whose id is <see cref="Script"/>'s pid, for <see cref="SignalGroupAsync"/>, with every signal at its
+    /// default as in a terminal, whatever this test run inherited.</param>
     public static RunDevScript Start(IReadOnlyDictionary<string, string> environment, int httpPorts = 1, int? redisPort = null, bool throughTee = false)
     {
         var run = new RunDevScript(Path.Combine(Path.GetTempPath(), $"lifecycle-run-{Guid.NewGuid():N}"), LocalServers.FreePortRun(httpPorts));
@@ -56,6 +57,11 @@ public sealed class RunDevScript : IAsyncDisposable
         };
         if (throughTee)
         {
+            // A terminal's foreground job starts with every signal at its default. This test run may not
+            // have them so (started in the background of a non-interactive shell, SIGINT is ignored; under
+            // nohup, SIGHUP), and a signal ignored on entry can be neither trapped nor reset by the script.
+            start.ArgumentList.Add("env");
+            start.ArgumentList.Add("--default-signal");
             // The tee log sits beside the state dir, not in it: the script makes the state dir itself.
             start.ArgumentList.Add("bash");
             start.ArgumentList.Add("-c");
@@ -129,6 +135,23 @@ public sealed class RunDevScript : IAsyncDisposable
 
     /// <summary>A signal to the script's whole process group, as a terminal sends Ctrl-C or a hang-up.</summary>
     public Task SignalGroupAsync(string signal) => CommandLine.RunAsync("kill", [$"-{signal}", "--", $"-{Invariant(Script.Id)}"]);
+
+    /// <summary>
+    /// Whether this process ignores the signal (<c>INT</c>, <c>TERM</c>, <c>HUP</c>), as it does when it inherited
+    /// that: from a background job of a non-interactive shell (SIGINT), or from nohup (SIGHUP).
+    /// </summary>
+    public static bool IgnoredHere(string signal)
+    {
+        var number = signal switch
+        {
+            "HUP" => 1,
+            "INT" => 2,
+            "TERM" => 15,
+            _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "not a signal these tests send"),
+        };
+        var mask = File.ReadLines("/proc/self/status").First(line => line.StartsWith("SigIgn:", StringComparison.Ordinal))["SigIgn:".Length..].Trim();
+        return (ulong.Parse(mask, NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (number - 1))) != 0;
+    }
 
     /// <summary>Whether something listens on a TCP port of this machine (/proc/net/tcp and tcp6, state 0A).</summary>
     public static bool Listening(int port)

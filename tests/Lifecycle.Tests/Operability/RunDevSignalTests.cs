@@ -31,6 +31,11 @@ public sealed class RunDevSignalTests
     [TestCase("HUP")]
     public async Task A_signal_to_the_terminal_group_stops_everything_even_with_the_output_piped_to_tee(string signal)
     {
+        if (RunDevScript.IgnoredHere(signal))
+        {
+            TestContext.Out.WriteLine($"SIG{signal} is ignored by this test run (inherited from how it was started: in the background of a " +
+                "non-interactive shell, or under nohup); the script is started with every signal at its default, as a terminal's foreground job is.");
+        }
         _run = RunDevScript.Start(new Dictionary<string, string>(), throughTee: true);
         await Eventually.TrueAsync(() => _run.Printed("Lifecycle is running"), StartDeadline, "the banner");
         var pids = _run.AllPids();
