@@ -3,15 +3,15 @@ using StackExchange.Redis;
 namespace Lifecycle.Core.Streams;
 
 /// <summary>
-/// Asks the replica that leads the HostMonitor for a pass now, over pub/sub. Only the leader listens
-/// (it subscribes on taking the lease and unsubscribes on losing it), so <c>PUBLISH</c>'s receiver count
-/// says whether a leader heard the request.
+/// Asks the replicas that own shards of hosts for a pass now, over pub/sub; each acts on the hosts it owns.
+/// Only a replica holding shards listens (it subscribes on taking its first and unsubscribes on losing its
+/// last), so <c>PUBLISH</c>'s receiver count says whether any owner heard the request.
 /// </summary>
 public sealed class ReconcileRequests(IConnectionMultiplexer redis, StreamKeys keys)
 {
     /// <summary>
     /// A pass over one host (one that just came back online), or over all hosts when null. Returns
-    /// how many leaders heard it: zero means no HostMonitor leads at the moment.
+    /// how many owners of shards heard it: zero means no replica runs the HostMonitor at the moment.
     /// </summary>
     public Task<long> RequestAsync(Guid? hostId) =>
         redis.GetSubscriber().PublishAsync(RedisChannel.Literal(keys.ReconcileChannel), hostId?.ToString() ?? "");

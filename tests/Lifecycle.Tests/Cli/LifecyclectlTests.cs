@@ -226,7 +226,7 @@ public sealed class LifecyclectlTests
     }
 
     [Test]
-    public async Task Reconcile_reaches_the_listening_leader_and_exits_5_when_no_leader_listens()
+    public async Task Reconcile_reaches_the_listening_owners_and_exits_5_when_no_owner_listens()
     {
         var (nobody, said, _) = await _cluster.RunAsync("reconcile");
         var heard = new TaskCompletionSource<string>();
@@ -240,7 +240,7 @@ public sealed class LifecyclectlTests
         Assert.That(said, Does.Contain("no replica runs the HostMonitor at the moment"));
         Assert.That(exit, Is.EqualTo(ExitCodes.Ok));
         Assert.That(await heard.Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo(host.ToString()));
-        Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("leader_heard").GetBoolean(), Is.True);
+        Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("owner_heard").GetBoolean(), Is.True);
     }
 
     [Test]

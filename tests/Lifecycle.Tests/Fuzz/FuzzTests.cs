@@ -70,9 +70,9 @@ public sealed class FuzzTests
             var status = (int)response.StatusCode;
             seen[status] = seen.GetValueOrDefault(status) + 1;
 
-            // The harness runs no HostMonitor, so a well-formed reconcile request is told, truthfully, that no leader took it.
-            var noLeader = status == 503 && request.Path == "/v1/reconcile";
-            Assert.That(status < 500 || noLeader, Is.True, $"{context} answered {status}: {await response.Content.ReadAsStringAsync()}");
+            // The harness runs no HostMonitor, so a well-formed reconcile request is told, truthfully, that no owner of hosts took it.
+            var noOwner = status == 503 && request.Path == "/v1/reconcile";
+            Assert.That(status < 500 || noOwner, Is.True, $"{context} answered {status}: {await response.Content.ReadAsStringAsync()}");
             if (status >= 400)
             {
                 Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), $"{context} answered {status}");

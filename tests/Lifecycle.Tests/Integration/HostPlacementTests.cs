@@ -109,7 +109,7 @@ public sealed class HostPlacementTests
         var gone = harness.Fleet.Hosts[0].HostId!.Value;
         await using (var conn = harness.Database.DataSource.CreateConnection())
         {
-            // As the HostMonitor's leader would, in another replica: this one's counts do not know.
+            // As the host's owner would, in another replica: this one's counts do not know.
             await conn.ExecuteAsync("UPDATE hosts SET status = 'unreachable' WHERE id = @Id", new { Id = gone });
         }
 

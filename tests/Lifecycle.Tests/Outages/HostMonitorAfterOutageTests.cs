@@ -5,13 +5,13 @@ using Lifecycle.Testing;
 namespace Lifecycle.Tests.Outages;
 
 /// <summary>
-/// <c>POST /v1/reconcile</c> tells whether a HostMonitor leader took the request, and a leader is back
-/// within seconds of Postgres returning from a crash, not a lease period or two later.
+/// <c>POST /v1/reconcile</c> tells whether a replica owning shards of hosts took the request, and the shards
+/// are owned again within seconds of Postgres returning from a crash, not a lease period or two later.
 /// </summary>
-public sealed class LeaderAfterOutageTests
+public sealed class HostMonitorAfterOutageTests
 {
     [Test]
-    public async Task Reconcile_answers_503_with_retry_after_when_no_HostMonitor_leads()
+    public async Task Reconcile_answers_503_with_retry_after_when_no_replica_runs_the_HostMonitor()
     {
         // The harness runs without a HostMonitor unless told otherwise.
         await using var harness = await ControlPlaneHarness.StartAsync();
@@ -26,22 +26,22 @@ public sealed class LeaderAfterOutageTests
     }
 
     [Test]
-    public async Task A_leader_is_back_within_seconds_of_postgres_returning_and_reconcile_says_so()
+    public async Task The_shards_of_hosts_are_owned_again_within_seconds_of_postgres_returning_and_reconcile_says_so()
     {
         await using var servers = await LocalServers.StartAsync();
-        // The default lease period (15 s): the leader must come back well before it.
+        // The default lease period (15 s): the shards must be owned again well before it.
         await using var harness = await ControlPlaneHarness.StartAsync(database: await TestDatabase.CreateAsync(servers.Postgres),
             redis: servers.Redis, settings: new Dictionary<string, string?> { ["Lifecycle:HostMonitor:Enabled"] = "true" });
         using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
-        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.Accepted, TimeSpan.FromSeconds(15)), Is.True, "a leader at start");
+        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.Accepted, TimeSpan.FromSeconds(15)), Is.True, "an owner at start");
 
         await servers.StopPostgresImmediatelyAsync();
         Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10)), Is.True,
-            "no leader while Postgres is down, and reconcile says so");
+            "no owner while Postgres is down, and reconcile says so");
 
         await servers.StartAgainAsync();
         var back = Stopwatch.StartNew();
-        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.Accepted, TimeSpan.FromSeconds(30)), Is.True, "a leader again");
+        Assert.That(await ReconcileAnswersAsync(admin, HttpStatusCode.Accepted, TimeSpan.FromSeconds(30)), Is.True, "an owner again");
         Assert.That(back.Elapsed, Is.LessThan(TimeSpan.FromSeconds(6)), "within a few seconds of Postgres answering, not a lease period");
     }
 
