@@ -1,6 +1,6 @@
-using Lifecycle.Core;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 
 namespace Lifecycle.Cli;

@@ -1,8 +1,8 @@
 using Lifecycle.Cli.Rendering;
-using Lifecycle.Core;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure;
+using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,7 +51,7 @@ public sealed class CliSession(IServiceProvider services, Output output, IConfig
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
-            .AddLifecycleCore(configuration)
+            .AddLifecycleInfrastructure(configuration)
             .AddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(FailFast(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration)))
             .BuildServiceProvider();
         return new CliSession(services, output, configuration);

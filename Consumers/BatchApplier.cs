@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
@@ -42,7 +42,7 @@ public sealed class BatchApplier(
         for (var i = 0; i < entries.Length; i++)
         {
             var delivered = deliveries?.GetValueOrDefault(entries[i].Id.ToString(), 1) ?? 1;
-            if (!StreamFields.TryDecode(entries[i].Values ?? [], out var stateEvent, out var error))
+            if (!StreamEvents.TryDecode(entries[i].Values ?? [], out var stateEvent, out var error))
             {
                 outcomes[i] = ApplyOutcome.DeadLettered;
                 var trimmed = entries[i].Values is null or [];

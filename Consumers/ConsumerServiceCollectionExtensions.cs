@@ -1,4 +1,4 @@
-using Lifecycle.Core.Ownership;
+using Lifecycle.Infrastructure.Ownership;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

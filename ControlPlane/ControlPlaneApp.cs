@@ -1,4 +1,4 @@
-using Lifecycle.Core;
+using Lifecycle.Infrastructure;
 
 namespace Lifecycle.ControlPlane;
 

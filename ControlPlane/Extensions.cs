@@ -1,16 +1,18 @@
 using System.Text.Json;
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
 using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
+using Lifecycle.ControlPlane.Placement;
 using Lifecycle.ControlPlane.RateLimiting;
 using Lifecycle.ControlPlane.Startup;
+using Lifecycle.ControlPlane.Teams;
 using Lifecycle.ControlPlane.Waiting;
-using Lifecycle.Core;
-using Lifecycle.Core.Security;
+using Lifecycle.Infrastructure;
 using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
@@ -27,7 +29,7 @@ public static class Extensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddLifecycleCore(configuration);
+        services.AddLifecycleInfrastructure(configuration);
         services.Configure<OperationOptions>(configuration.GetSection(OperationOptions.Section));
         services.Configure<DevModeOptions>(configuration.GetSection(DevModeOptions.Section));
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
@@ -36,6 +38,12 @@ public static class Extensions
         builder.AddLifecycleLogging();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
+        services.AddSingleton<TeamStore>();
+        services.AddSingleton<HostReportStore>();
+        services.AddSingleton<HostCertificateStore>();
+        services.AddSingleton<HostCertificates>();
+        services.Configure<PlacementOptions>(configuration.GetSection(PlacementOptions.Section));
+        services.AddSingleton<HostPlacement>();
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();
         services.AddSingleton<HostReports>();

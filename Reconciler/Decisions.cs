@@ -1,6 +1,5 @@
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.Reconciler;
 

@@ -1,5 +1,5 @@
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Partitioning;
+using Lifecycle.Contract.Partitioning;
+using Lifecycle.Infrastructure.Ownership;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.Reconciler;

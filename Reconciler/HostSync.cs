@@ -1,11 +1,11 @@
 using Grpc.Core;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;

@@ -1,5 +1,3 @@
-using Lifecycle.Core.Store;
-
 namespace Lifecycle.Reconciler;
 
 /// <summary>

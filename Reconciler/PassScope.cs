@@ -1,4 +1,4 @@
-using Lifecycle.Core.Partitioning;
+using Lifecycle.Contract.Partitioning;
 
 namespace Lifecycle.Reconciler;
 

@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Logging;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Logging;
+using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

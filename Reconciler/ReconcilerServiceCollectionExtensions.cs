@@ -1,5 +1,4 @@
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure.Ownership;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -8,11 +7,13 @@ namespace Lifecycle.Reconciler;
 
 public static class ReconcilerServiceCollectionExtensions
 {
-    /// <summary>The HostMonitor and its parts; it expects the Core stores, publisher and host clients registered.</summary>
+    /// <summary>The HostMonitor and its parts; it expects the infrastructure's stores, publisher and host clients registered.</summary>
     public static IServiceCollection AddHostMonitor(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<HostMonitorOptions>(configuration.GetSection(HostMonitorOptions.Section));
         services.AddSingleton<ReconcileCounters>();
+        services.AddSingleton<BrakeRefusalStore>();
+        services.AddSingleton<OrphanSightingStore>();
         services.AddSingleton(sp => new SafetyBrake(
             sp.GetRequiredService<BrakeRefusalStore>(),
             sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.BrakeShare,

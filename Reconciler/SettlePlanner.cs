@@ -1,9 +1,9 @@
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
-using static Lifecycle.Core.Sandboxes.SandboxStatus;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Store;
+using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Reconciler;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Infrastructure.Store;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;

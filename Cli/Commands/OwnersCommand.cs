@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lifecycle.Core.Ownership;
+using Lifecycle.Infrastructure.Ownership;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using static Lifecycle.Cli.Rendering.Cells;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;

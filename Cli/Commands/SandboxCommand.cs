@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
 using StackExchange.Redis;
 using static Lifecycle.Cli.Rendering.Cells;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Text;
+using Lifecycle.Infrastructure.Streams;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Text;
+using Lifecycle.Infrastructure.Store;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;

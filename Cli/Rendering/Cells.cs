@@ -1,6 +1,6 @@
 using System.Globalization;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Text;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.Cli.Rendering;
 

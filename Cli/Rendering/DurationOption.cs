@@ -1,5 +1,5 @@
 using System.CommandLine.Parsing;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Text;
 
 namespace Lifecycle.Cli.Rendering;
 

@@ -1,5 +1,5 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Streams;
+using Lifecycle.Contract.Events;
+using Lifecycle.Infrastructure.Streams;
 using StackExchange.Redis;
 
 namespace Lifecycle.Cli.Rendering;

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Store;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Rendering;

@@ -1,7 +1,7 @@
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Partitioning;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Partitioning;
+using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Store;
 using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Rendering;

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Security;
+using Lifecycle.Infrastructure.Trust;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
+using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Drains;
 using Lifecycle.ControlPlane.Operations;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

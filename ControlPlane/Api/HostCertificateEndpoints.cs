@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Security.Claims;
+using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Operations;
-using Lifecycle.Core.Security;
+using Lifecycle.Infrastructure.Trust;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Security.Claims;
+using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
+using Lifecycle.Infrastructure.Trust;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
-using Lifecycle.Core.Security;
+using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.Infrastructure.Trust;
 
 namespace Lifecycle.ControlPlane.Api;
 

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Hosts;
+using Lifecycle.Contract.Hosts;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Lifecycle.ControlPlane.Api;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 

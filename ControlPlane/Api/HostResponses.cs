@@ -1,6 +1,6 @@
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 

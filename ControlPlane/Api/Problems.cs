@@ -1,4 +1,4 @@
-using Lifecycle.Core.Sandboxes;
+using Lifecycle.Contract.Sandboxes;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Lifecycle.ControlPlane.Api;

@@ -1,9 +1,8 @@
 using System.Security.Claims;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

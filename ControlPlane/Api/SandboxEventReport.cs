@@ -1,5 +1,5 @@
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Operations;
-using Lifecycle.Core.Transitions;
 
 namespace Lifecycle.ControlPlane.Api;
 

@@ -1,5 +1,5 @@
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Text;
 using Lifecycle.ControlPlane.Waiting;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Text;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Api;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Teams;
+using Lifecycle.Infrastructure.Trust;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Lifecycle.ControlPlane.Outages;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Teams;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Teams;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Dev;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,3 @@
-using OpenTelemetry.Metrics;
-
 namespace Lifecycle.ControlPlane.Drains;
 
 public static class DrainServiceCollectionExtensions

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Operations;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Logging;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Infrastructure.Logging;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Drains;

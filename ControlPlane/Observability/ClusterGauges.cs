@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.ControlPlane.Observability;
 

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 

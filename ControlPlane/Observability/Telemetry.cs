@@ -1,8 +1,8 @@
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Waiting;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
+using Lifecycle.Infrastructure.Trust;
 using Lifecycle.Reconciler;
 using OpenTelemetry.Metrics;
 

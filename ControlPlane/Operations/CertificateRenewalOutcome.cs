@@ -1,4 +1,4 @@
-using Lifecycle.Core.Security;
+using Lifecycle.ControlPlane.Certificates;
 
 namespace Lifecycle.ControlPlane.Operations;
 

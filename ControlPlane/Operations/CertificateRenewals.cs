@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Trust;
 
 namespace Lifecycle.ControlPlane.Operations;
 

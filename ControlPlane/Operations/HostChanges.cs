@@ -1,8 +1,9 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.ControlPlane.Placement;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.ControlPlane.Operations;
 

@@ -1,5 +1,5 @@
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Operations;
 

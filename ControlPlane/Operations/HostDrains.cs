@@ -1,7 +1,8 @@
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Drains;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Placement;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Operations;
 

@@ -1,6 +1,6 @@
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.ControlPlane.Placement;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 

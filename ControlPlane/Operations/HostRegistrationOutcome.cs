@@ -1,5 +1,5 @@
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Operations;
 

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Sandboxes;
+using Lifecycle.Contract.Sandboxes;
 
 namespace Lifecycle.ControlPlane.Operations;
 

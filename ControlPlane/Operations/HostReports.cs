@@ -1,7 +1,7 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.ControlPlane.Operations;
 

@@ -1,10 +1,10 @@
 using Grpc.Core;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Logging;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Logging;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 

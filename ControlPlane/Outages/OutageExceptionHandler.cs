@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lifecycle.ControlPlane.Api;
-using Lifecycle.Core.Outages;
+using Lifecycle.Infrastructure.Outages;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 

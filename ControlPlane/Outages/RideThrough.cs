@@ -1,4 +1,4 @@
-using Lifecycle.Core.Outages;
+using Lifecycle.Infrastructure.Outages;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Startup;
 

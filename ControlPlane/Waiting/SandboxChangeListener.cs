@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.ControlPlane.Waiting;
 

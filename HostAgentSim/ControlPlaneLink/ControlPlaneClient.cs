@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Trust;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Lifecycle.HostAgentSim.Admin;
 using Lifecycle.HostAgentSim.ControlPlaneLink;
 using Lifecycle.HostAgentSim.Fleet;

@@ -6,10 +6,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim;
-using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using Dapper;
-using Lifecycle.Core.Events;
+using Lifecycle.Contract.Events;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -64,7 +65,7 @@ public static class Baselines
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfiguration);
         var db = redis.GetDatabase();
         const string key = "bench:baseline:xadd";
-        var fields = StreamFields.Encode(StateEvent.CreateRequested(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow) with { HostId = Guid.NewGuid() });
+        var fields = StreamEvents.Encode(StateEvent.CreateRequested(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow) with { HostId = Guid.NewGuid() });
         long count = 0;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dapper;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -113,7 +112,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
     {
         foreach (var chunk in _events.Chunk(5_000))
         {
-            await Task.WhenAll(chunk.Select(e => db.StreamAddAsync(Stream, StreamFields.Encode(e))));
+            await Task.WhenAll(chunk.Select(e => db.StreamAddAsync(Stream, StreamEvents.Encode(e))));
         }
         // The group starts at the end; each run moves it back to 0 once the consumers are idle.
         await db.StreamCreateConsumerGroupAsync(Stream, StreamKeys.ApplierGroup, "$");
@@ -231,7 +230,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             await Task.Delay(50);
             var e = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[i], _teamId, _hostId,
                 SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.Reconciler, "latency", null, DateTimeOffset.UtcNow);
-            await db.StreamAddAsync(Stream, StreamFields.Encode(e));
+            await db.StreamAddAsync(Stream, StreamEvents.Encode(e));
             await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
             ids.Add(e.EventId);
         }

@@ -1,5 +1,5 @@
 using Lifecycle.Bench;
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StackExchange.Redis;

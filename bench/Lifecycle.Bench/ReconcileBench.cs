@@ -2,22 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dapper;
-using Grpc.Net.Client;
-using Lifecycle.Core;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Trust;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using StackExchange.Redis;
-using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
 namespace Lifecycle.Bench;
 
@@ -196,7 +191,7 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
         }).AddInMemoryCollection(TestCertificateAuthority.Shared.Settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddLifecycleCore(configuration);
+        services.AddLifecycleInfrastructure(configuration);
         services.AddHostMonitor(configuration);
         return services.BuildServiceProvider();
     }

@@ -1,9 +1,11 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
+
+using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Trust;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Trust;
 
 namespace Lifecycle.Testing;
 

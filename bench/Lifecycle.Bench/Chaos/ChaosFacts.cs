@@ -1,8 +1,8 @@
 using Dapper;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Streams;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Streams;
 using Npgsql;
 using StackExchange.Redis;
 

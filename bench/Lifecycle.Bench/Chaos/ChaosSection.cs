@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Text;
 
 namespace Lifecycle.Bench.Chaos;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Text;
 
 namespace Lifecycle.Bench.Chaos;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lifecycle.Core.Ownership;
+using Lifecycle.Infrastructure.Ownership;
 using Npgsql;
 
 namespace Lifecycle.Bench.Chaos;

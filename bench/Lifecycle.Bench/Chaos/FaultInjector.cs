@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lifecycle.Core.Streams;
 using Npgsql;
 
 namespace Lifecycle.Bench.Chaos;

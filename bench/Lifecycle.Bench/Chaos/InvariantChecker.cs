@@ -1,7 +1,6 @@
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.Infrastructure.Ownership;
 
 namespace Lifecycle.Bench.Chaos;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

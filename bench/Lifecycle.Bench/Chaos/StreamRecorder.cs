@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using StackExchange.Redis;
 
 namespace Lifecycle.Bench.Chaos;

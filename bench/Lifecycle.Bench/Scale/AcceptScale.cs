@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Lifecycle.HostAgentSim;
-using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
 using Npgsql;
 

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using Dapper;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Partitioning;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Partitioning;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
@@ -118,7 +117,7 @@ public sealed class DrainScale(LocalServers servers, NpgsqlDataSource dataSource
     {
         foreach (var chunk in _events.Chunk(5_000))
         {
-            await Task.WhenAll(chunk.Select(e => db.StreamAddAsync(_keys.For(e.SandboxId).Events, StreamFields.Encode(e))));
+            await Task.WhenAll(chunk.Select(e => db.StreamAddAsync(_keys.For(e.SandboxId).Events, StreamEvents.Encode(e))));
         }
         foreach (var partition in _keys.Partitions)
         {

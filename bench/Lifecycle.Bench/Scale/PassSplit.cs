@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Partitioning;
+using Lifecycle.Contract.Partitioning;
 using Lifecycle.HostAgentSim;
-using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure.Ownership;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Ownership;
+using Lifecycle.Infrastructure.Ownership;
 using Npgsql;
 
 namespace Lifecycle.Bench.Scale;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Lifecycle.Cli;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.Tests.Cli;
 

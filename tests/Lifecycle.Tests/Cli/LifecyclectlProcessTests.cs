@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Lifecycle.Cli;
-using Lifecycle.Core;
+using Lifecycle.Infrastructure;
 
 namespace Lifecycle.Tests.Cli;
 

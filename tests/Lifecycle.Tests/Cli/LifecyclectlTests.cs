@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Lifecycle.Cli;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using StackExchange.Redis;
 
 namespace Lifecycle.Tests.Cli;

@@ -1,10 +1,9 @@
 using Dapper;
 using Lifecycle.Cli;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 using StackExchange.Redis;
 
@@ -103,7 +102,7 @@ public sealed class SeededCluster : IAsyncDisposable
         await Db.StreamCreateConsumerGroupAsync(Events, StreamKeys.ApplierGroup, "0-0", createStream: true);
         foreach (var e in new[] { createRunning, succeeded, createStuck })
         {
-            await Db.StreamAddAsync(Events, StreamFields.Encode(e));
+            await Db.StreamAddAsync(Events, StreamEvents.Encode(e));
         }
         // c1 reads the first two and never acknowledges them; the third stays undelivered (lag 1).
         var read = await Db.StreamReadGroupAsync(Events, StreamKeys.ApplierGroup, Consumer, ">", count: 2);

@@ -1,5 +1,5 @@
 using Dapper;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using StackExchange.Redis;
 
 namespace Lifecycle.Tests.Cluster;

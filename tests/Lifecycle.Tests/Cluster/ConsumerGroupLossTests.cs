@@ -1,8 +1,6 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Dapper;
 using Lifecycle.Consumers;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.Cluster;

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using Lifecycle.Core.Ownership;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Ownership;
 
 namespace Lifecycle.Tests.Cluster;
 

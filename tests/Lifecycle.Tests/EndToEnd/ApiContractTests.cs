@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Teams;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.EndToEnd;

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Transitions;
 
 namespace Lifecycle.Tests.EndToEnd;
 

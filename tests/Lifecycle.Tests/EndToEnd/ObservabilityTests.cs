@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using StackExchange.Redis;
 
 namespace Lifecycle.Tests.EndToEnd;

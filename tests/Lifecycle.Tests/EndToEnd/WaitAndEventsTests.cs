@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lifecycle.ControlPlane.Teams;
 using Lifecycle.ControlPlane.Waiting;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.EndToEnd;

@@ -5,7 +5,6 @@ using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
-using NUnit.Framework;
 // Inside Lifecycle.*, a bare HostAgent names the Lifecycle.HostAgent namespace, not the generated class.
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 

@@ -2,9 +2,10 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
-using Lifecycle.Core.Security;
+using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.HostAgent.V1.Trust;
 using Lifecycle.HostAgentSim.Trust;
+using Lifecycle.Infrastructure.Trust;
 
 namespace Lifecycle.Tests.HostTrust;
 

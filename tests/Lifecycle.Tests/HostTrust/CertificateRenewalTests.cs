@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Lifecycle.Core.Hosts;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim.Trust;
+using Lifecycle.Infrastructure.HostAgents;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.HostTrust;

@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Grpc.Core;
-using Lifecycle.Core;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Security;
+using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim.Trust;
+using Lifecycle.Infrastructure;
+using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Trust;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -96,7 +97,7 @@ internal sealed class OtherReplica : IAsyncDisposable
 
     public HostAgentClients Clients => _services.GetRequiredService<HostAgentClients>();
 
-    public RevokedCertificates Revoked => _services.GetRequiredService<Core.Security.HostTrust>().Revoked;
+    public RevokedCertificates Revoked => _services.GetRequiredService<Lifecycle.Infrastructure.Trust.HostTrust>().Revoked;
 
     public static async Task<OtherReplica> StartAsync(ControlPlaneHarness harness)
     {
@@ -106,7 +107,8 @@ internal sealed class OtherReplica : IAsyncDisposable
             ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
             ["Lifecycle:Streams:KeyPrefix"] = harness.KeyPrefix,
         }).AddInMemoryCollection(TestCertificateAuthority.Shared.Settings).Build();
-        var services = new ServiceCollection().AddLogging().AddLifecycleCore(configuration).AddSingleton<RevocationRefresher>().BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddLifecycleInfrastructure(configuration)
+            .AddSingleton<HostCertificateStore>().AddSingleton<HostCertificates>().AddSingleton<RevocationRefresher>().BuildServiceProvider();
         var replica = new OtherReplica(services);
         await replica._refresher.StartAsync(CancellationToken.None);
         return replica;

@@ -1,12 +1,12 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Grpc.Core;
-using Lifecycle.Core.Hosts;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgent.V1.Trust;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure.HostAgents;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.HostTrust;

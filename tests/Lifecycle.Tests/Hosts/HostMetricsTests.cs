@@ -1,4 +1,4 @@
-using Lifecycle.Core.Hosts;
+using Lifecycle.Contract.Hosts;
 
 namespace Lifecycle.Tests.Hosts;
 

@@ -1,6 +1,6 @@
 using Dapper;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.Tests.Hosts;
 

@@ -1,8 +1,8 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Placement;
+using Lifecycle.ControlPlane.Teams;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.Tests;

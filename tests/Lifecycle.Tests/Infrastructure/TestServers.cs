@@ -1,5 +1,4 @@
 using DotNet.Testcontainers.Builders;
-using Lifecycle.Testing;
 using Testcontainers.PostgreSql;
 using Testcontainers.Redis;
 

@@ -1,10 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Teams;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -39,7 +39,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
     {
         var sandbox = await RunningSandboxAsync();
         var autoPaused = AutoPaused(sandbox, "idle");
-        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(autoPaused));
+        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamEvents.Encode(autoPaused));
 
         await Eventually.TrueAsync(async () => (await GetAsync(sandbox.Id)).Status == SandboxStatus.Paused, Within, "the sandbox is paused");
         await _harness.WaitForConsumerIdleAsync();
@@ -59,9 +59,9 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
         var poison = new Dictionary<string, NameValueEntry[]>
         {
             ["event_id is not a uuid"] = [new("type", EventTypes.AutoPaused)],
-            ["unknown event type"] = [.. StreamFields.Encode(good with { EventId = Guid.NewGuid() }).Select(f => f.Name == "type" ? new NameValueEntry("type", "sandbox.exploded") : f)],
-            ["does not move running to paused"] = StreamFields.Encode(illegal),
-            ["rejected by Postgres"] = StreamFields.Encode(rejectedByPostgres),
+            ["unknown event type"] = [.. StreamEvents.Encode(good with { EventId = Guid.NewGuid() }).Select(f => f.Name == "type" ? new NameValueEntry("type", "sandbox.exploded") : f)],
+            ["does not move running to paused"] = StreamEvents.Encode(illegal),
+            ["rejected by Postgres"] = StreamEvents.Encode(rejectedByPostgres),
         };
         var ids = new Dictionary<string, string>();
         foreach (var (reason, fields) in poison)
@@ -89,7 +89,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
         var sandbox = await RunningSandboxAsync();
         var autoPaused = AutoPaused(sandbox, "idle");
         var partition = _harness.Keys.For(sandbox.Id);
-        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(autoPaused));
+        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamEvents.Encode(autoPaused));
         var ghost = _harness.Redis;
         for (var i = 0; i < 5; i++)
         {
@@ -113,7 +113,7 @@ public sealed class ConsumerRecoveryTests(StreamSetup setup)
     {
         var sandbox = await RunningSandboxAsync();
         var partition = _harness.Keys.For(sandbox.Id);
-        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamFields.Encode(AutoPaused(sandbox, "idle")));
+        var entryId = await PublishAsGhostAsync(sandbox.Id, StreamEvents.Encode(AutoPaused(sandbox, "idle")));
         await _harness.Redis.StreamDeleteAsync(partition.Events, [entryId]);
 
         var letter = await WaitForLetterAsync(partition, entryId);

@@ -2,10 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Lifecycle.Consumers;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -33,7 +31,7 @@ public sealed class ConsumerTests(StreamSetup setup)
         var partition = _harness.Keys.For(Guid.Parse(id));
         var entries = await _harness.Redis.StreamRangeAsync(partition.Events);
         var succeeded = entries.Single(e => e["sandbox_id"] == id && e["type"] == EventTypes.CreateSucceeded);
-        StreamFields.TryDecode(succeeded.Values, out var original, out _);
+        StreamEvents.TryDecode(succeeded.Values, out var original, out _);
         var staleBefore = Counters.Total(ApplyOutcome.Stale);
         var duplicatesBefore = Counters.Total(ApplyOutcome.Duplicate);
         var historyBefore = await HistoryCountAsync(id);

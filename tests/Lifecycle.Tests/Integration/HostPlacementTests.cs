@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Store;
+using Lifecycle.ControlPlane.Placement;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.Tests.Integration;

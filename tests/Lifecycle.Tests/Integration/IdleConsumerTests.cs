@@ -1,5 +1,5 @@
 using Lifecycle.Consumers;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 

@@ -1,9 +1,8 @@
 using Dapper;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
-using static Lifecycle.Core.Sandboxes.SandboxStatus;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Tests.Integration;
 

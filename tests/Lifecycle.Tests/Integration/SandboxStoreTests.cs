@@ -1,8 +1,7 @@
 using Dapper;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lifecycle.Tests.Integration;

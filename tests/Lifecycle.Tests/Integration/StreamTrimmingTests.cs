@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.Consumers;
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using Dapper;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -47,7 +46,7 @@ public sealed class ConsumerOutageTests
             // retries what it holds before it reads on, so entries added after its first read would stay
             // unread while Postgres is down.
             var adding = db.CreateTransaction();
-            var added = events.Select(e => adding.StreamAddAsync(stream, StreamFields.Encode(e))).ToList();
+            var added = events.Select(e => adding.StreamAddAsync(stream, StreamEvents.Encode(e))).ToList();
             Assert.That(await adding.ExecuteAsync(), Is.True);
             await Task.WhenAll(added);
             // The victim reads them all, cannot commit (Postgres is down) and holds them pending.
@@ -88,7 +87,7 @@ public sealed class ConsumerOutageTests
             {
                 foreach (var e in events)
                 {
-                    await db.StreamAddAsync(stream, StreamFields.Encode(e));
+                    await db.StreamAddAsync(stream, StreamEvents.Encode(e));
                 }
             });
             await WaitForAsync(async () => await AppliedCountAsync(database, events) >= count / 4, victim, "a quarter of the events are applied");

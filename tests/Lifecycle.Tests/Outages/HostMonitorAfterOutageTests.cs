@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Lifecycle.Testing;
 
 namespace Lifecycle.Tests.Outages;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Lifecycle.Testing;
 
 namespace Lifecycle.Tests.Outages;
 

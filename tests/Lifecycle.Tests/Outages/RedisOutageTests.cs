@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Lifecycle.Testing;
 
 namespace Lifecycle.Tests.Outages;
 

@@ -1,13 +1,10 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Dapper;
-using Grpc.Net.Client;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Operations;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.ControlPlane.Teams;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;

@@ -1,4 +1,3 @@
-using Grpc.Net.Client;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.Reconciler;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;

@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure.Ownership;
 using Lifecycle.Reconciler;
 
 namespace Lifecycle.Tests.Reconciliation;

@@ -1,5 +1,5 @@
-using Lifecycle.Core;
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +29,7 @@ public sealed class MonitorReplica : IAsyncDisposable
         }).AddInMemoryCollection(TestCertificateAuthority.Shared.Settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddLifecycleCore(configuration);
+        services.AddLifecycleInfrastructure(configuration);
         services.AddHostMonitor(configuration);
         return new MonitorReplica(services.BuildServiceProvider());
     }

@@ -1,4 +1,3 @@
-using Lifecycle.Core.Store;
 using Lifecycle.Reconciler;
 
 namespace Lifecycle.Tests.Reconciliation;

@@ -1,5 +1,5 @@
 using Dapper;
-using Lifecycle.Core.Store;
+using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.Tests.Reconciliation;
 

@@ -1,5 +1,6 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Store;
+using Lifecycle.Contract.Events;
+using Lifecycle.ControlPlane.Teams;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 

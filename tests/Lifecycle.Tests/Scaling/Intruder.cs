@@ -1,5 +1,5 @@
 using Lifecycle.Consumers;
-using Lifecycle.Core;
+using Lifecycle.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,7 +25,7 @@ public sealed class Intruder : IAsyncDisposable
             ["Lifecycle:Replica:Name"] = name,
         }).Build();
         _services = new ServiceCollection().AddLogging().AddMetrics()
-            .AddLifecycleCore(configuration).AddEventAppliers(configuration).BuildServiceProvider();
+            .AddLifecycleInfrastructure(configuration).AddEventAppliers(configuration).BuildServiceProvider();
     }
 
     public ApplyCounters Counters => _services.GetRequiredService<ApplyCounters>();

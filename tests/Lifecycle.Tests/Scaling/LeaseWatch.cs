@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lifecycle.Core.Ownership;
+using Lifecycle.Infrastructure.Ownership;
 
 namespace Lifecycle.Tests.Scaling;
 

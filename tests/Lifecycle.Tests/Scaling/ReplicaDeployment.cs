@@ -1,8 +1,7 @@
 using System.Net.Http.Headers;
-using Lifecycle.Core.Ownership;
 using Lifecycle.HostAgentSim;
-using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure.Ownership;
 
 namespace Lifecycle.Tests.Scaling;
 
@@ -187,7 +186,7 @@ public sealed class ReplicaDeployment : IAsyncDisposable
         $"Lifecycle:Ownership:LeasePeriod={LeasePeriod}",
         "Logging:LogLevel:Default=Warning",
         "Logging:LogLevel:Lifecycle.Reconciler=Information",
-        "Logging:LogLevel:Lifecycle.Core.Ownership=Information",
+        "Logging:LogLevel:Lifecycle.Infrastructure.Ownership=Information",
         "Logging:Console:FormatterName=simple",
         "Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
         $"Lifecycle:Admin:Key={AdminKey}",

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Dapper;
-using Lifecycle.Core.Streams;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

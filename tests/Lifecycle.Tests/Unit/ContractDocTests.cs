@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Streams;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.Tests.Unit;
 
@@ -59,7 +58,7 @@ public sealed partial class ContractDocTests
     {
         var sample = new StateEvent(Guid.CreateVersion7(), EventTypes.CreateRequested, Guid.CreateVersion7(), Guid.CreateVersion7(),
             null, null, SandboxStatus.Starting, 0, Actors.Operation, null, null, DateTimeOffset.UnixEpoch);
-        var onTheWire = StreamFields.Encode(sample).Select(field => field.Name.ToString());
+        var onTheWire = StreamEvents.Encode(sample).Select(field => field.Name.ToString());
 
         Assert.That(Table("### State event fields").Select(row => row[0]), Is.EqualTo(onTheWire));
     }

@@ -1,8 +1,8 @@
-using Lifecycle.Core.Hosts;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
-using static Lifecycle.Core.Sandboxes.SandboxStatus;
+using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Drains;
+using Lifecycle.Infrastructure.Store;
+using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Tests.Unit;
 

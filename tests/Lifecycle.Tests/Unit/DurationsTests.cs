@@ -1,5 +1,4 @@
-using Lifecycle.Cli.Rendering;
-using Lifecycle.Core.Text;
+using Lifecycle.Contract.Text;
 
 namespace Lifecycle.Tests.Unit;
 

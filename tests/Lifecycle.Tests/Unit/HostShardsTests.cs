@@ -1,4 +1,4 @@
-using Lifecycle.Core.Partitioning;
+using Lifecycle.Contract.Partitioning;
 using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 

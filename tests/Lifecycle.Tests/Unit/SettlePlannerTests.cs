@@ -1,9 +1,9 @@
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Store;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Reconciler;
-using static Lifecycle.Core.Sandboxes.SandboxStatus;
+using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Tests.Unit;
 

@@ -1,4 +1,4 @@
-using Lifecycle.Core.Ownership;
+using Lifecycle.Infrastructure.Ownership;
 
 namespace Lifecycle.Tests.Unit;
 

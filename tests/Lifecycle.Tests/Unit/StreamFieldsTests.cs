@@ -1,6 +1,6 @@
-using Lifecycle.Core.Events;
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Transitions;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Streams;
 using StackExchange.Redis;
 
 namespace Lifecycle.Tests.Unit;
@@ -15,7 +15,7 @@ public sealed class StreamFieldsTests
     [Test]
     public void An_event_survives_encoding_and_decoding()
     {
-        var ok = StreamFields.TryDecode(StreamFields.Encode(Sample), out var decoded, out var error);
+        var ok = StreamEvents.TryDecode(StreamEvents.Encode(Sample), out var decoded, out var error);
         Assert.That(ok, Is.True, error);
         Assert.That(decoded, Is.EqualTo(Sample));
     }
@@ -24,7 +24,7 @@ public sealed class StreamFieldsTests
     public void Fields_are_the_flat_schema_with_empty_strings_for_absent_values()
     {
         var created = Sample with { Type = EventTypes.CreateRequested, From = null, To = SandboxStatus.Starting, HostId = null, Reason = null, Error = null };
-        var fields = StreamFields.Encode(created).ToDictionary(f => f.Name.ToString(), f => f.Value.ToString());
+        var fields = StreamEvents.Encode(created).ToDictionary(f => f.Name.ToString(), f => f.Value.ToString());
         Assert.That(fields.Keys, Is.EqualTo(new[] { "event_id", "type", "sandbox_id", "team_id", "host_id", "from", "to", "version", "actor", "reason", "error", "at" }));
         Assert.Multiple(() =>
         {
@@ -33,7 +33,7 @@ public sealed class StreamFieldsTests
             Assert.That(fields["version"], Is.EqualTo("7"));
             Assert.That(fields["at"], Is.EqualTo("2026-11-23T12:00:00.1230000Z"));
         });
-        Assert.That(StreamFields.TryDecode(StreamFields.Encode(created), out var decoded, out _), Is.True);
+        Assert.That(StreamEvents.TryDecode(StreamEvents.Encode(created), out var decoded, out _), Is.True);
         Assert.That(decoded, Is.EqualTo(created));
     }
 
@@ -47,15 +47,15 @@ public sealed class StreamFieldsTests
     [TestCase("actor", "", "actor")]
     public void A_bad_field_is_refused_with_a_reason(string field, string value, string reason)
     {
-        var fields = StreamFields.Encode(Sample).Select(f => f.Name == field ? new NameValueEntry(field, value) : f).ToArray();
-        Assert.That(StreamFields.TryDecode(fields, out _, out var error), Is.False);
+        var fields = StreamEvents.Encode(Sample).Select(f => f.Name == field ? new NameValueEntry(field, value) : f).ToArray();
+        Assert.That(StreamEvents.TryDecode(fields, out _, out var error), Is.False);
         Assert.That(error, Does.Contain(reason));
     }
 
     [Test]
     public void An_entry_without_fields_is_refused()
     {
-        Assert.That(StreamFields.TryDecode([], out _, out var error), Is.False);
+        Assert.That(StreamEvents.TryDecode([], out _, out var error), Is.False);
         Assert.That(error, Is.EqualTo("entry has no fields"));
     }
 }

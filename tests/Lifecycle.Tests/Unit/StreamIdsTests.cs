@@ -1,4 +1,4 @@
-using Lifecycle.Core.Streams;
+using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.Tests.Unit;
 

@@ -1,5 +1,5 @@
-using Lifecycle.Core.Partitioning;
-using Lifecycle.Core.Streams;
+using Lifecycle.Contract.Partitioning;
+using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.Tests.Unit;

@@ -1,6 +1,5 @@
-using Lifecycle.Core.Sandboxes;
-using Lifecycle.Core.Transitions;
-using static Lifecycle.Core.Sandboxes.SandboxStatus;
+using Lifecycle.Contract.Sandboxes;
+using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Tests.Unit;
 

@@ -1,9 +1,0 @@
-namespace Lifecycle.Core.Store;
-
-/// <summary>Bound from <c>Lifecycle:Postgres</c>.</summary>
-public sealed class PostgresOptions
-{
-    public const string Section = "Lifecycle:Postgres";
-
-    public string ConnectionString { get; set; } = "";
-}
