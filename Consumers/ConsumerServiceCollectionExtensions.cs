@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Lifecycle.Consumers;
 
-/// <summary>Registers this replica's consumers: one per event partition it owns.</summary>
+/// <summary>
+/// Registers this replica's consumers, one per event partition it owns, as the work of the partitions' slots
+/// (<see cref="ISlotWork"/>). The process runs <see cref="EventAppliers"/> as a hosted service where it orders them.
+/// </summary>
 public static class ConsumerServiceCollectionExtensions
 {
     public static IServiceCollection AddEventAppliers(this IServiceCollection services, IConfiguration configuration)
@@ -17,7 +20,6 @@ public static class ConsumerServiceCollectionExtensions
         services.AddSingleton<BatchApplier>();
         services.AddSingleton<EventAppliers>();
         services.AddSingleton<ISlotWork>(sp => sp.GetRequiredService<EventAppliers>());
-        services.AddHostedService(sp => sp.GetRequiredService<EventAppliers>());
         return services;
     }
 }

@@ -12,8 +12,8 @@ using Lifecycle.ControlPlane.RateLimiting;
 using Lifecycle.ControlPlane.Startup;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.ControlPlane.Waiting;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure;
-using Lifecycle.Reconciler;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -47,8 +47,7 @@ public static class Extensions
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<OperationRequests>();
         services.AddSingleton<HostReports>();
-        services.AddSingleton<HostChanges>();
-        services.AddSingleton<HostDrains>();
+        services.AddSingleton<HostTransitions>();
         services.AddSingleton<CertificateRenewals>();
         services.AddSingleton<HostRegistrations>();
         services.AddSingleton<HostHeartbeats>();
@@ -56,24 +55,14 @@ public static class Extensions
         services.AddSingleton<BackgroundOperations>();
         services.AddSingleton<StrictJson>();
         services.AddSingleton<HostResponses>();
-        services.AddSingleton<HostMoves>();
+        services.AddSingleton<HostTransitionEndpoint>();
         services.AddSingleton<SandboxChangeListener>();
 
-        // Hosted services start in this order and stop in reverse: the schema first; operations
-        // drain before the consumer stops, so their last events are still applied.
-        services.AddHostedService<DatabaseMigrationService>();
-        // Before any host is called: bad CA files stop the process here, and revoked certificates are loaded.
-        services.AddHostedService<RevocationRefresher>();
-        services.AddHostedService<DevModeSeeder>();
-        services.AddHostedService(sp => sp.GetRequiredService<SandboxChangeListener>());
         services.AddEventAppliers(configuration);
         services.AddHostMonitor(configuration);
-        // After the consumers and the HostMonitor (it runs their slots' work), before the operations:
-        // operations drain before the slots' work stops, so their last events are still applied.
         services.AddOwnershipCoordinator();
-        services.AddHostedService(sp => sp.GetRequiredService<BackgroundOperations>());
-        // After the operations, so it stops first: no drain asks for an operation while they drain.
         services.AddDrains(configuration);
+        services.AddHostedServicesInOrder(HostMonitorOptions.IsEnabled(configuration));
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         // The framework's own problems (a 404 route, a 405, a body it could not bind) carry the same
@@ -128,6 +117,7 @@ public static class Extensions
         api.MapSandboxes();
         api.MapSandboxOutcomes();
         api.MapHosts();
+        api.MapDrains();
         api.MapHostCertificates();
         api.MapTeams();
         return app;

@@ -51,13 +51,9 @@ public static class InfrastructureServiceCollectionExtensions
 
     /// <summary>
     /// This replica's share of the work: the coordinator that leases slots for every <see cref="ISlotWork"/>
-    /// registered (stream partitions, shards of hosts). Registered where it should start and stop among
-    /// the hosted services: it stops the slots' work when it stops.
+    /// registered (stream partitions, shards of hosts). A process runs it as a hosted service where it should
+    /// start and stop among its others: it stops the slots' work when it stops.
     /// </summary>
-    public static IServiceCollection AddOwnershipCoordinator(this IServiceCollection services)
-    {
+    public static IServiceCollection AddOwnershipCoordinator(this IServiceCollection services) =>
         services.AddSingleton<OwnershipCoordinator>();
-        services.AddHostedService(sp => sp.GetRequiredService<OwnershipCoordinator>());
-        return services;
-    }
 }

@@ -12,7 +12,11 @@ public static class Actors
     /// <summary>A host agent's callback.</summary>
     public static string Host(Guid hostId) => $"host:{hostId}";
 
-    public const string Reconciler = "reconciler";
+    /// <summary>
+    /// The HostMonitor correcting a sandbox, or finishing a drain, from what a host shows. Its wire name
+    /// predates the component's name and stays: it is in every history already written.
+    /// </summary>
+    public const string HostMonitor = "reconciler";
 
     /// <summary>An operator, through the admin API (a host's registration, cordon, decommission).</summary>
     public const string Admin = "admin";

@@ -57,5 +57,5 @@ public sealed record StateEvent(
     public static StateEvent HostMonitorCorrection(
         ISandboxAsRead sandbox, string eventType, SandboxStatus to, string reason, string? error, DateTimeOffset at) =>
         new(Guid.CreateVersion7(), eventType, sandbox.Id, sandbox.TeamId, sandbox.HostId,
-            sandbox.Status, to, sandbox.Version, Actors.Reconciler, reason, error, at);
+            sandbox.Status, to, sandbox.Version, Actors.HostMonitor, reason, error, at);
 }

@@ -9,9 +9,9 @@ public enum Emitter
     /// <summary>The outcome of a host agent RPC, applied by the consumer group.</summary>
     BackgroundOperation,
 
-    /// <summary>A host agent's callback, or the reconciler acting on what a host shows.</summary>
-    HostOrReconciler,
+    /// <summary>A host agent's callback, or the HostMonitor acting on what a host shows.</summary>
+    HostOrHostMonitor,
 
-    /// <summary>The reconciler alone.</summary>
-    Reconciler,
+    /// <summary>The HostMonitor alone.</summary>
+    HostMonitor,
 }

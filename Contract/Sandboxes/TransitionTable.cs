@@ -27,19 +27,19 @@ public static class TransitionTable
         Row(EventTypes.DestroyRequested, [Starting, Running, Pausing, Paused, Resuming, Error, Missing], [Stopping], Emitter.Api),
         Row(EventTypes.DestroySucceeded, [Stopping], [Stopped], Emitter.BackgroundOperation),
         Row(EventTypes.DestroyFailed, [Stopping], [Error], Emitter.BackgroundOperation),
-        Row(EventTypes.AutoPaused, [Running, Pausing], [Paused], Emitter.HostOrReconciler),
+        Row(EventTypes.AutoPaused, [Running, Pausing], [Paused], Emitter.HostOrHostMonitor),
         // A paused sandbox can exit too: its host lost or dropped the snapshot, and no resume can bring it back.
-        Row(EventTypes.Exited, [Running, Pausing, Resuming, Paused], [Stopped], Emitter.HostOrReconciler),
-        Row(EventTypes.Lost, [Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing], Emitter.Reconciler),
+        Row(EventTypes.Exited, [Running, Pausing, Resuming, Paused], [Stopped], Emitter.HostOrHostMonitor),
+        Row(EventTypes.Lost, [Running, Paused, Starting, Pausing, Resuming, Stopping], [Missing], Emitter.HostMonitor),
         // Found alive: what the host shows, unless an operation was under way when the sandbox was lost.
         // Then it returns to that operation's transient state and the operation is re-driven, so an
         // accepted request (a destroy above all) is never undone by a host that blinked.
-        Row(EventTypes.Found, [Missing], [Running, Paused, Starting, Pausing, Resuming, Stopping], Emitter.Reconciler),
+        Row(EventTypes.Found, [Missing], [Running, Paused, Starting, Pausing, Resuming, Stopping], Emitter.HostMonitor),
         // Neither VM nor snapshot on the host: a missing sandbox that did not come back, or a paused one
         // whose snapshot is gone (every resume would fail).
-        Row(EventTypes.Vanished, [Missing, Paused], [Stopped], Emitter.Reconciler),
-        Row(EventTypes.Settled, [Starting, Pausing, Resuming, Stopping], [Running, Paused, Stopped, Error], Emitter.Reconciler),
-        Row(EventTypes.TimedOut, [Starting, Pausing, Resuming, Stopping], [Error], Emitter.Reconciler),
+        Row(EventTypes.Vanished, [Missing, Paused], [Stopped], Emitter.HostMonitor),
+        Row(EventTypes.Settled, [Starting, Pausing, Resuming, Stopping], [Running, Paused, Stopped, Error], Emitter.HostMonitor),
+        Row(EventTypes.TimedOut, [Starting, Pausing, Resuming, Stopping], [Error], Emitter.HostMonitor),
     ];
 
     private static readonly FrozenDictionary<string, Transition> ByType =

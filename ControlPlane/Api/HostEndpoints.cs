@@ -28,7 +28,6 @@ public static class HostEndpoints
         admin.MapPost("/hosts/{id}/cordon", Cordon);
         admin.MapPost("/hosts/{id}/uncordon", Uncordon);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
-        admin.MapPost("/hosts/{id}/drain", DrainEndpoints.Drain);
         admin.MapPost("/reconcile", Reconcile);
         var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
         agents.MapPost("/{id}/heartbeat", Heartbeat);
@@ -60,7 +59,7 @@ public static class HostEndpoints
     }
 
     public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
-        TypedResults.Ok(new HostList(await DrainEndpoints.WithDrainsAsync([.. (await hosts.ListAsync(ct)).Select(row => responses.Of(row))], hosts, ct)));
+        TypedResults.Ok(new HostList(await HostDrainViews.WithDrainsAsync([.. (await hosts.ListAsync(ct)).Select(row => responses.Of(row))], hosts, ct)));
 
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, HostResponses responses, CancellationToken ct)
     {
@@ -69,7 +68,7 @@ public static class HostEndpoints
             return Problem(badId);
         }
         return await hosts.GetAsync(hostId, ct) is { } row
-            ? TypedResults.Ok(await DrainEndpoints.WithDrainAsync(responses.Of(row), hosts, ct))
+            ? TypedResults.Ok(await HostDrainViews.WithDrainAsync(responses.Of(row), hosts, ct))
             : Problem(NotFound(hostId));
     }
 
@@ -89,19 +88,19 @@ public static class HostEndpoints
     }
 
     /// <summary>No new sandbox is placed on the host; the ones it runs carry on and are reconciled as before.</summary>
-    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Cordon(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
-        moves.ApplyAsync(id, HostEventTypes.Cordoned, "cordon", request, ct);
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Cordon(string id, HttpRequest request, HostTransitionEndpoint transitions, CancellationToken ct) =>
+        transitions.ApplyAsync(id, HostEventTypes.Cordoned, "cordon", request, ct);
 
     /// <summary>The host takes new sandboxes again (a drain under way ends; what it paused or destroyed stays so).</summary>
-    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Uncordon(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
-        moves.ApplyAsync(id, HostEventTypes.Uncordoned, "uncordon", request, ct);
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Uncordon(string id, HttpRequest request, HostTransitionEndpoint transitions, CancellationToken ct) =>
+        transitions.ApplyAsync(id, HostEventTypes.Uncordoned, "uncordon", request, ct);
 
     /// <summary>
     /// Revokes the token and the host's certificates at once; the HostMonitor then moves the host's
     /// sandboxes to missing and on to stopped.
     /// </summary>
-    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(string id, HttpRequest request, HostMoves moves, CancellationToken ct) =>
-        moves.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
+    public static Task<Results<Ok<HostResponse>, ProblemHttpResult>> Decommission(string id, HttpRequest request, HostTransitionEndpoint transitions, CancellationToken ct) =>
+        transitions.ApplyAsync(id, HostEventTypes.Decommissioned, "decommission", request, ct);
 
     /// <summary>
     /// 202 when a replica running the HostMonitor heard the request (replicas listen while they hold shards
@@ -171,5 +170,5 @@ public static class HostEndpoints
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
 
-    private static ProblemDetails NotFound(Guid id) => HostMoves.NotFound(id);
+    private static ProblemDetails NotFound(Guid id) => HostTransitionEndpoint.NotFound(id);
 }

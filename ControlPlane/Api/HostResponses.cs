@@ -1,7 +1,7 @@
 using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Api;

@@ -1,4 +1,5 @@
 using Dapper;
+using Lifecycle.Contract.Hosts;
 using Lifecycle.Infrastructure.Store;
 using Npgsql;
 
@@ -25,10 +26,10 @@ public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
     /// <summary>The host's newest certificate that is neither expired nor revoked, while the host is in service; null when none.</summary>
     public async Task<Issued?> CurrentAsync(Guid hostId, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT c.serial, c.host_id, c.certificate_pem, c.not_before, c.not_after
               FROM host_certificates c JOIN hosts h ON h.id = c.host_id
-             WHERE c.host_id = @HostId AND c.revoked_at IS NULL AND c.not_after > now() AND h.status <> 'decommissioned'
+             WHERE c.host_id = @HostId AND c.revoked_at IS NULL AND c.not_after > now() AND h.status <> '{HostStatusNames.Decommissioned}'
              ORDER BY c.not_after DESC
              LIMIT 1
             """;
@@ -54,10 +55,10 @@ public sealed class HostCertificateStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<(string Serial, Guid HostId)>> RevokedAsync(CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT c.serial, c.host_id
               FROM host_certificates c JOIN hosts h ON h.id = c.host_id
-             WHERE (c.revoked_at IS NOT NULL OR h.status = 'decommissioned') AND c.not_after > now()
+             WHERE (c.revoked_at IS NOT NULL OR h.status = '{HostStatusNames.Decommissioned}') AND c.not_after > now()
             """;
         await using var conn = dataSource.CreateConnection();
         return (await conn.QueryAsync<(string, Guid)>(new CommandDefinition(sql, cancellationToken: ct))).AsList();

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Lifecycle.Contract.Hosts;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Drains;

@@ -55,7 +55,7 @@ public sealed partial class HostDrainer(
     {
         var mode = drain.Mode;
         var reason = kept == 0 ? $"{mode.ToWire()}: no sandbox left on the host" : $"{mode.ToWire()}: {kept} sandbox(es) left paused on the host";
-        if (await hosts.FinishDrainAsync(drain.Id, mode, Actors.Reconciler, reason, ct) is HostTransitionOutcome.Moved)
+        if (await hosts.FinishDrainAsync(drain.Id, mode, Actors.HostMonitor, reason, ct) is HostTransitionOutcome.Moved)
         {
             _deadlineLogged.TryRemove((drain.Id, drain.DrainStartedAt), out _);
             LogDrained(drain.Name, mode.ToWire(), kept);

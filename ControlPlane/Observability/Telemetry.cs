@@ -1,9 +1,9 @@
 using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Waiting;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Streams;
 using Lifecycle.Infrastructure.Trust;
-using Lifecycle.Reconciler;
 using OpenTelemetry.Metrics;
 
 namespace Lifecycle.ControlPlane.Observability;

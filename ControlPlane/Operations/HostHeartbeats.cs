@@ -1,7 +1,7 @@
 using Lifecycle.ControlPlane.Placement;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Operations;

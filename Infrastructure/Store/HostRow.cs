@@ -1,4 +1,5 @@
 using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Sandboxes;
 
 namespace Lifecycle.Infrastructure.Store;
 
@@ -21,11 +22,11 @@ public sealed record HostRow(
     string? ReconciledBy = null)
 {
     /// <summary>The select list that matches this record's constructor, for a host <c>h</c>.</summary>
-    internal const string Columns = """
+    internal const string Columns = $$"""
         h.id, h.name, h.grpc_address, h.status, h.last_heartbeat_at, h.created_at, h.decommissioned_at,
         COALESCE((SELECT jsonb_object_agg(c.status, c.n)
                     FROM (SELECT s.status, count(*) AS n FROM sandboxes s
-                           WHERE s.host_id = h.id AND s.status <> 'stopped' GROUP BY s.status) c), '{}')::text AS sandbox_counts,
+                           WHERE s.host_id = h.id AND s.status <> '{{SandboxStatusNames.Stopped}}' GROUP BY s.status) c), '{}')::text AS sandbox_counts,
         h.drain_mode, h.drain_deadline, h.reconciled_at, h.reconciled_by
         """;
 }

@@ -27,12 +27,11 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             WITH h AS (
                 INSERT INTO hosts (id, name, grpc_address, token_hash, status, last_heartbeat_at)
                 VALUES (@Id, @Name, @GrpcAddress, @TokenHash, @To, NULL)
-                ON CONFLICT (name) WHERE status <> 'decommissioned' DO NOTHING
+                ON CONFLICT (name) WHERE status <> '{HostStatusNames.Decommissioned}' DO NOTHING
                 RETURNING *
-            ), recorded AS (
-                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
-                SELECT id, @Type, NULL, @To, @Actor, NULL FROM h
-            )
+            ), moved AS (
+                SELECT id AS host_id, @Type AS type, NULL::text AS from_status, status AS to_status FROM h
+            ){RecordMoved}
             SELECT {HostRow.Columns} FROM h
             """;
         var row = HostTransitionTable.Get(HostEventTypes.Registered);
@@ -46,6 +45,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Type = row.EventType,
             To = row.To.ToWire(),
             Actor = Actors.Admin,
+            Reason = (string?)null,
         }, cancellationToken: ct));
     }
 
@@ -55,44 +55,68 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<HostTransitionOutcome> TransitionAsync(Guid id, string eventType, string actor, string? reason, CancellationToken ct)
     {
-        const string sql = """
-            WITH before AS (
-                SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE
-            ), moved AS (
+        const string sql = $"""
+            {LockOne}, moved AS (
                 UPDATE hosts h SET status = @To,
-                       decommissioned_at = CASE WHEN @To = 'decommissioned' THEN COALESCE(h.decommissioned_at, now()) ELSE h.decommissioned_at END
+                       decommissioned_at = CASE WHEN @To = '{HostStatusNames.Decommissioned}' THEN COALESCE(h.decommissioned_at, now()) ELSE h.decommissioned_at END
                   FROM before
                  WHERE h.id = before.id AND before.status = ANY(@From)
-                RETURNING before.status AS from_status
-            ), recorded AS (
-                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
-                SELECT @Id, @Type, from_status, @To, @Actor, @Reason FROM moved
-            )
-            SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before
+                RETURNING {MovedColumns}
+            ){RecordMoved}
+            {CompareAndSetResult}
             """;
-        var row = HostTransitionTable.Get(eventType);
-        await using var conn = dataSource.CreateConnection();
-        var found = await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, new
+        return await CompareAndSetAsync(sql, id, HostTransitionTable.Get(eventType), actor, reason, null, ct);
+    }
+
+    /// <summary>
+    /// The one place a host transition is written to <c>host_transitions</c>: every statement that moves hosts
+    /// names the hosts it moved <c>moved (host_id, type, from_status, to_status)</c> and ends its CTEs with this,
+    /// so the history is written in the same statement as the move, or not at all.
+    /// </summary>
+    private const string RecordMoved = """
+        , recorded AS (
+            INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
+            SELECT host_id, type, from_status, to_status, @Actor, @Reason FROM moved
+        )
+        """;
+
+    /// <summary>A compare-and-set's first CTE: the one host, locked, as it was.</summary>
+    private const string LockOne = "WITH before AS (SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE)";
+
+    /// <summary>What a compare-and-set's UPDATE of <c>hosts h</c> from <c>before</c> returns, as <see cref="RecordMoved"/> reads it.</summary>
+    private const string MovedColumns = "h.id AS host_id, @Type AS type, before.status AS from_status, h.status AS to_status";
+
+    /// <summary>What a compare-and-set answers: the status found, and whether it moved.</summary>
+    private const string CompareAndSetResult = "SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before";
+
+    /// <summary>
+    /// Runs one host compare-and-set statement (built from <see cref="LockOne"/>, <see cref="MovedColumns"/>,
+    /// <see cref="RecordMoved"/> and <see cref="CompareAndSetResult"/>) for <paramref name="row"/> of the table,
+    /// with the statement's own parameters in <paramref name="extra"/>.
+    /// </summary>
+    private async Task<HostTransitionOutcome> CompareAndSetAsync(
+        string sql, Guid id, HostTransition row, string actor, string? reason, object? extra, CancellationToken ct)
+    {
+        var parameters = new DynamicParameters(new
         {
             Id = id,
-            Type = eventType,
+            Type = row.EventType,
             From = row.FromWire,
             To = row.To.ToWire(),
             Actor = actor,
             Reason = reason,
-        }, cancellationToken: ct));
-        return Outcome(found);
+        });
+        parameters.AddDynamicParams(extra);
+        await using var conn = dataSource.CreateConnection();
+        return await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, parameters, cancellationToken: ct)) switch
+        {
+            null => new HostTransitionOutcome.NoSuchHost(),
+            { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
+            { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
+        };
     }
 
-    /// <summary>What each host compare-and-set's last SELECT answers: the status found, and whether it moved.</summary>
     private sealed record CompareAndSet(string Current, bool Moved);
-
-    private static HostTransitionOutcome Outcome(CompareAndSet? found) => found switch
-    {
-        null => new HostTransitionOutcome.NoSuchHost(),
-        { Moved: true } f => new HostTransitionOutcome.Moved(HostStatuses.Parse(f.Current)),
-        { } f => new HostTransitionOutcome.NotAllowed(HostStatuses.Parse(f.Current)),
-    };
 
     /// <summary>How many hosts are in each status, every status of <see cref="HostStatuses.All"/> included (zeros too), for metrics.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
@@ -111,7 +135,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// <summary>Every host, decommissioned ones included, in service first.</summary>
     public async Task<IReadOnlyList<HostRow>> ListAsync(CancellationToken ct)
     {
-        const string sql = $"SELECT {HostRow.Columns} FROM hosts h ORDER BY h.status = 'decommissioned', h.name, h.created_at";
+        const string sql = $"SELECT {HostRow.Columns} FROM hosts h ORDER BY h.status = '{HostStatusNames.Decommissioned}', h.name, h.created_at";
         await using var conn = dataSource.CreateConnection();
         return (await conn.QueryAsync<HostRow>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
     }
@@ -144,7 +168,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// <summary>The host a token belongs to, unless it is decommissioned (its token is then dead).</summary>
     public async Task<Guid?> FindInServiceByTokenAsync(string token, CancellationToken ct)
     {
-        const string sql = "SELECT id FROM hosts WHERE token_hash = @TokenHash AND status <> 'decommissioned'";
+        const string sql = $"SELECT id FROM hosts WHERE token_hash = @TokenHash AND status <> '{HostStatusNames.Decommissioned}'";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<Guid?>(
             new CommandDefinition(sql, new { TokenHash = SecretHash.Of(token) }, cancellationToken: ct));
@@ -159,9 +183,9 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// <param name="silence">The heartbeat timeout, to tell a host that was silent (<see cref="HeartbeatOutcome.WasSilent"/>).</param>
     public async Task<HeartbeatOutcome?> HeartbeatAsync(Guid id, TimeSpan silence, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             WITH before AS (
-                SELECT id, status, last_heartbeat_at FROM hosts WHERE id = @Id AND status <> @Decommissioned FOR UPDATE
+                SELECT id, status, last_heartbeat_at FROM hosts WHERE id = @Id AND status <> '{HostStatusNames.Decommissioned}' FOR UPDATE
             ), move AS (
                 SELECT m.type, m.to_status
                   FROM before JOIN unnest(@MoveFrom::text[], @MoveType::text[], @MoveTo::text[]) AS m(from_status, type, to_status)
@@ -171,10 +195,9 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
                   FROM before
                  WHERE h.id = before.id
                 RETURNING h.status AS after
-            ), recorded AS (
-                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
-                SELECT before.id, move.type, before.status, move.to_status, @Actor, NULL FROM before, move
-            )
+            ), moved AS (
+                SELECT before.id AS host_id, move.type, before.status AS from_status, move.to_status FROM before, move
+            ){RecordMoved}
             SELECT before.status AS before, beat.after,
                    before.last_heartbeat_at IS NOT NULL AND before.last_heartbeat_at < now() - @Silence AS was_silent
               FROM before, beat
@@ -183,11 +206,11 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
         var found = await conn.QuerySingleOrDefaultAsync<Beat>(new CommandDefinition(sql, new
         {
             Id = id,
-            Decommissioned = HostStatus.Decommissioned.ToWire(),
             MoveFrom = HeartbeatMoves.Select(m => m.From).ToArray(),
             MoveType = HeartbeatMoves.Select(m => m.Type).ToArray(),
             MoveTo = HeartbeatMoves.Select(m => m.To).ToArray(),
             Actor = Actors.Host(id),
+            Reason = (string?)null,
             Silence = silence,
         }, cancellationToken: ct));
         return found is null
@@ -210,22 +233,19 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<HostTarget>> MarkSilentUnreachableAsync(TimeSpan silence, IReadOnlyCollection<Guid> among, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             WITH before AS (
                 SELECT id, status FROM hosts
                  WHERE id = ANY(@Among) AND status = ANY(@From)
                    AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - @Silence)
                    FOR UPDATE
-            ), silent AS (
+            ), moved AS (
                 UPDATE hosts h SET status = @To
                   FROM before
                  WHERE h.id = before.id
-                RETURNING h.id, h.name, h.grpc_address, before.status AS from_status
-            ), recorded AS (
-                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
-                SELECT id, @Type, from_status, @To, @Actor, @Reason FROM silent
-            )
-            SELECT id, name, grpc_address FROM silent
+                RETURNING {MovedColumns}, h.name, h.grpc_address
+            ){RecordMoved}
+            SELECT host_id AS id, name, grpc_address FROM moved
             """;
         var row = HostTransitionTable.Get(HostEventTypes.Silent);
         await using var conn = dataSource.CreateConnection();
@@ -236,7 +256,7 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             From = row.FromWire,
             To = row.To.ToWire(),
             Type = row.EventType,
-            Actor = Actors.Reconciler,
+            Actor = Actors.HostMonitor,
             Reason = $"no heartbeat for {Durations.Format(silence)}",
         }, cancellationToken: ct))).AsList();
     }
@@ -280,34 +300,17 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     public async Task<HostTransitionOutcome> StartDrainAsync(
         Guid id, DrainMode mode, TimeSpan within, string actor, string? reason, CancellationToken ct)
     {
-        const string sql = """
-            WITH before AS (
-                SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE
-            ), moved AS (
+        const string sql = $"""
+            {LockOne}, moved AS (
                 UPDATE hosts h SET status = @To, drain_mode = @Mode, drain_started_at = now(), drain_deadline = now() + @Within
                   FROM before
                  WHERE h.id = before.id AND before.status = ANY(@From)
-                RETURNING before.status AS from_status
-            ), recorded AS (
-                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
-                SELECT @Id, @Type, from_status, @To, @Actor, @Reason FROM moved
-            )
-            SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before
+                RETURNING {MovedColumns}
+            ){RecordMoved}
+            {CompareAndSetResult}
             """;
-        var row = HostTransitionTable.Get(HostEventTypes.DrainStarted);
-        await using var conn = dataSource.CreateConnection();
-        var found = await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, new
-        {
-            Id = id,
-            Type = row.EventType,
-            From = row.FromWire,
-            To = row.To.ToWire(),
-            Mode = mode.ToWire(),
-            Within = within,
-            Actor = actor,
-            Reason = reason,
-        }, cancellationToken: ct));
-        return Outcome(found);
+        return await CompareAndSetAsync(sql, id, HostTransitionTable.Get(HostEventTypes.DrainStarted), actor, reason,
+            new { Mode = mode.ToWire(), Within = within }, ct);
     }
 
     /// <summary>
@@ -317,35 +320,18 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<HostTransitionOutcome> FinishDrainAsync(Guid id, DrainMode mode, string actor, string? reason, CancellationToken ct)
     {
-        const string sql = """
-            WITH before AS (
-                SELECT id, status FROM hosts WHERE id = @Id FOR UPDATE
-            ), moved AS (
+        const string sql = $"""
+            {LockOne}, moved AS (
                 UPDATE hosts h SET status = @To
                   FROM before
                  WHERE h.id = before.id AND before.status = ANY(@From) AND h.drain_mode = @Mode
                    AND NOT EXISTS (SELECT 1 FROM sandboxes s WHERE s.host_id = h.id AND s.status <> ALL(@Done))
-                RETURNING before.status AS from_status
-            ), recorded AS (
-                INSERT INTO host_transitions (host_id, type, from_status, to_status, actor, reason)
-                SELECT @Id, @Type, from_status, @To, @Actor, @Reason FROM moved
-            )
-            SELECT before.status AS current, EXISTS (SELECT 1 FROM moved) AS moved FROM before
+                RETURNING {MovedColumns}
+            ){RecordMoved}
+            {CompareAndSetResult}
             """;
-        var row = HostTransitionTable.Get(HostEventTypes.Drained);
-        await using var conn = dataSource.CreateConnection();
-        var found = await conn.QuerySingleOrDefaultAsync<CompareAndSet>(new CommandDefinition(sql, new
-        {
-            Id = id,
-            Type = row.EventType,
-            From = row.FromWire,
-            To = row.To.ToWire(),
-            Mode = mode.ToWire(),
-            Done = mode.DoneWireNames(),
-            Actor = actor,
-            Reason = reason,
-        }, cancellationToken: ct));
-        return Outcome(found);
+        return await CompareAndSetAsync(sql, id, HostTransitionTable.Get(HostEventTypes.Drained), actor, reason,
+            new { Mode = mode.ToWire(), Done = mode.DoneWireNames() }, ct);
     }
 
     /// <summary>The drains of hosts in one of <paramref name="statuses"/> (all such hosts, or the one given), by host id.</summary>

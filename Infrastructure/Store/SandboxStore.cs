@@ -70,9 +70,9 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyDictionary<Guid, long>> ActiveSandboxesPerOnlineHostAsync(CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT h.id, count(s.id)
-              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> 'stopped'
+              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> '{SandboxStatusNames.Stopped}'
              WHERE h.status = ANY(@Placing)
              GROUP BY h.id
             """;
@@ -183,7 +183,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         const string sql = $"""
             SELECT {HostedSandbox.Columns}
               FROM sandboxes s
-             WHERE s.host_id = @HostId AND s.status <> 'stopped'
+             WHERE s.host_id = @HostId AND s.status <> '{SandboxStatusNames.Stopped}'
             """;
         await using var conn = dataSource.CreateConnection();
         return (await conn.QueryAsync<HostedSandbox>(new CommandDefinition(sql, new { HostId = hostId }, cancellationToken: ct))).AsList();
@@ -229,7 +229,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// needed. At most one event per sandbox: a statement updates a row once, so callers apply a
     /// sandbox's later events in later statements.
     /// </summary>
-    private const string TransitionUpdate = """
+    private const string TransitionUpdate = $"""
         WITH e AS (
             SELECT * FROM unnest(@EventIds, @Types, @SandboxIds, @Froms, @Tos, @Versions, @Actors, @Reasons, @Errors, @Ats, @Deadlines)
                 AS e(event_id, type, sandbox_id, from_status, to_status, version, actor, reason, error, at, deadline)
@@ -239,9 +239,9 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
                    version = sandboxes.version + 1,
                    updated_at = now(),
                    operation_deadline = e.deadline,
-                   lost_from = CASE WHEN e.to_status = 'missing' THEN e.from_status END,
+                   lost_from = CASE WHEN e.to_status = '{SandboxStatusNames.Missing}' THEN e.from_status END,
                    last_error = COALESCE(e.error, sandboxes.last_error),
-                   started_at = CASE WHEN e.to_status = 'running' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
+                   started_at = CASE WHEN e.to_status = '{SandboxStatusNames.Running}' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
               FROM e
              WHERE sandboxes.id = e.sandbox_id AND sandboxes.status = e.from_status AND sandboxes.version = e.version
             RETURNING e.event_id AS applied_event_id,

@@ -105,7 +105,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         ];
         var now = DateTimeOffset.UtcNow;
         _events = [.. chain.SelectMany((step, round) => _sandboxes.Select(id => new StateEvent(
-            Guid.CreateVersion7(), step.Type, id, _teamId, _hostId, step.From, step.To, 1 + round, Actors.Reconciler, "bench", null, now)))];
+            Guid.CreateVersion7(), step.Type, id, _teamId, _hostId, step.From, step.To, 1 + round, Actors.HostMonitor, "bench", null, now)))];
     }
 
     private async Task PublishAsync(IDatabase db)
@@ -229,7 +229,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         {
             await Task.Delay(50);
             var e = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[i], _teamId, _hostId,
-                SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.Reconciler, "latency", null, DateTimeOffset.UtcNow);
+                SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.HostMonitor, "latency", null, DateTimeOffset.UtcNow);
             await db.StreamAddAsync(Stream, StreamEvents.Encode(e));
             await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
             ids.Add(e.EventId);

@@ -109,7 +109,7 @@ public sealed class DrainScale(LocalServers servers, NpgsqlDataSource dataSource
         ];
         var now = DateTimeOffset.UtcNow;
         _events = [.. chain.SelectMany((step, round) => sandboxes.Select(id => new StateEvent(
-            Guid.CreateVersion7(), step.Type, id, _teamId, _hostId, step.From, step.To, 1 + round, Actors.Reconciler, "scale", null, now)))];
+            Guid.CreateVersion7(), step.Type, id, _teamId, _hostId, step.From, step.To, 1 + round, Actors.HostMonitor, "scale", null, now)))];
     }
 
     /// <summary>Each event to its sandbox's partition, as the publisher does; every group starts at the end.</summary>

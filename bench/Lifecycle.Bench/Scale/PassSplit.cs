@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Lifecycle.Contract.Partitioning;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Ownership;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -7,9 +7,9 @@ using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Ownership;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -147,7 +147,7 @@ public sealed class MasterFailoverTests
                 "SELECT sandbox_id, actor FROM sandbox_transitions WHERE sandbox_id = ANY(@Ids) AND to_status = 'running'",
                 new { Ids = lostSandboxes.ToArray() });
             Assert.That(settledBy.Select(s => s.Id), Is.EquivalentTo(lostSandboxes), "each lost sandbox reached running once");
-            Assert.That(settledBy.Select(s => s.Actor), Is.All.EqualTo(Actors.Reconciler), "the HostMonitor settled the sandboxes whose events were lost");
+            Assert.That(settledBy.Select(s => s.Actor), Is.All.EqualTo(Actors.HostMonitor), "the HostMonitor settled the sandboxes whose events were lost");
         }
         await ClusterInvariants.NothingUnsettledAndNoOrphanAsync(harness);
         await ClusterInvariants.HistoriesAreContiguousAsync(harness);

@@ -79,7 +79,7 @@ public sealed class ReorderingTests
     }
 
     private StateEvent Event(Guid sandboxId, string type, SandboxStatus from, SandboxStatus to, long version) =>
-        new(Guid.CreateVersion7(), type, sandboxId, _teamId, null, from, to, version, Actors.Reconciler, null, null, DateTimeOffset.UtcNow);
+        new(Guid.CreateVersion7(), type, sandboxId, _teamId, null, from, to, version, Actors.HostMonitor, null, null, DateTimeOffset.UtcNow);
 
     private static IEnumerable<int[]> Permutations(int[] items) =>
         items.Length <= 1

@@ -4,8 +4,8 @@ using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
@@ -87,7 +87,7 @@ public sealed class AcceptedRequestTests
         using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = id.ToString(), Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
         var failed = await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.TimedOut, id, teamId, host.HostId,
-            SandboxStatus.Starting, SandboxStatus.Error, 1, Actors.Reconciler, Reasons.DeadlinePassed, "deadline_passed: test", at), null, CancellationToken.None);
+            SandboxStatus.Starting, SandboxStatus.Error, 1, Actors.HostMonitor, Reasons.DeadlinePassed, "deadline_passed: test", at), null, CancellationToken.None);
         Assert.That(failed?.Status, Is.EqualTo(SandboxStatus.Error));
         await using (var conn = harness.Database.DataSource.CreateConnection())
         {

@@ -1,5 +1,5 @@
 using Lifecycle.HostAgent.V1;
-using Lifecycle.Reconciler;
+using Lifecycle.HostMonitoring;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
 namespace Lifecycle.Tests.Reconciliation;

@@ -6,8 +6,8 @@ using Dapper;
 using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostAgentSim.Hosting;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Ownership;
-using Lifecycle.Reconciler;
 
 namespace Lifecycle.Tests.Reconciliation;
 
@@ -21,7 +21,7 @@ public sealed class HostMonitorProcessTests
     [
         $"urls=http://127.0.0.1:{port}",
         "Logging:LogLevel:Default=Warning",
-        "Logging:LogLevel:Lifecycle.Reconciler=Information",
+        "Logging:LogLevel:Lifecycle.HostMonitoring=Information",
         "Logging:Console:FormatterName=simple",
         $"Lifecycle:Admin:Key={AdminKey}",
         "Lifecycle:Dev:Enabled=true",

@@ -9,8 +9,8 @@ using Lifecycle.Contract.Partitioning;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim.Fleet;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 

@@ -1,6 +1,6 @@
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -38,7 +38,7 @@ public sealed class MonitorReplica : IAsyncDisposable
     public async Task SyncAsync(Guid hostId)
     {
         var host = (await _services.GetRequiredService<HostStore>().ServingAsync(hostId, TimeSpan.FromMinutes(1), CancellationToken.None)).Single();
-        await _services.GetRequiredService<HostSync>().RunAsync(host.Target, CancellationToken.None);
+        await _services.GetRequiredService<HostReconcile>().RunAsync(host.Target, CancellationToken.None);
     }
 
     /// <summary>One pass as this replica's HostMonitor runs it: over what <paramref name="scope"/> covers, among the hosts <paramref name="ownsHost"/> says are its own.</summary>

@@ -1,7 +1,7 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.ControlPlane.Teams;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifecycle.Tests.Reconciliation;

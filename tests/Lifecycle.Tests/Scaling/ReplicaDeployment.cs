@@ -185,7 +185,7 @@ public sealed class ReplicaDeployment : IAsyncDisposable
         $"Lifecycle:Streams:Partitions={Partitions}",
         $"Lifecycle:Ownership:LeasePeriod={LeasePeriod}",
         "Logging:LogLevel:Default=Warning",
-        "Logging:LogLevel:Lifecycle.Reconciler=Information",
+        "Logging:LogLevel:Lifecycle.HostMonitoring=Information",
         "Logging:LogLevel:Lifecycle.Infrastructure.Ownership=Information",
         "Logging:Console:FormatterName=simple",
         "Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",

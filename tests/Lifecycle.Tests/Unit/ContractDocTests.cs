@@ -18,8 +18,8 @@ public sealed partial class ContractDocTests
     {
         [Emitter.Api] = "API",
         [Emitter.BackgroundOperation] = "background operation",
-        [Emitter.HostOrReconciler] = "host report or reconciler",
-        [Emitter.Reconciler] = "reconciler",
+        [Emitter.HostOrHostMonitor] = "host report or reconciler",
+        [Emitter.HostMonitor] = "reconciler",
     };
 
     private static readonly Dictionary<HostEmitter, string> HostEmitterNames = new()

@@ -1,5 +1,5 @@
 using Lifecycle.Contract.Partitioning;
-using Lifecycle.Reconciler;
+using Lifecycle.HostMonitoring;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.Tests.Unit;
@@ -11,7 +11,7 @@ public sealed class HostShardsTests
     public async Task A_shard_taken_back_before_its_old_run_ended_stays_owned_when_the_old_run_ends()
     {
         var options = new HostMonitorOptions();
-        var shards = new HostShards(Options.Create(options), TimeProvider.System);
+        var shards = new HostShards(Options.Create(options), new PassRequests(), TimeProvider.System);
         var host = Enumerable.Range(0, 10_000).Select(_ => Guid.CreateVersion7()).First(id => StableHash.SlotOf(id, options.Shards) == 3);
         using var first = new CancellationTokenSource();
         using var second = new CancellationTokenSource();
@@ -25,5 +25,23 @@ public sealed class HostShardsTests
         await second.CancelAsync();
         await takenBack;
         Assert.That(shards.OwnsHost(host), Is.False, "gone with the run that held it");
+    }
+
+    [Test]
+    public async Task Taking_and_losing_a_shard_each_ask_for_a_pass_over_every_host()
+    {
+        var passes = new PassRequests();
+        var shards = new HostShards(Options.Create(new HostMonitorOptions()), passes, TimeProvider.System);
+        using var owned = new CancellationTokenSource();
+
+        var run = shards.RunAsync(5, owned.Token);
+        Assert.That(passes.Reader.TryRead(out var onTaking), Is.True, "a pass asked for when the shard is taken");
+        Assert.That(onTaking, Is.Null, "over every host");
+        Assert.That(passes.Reader.TryRead(out _), Is.False);
+
+        await owned.CancelAsync();
+        await run;
+        Assert.That(passes.Reader.TryRead(out var onLoss), Is.True, "a pass asked for when the shard is lost");
+        Assert.That(onLoss, Is.Null, "over every host");
     }
 }

@@ -1,8 +1,8 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
+using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Reconciler;
 using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
 namespace Lifecycle.Tests.Unit;

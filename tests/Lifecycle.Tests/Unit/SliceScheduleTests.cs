@@ -1,4 +1,4 @@
-using Lifecycle.Reconciler;
+using Lifecycle.HostMonitoring;
 
 namespace Lifecycle.Tests.Unit;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
-using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Infrastructure.Outages;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.ControlPlane.Outages;
+namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
 /// Answers an outage (Postgres or Redis unreachable, see <see cref="Outage"/>) with 503 problem+json and

@@ -1,7 +1,7 @@
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Infrastructure.Store;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>What one pass decided for one sandbox of a host.</summary>
 public abstract record Decision

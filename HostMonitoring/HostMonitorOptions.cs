@@ -1,4 +1,6 @@
-namespace Lifecycle.Reconciler;
+using Microsoft.Extensions.Configuration;
+
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>Bound from <c>Lifecycle:HostMonitor</c>.</summary>
 public sealed class HostMonitorOptions
@@ -7,6 +9,10 @@ public sealed class HostMonitorOptions
 
     /// <summary>Off only for tests that must not see the HostMonitor act.</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>Whether <paramref name="configuration"/> runs the HostMonitor (<see cref="Enabled"/>, on unless set off).</summary>
+    public static bool IsEnabled(IConfiguration configuration) =>
+        configuration.GetSection(Section).GetValue(nameof(Enabled), true);
 
     /// <summary>
     /// Time between two passes over the same host; a pass also runs when a replica takes shards of hosts,

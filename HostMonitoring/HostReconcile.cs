@@ -10,14 +10,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// Reconciles one host in service (online, cordoned, draining or drained): reads its sandboxes from the database, then asks the host what it
 /// runs, plans, passes the plan through the safety brake, and carries it out. Every status change is
 /// an event on the stream, applied by the consumer with the same compare-and-set as any other.
 /// </summary>
-public sealed partial class HostSync(
+public sealed partial class HostReconcile(
     SandboxStore sandboxes,
     HostAgentClients clients,
     EventPublisher publisher,
@@ -26,7 +26,7 @@ public sealed partial class HostSync(
     ReconcileCounters counters,
     TimeProvider clock,
     IOptions<HostMonitorOptions> options,
-    ILogger<HostSync> logger)
+    ILogger<HostReconcile> logger)
 {
     /// <summary>Runs within <paramref name="ct"/>, which ends at the host's deadline.</summary>
     public async Task RunAsync(HostTarget host, CancellationToken ct)

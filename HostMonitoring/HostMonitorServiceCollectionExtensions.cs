@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
-public static class ReconcilerServiceCollectionExtensions
+public static class HostMonitorServiceCollectionExtensions
 {
     /// <summary>The HostMonitor and its parts; it expects the infrastructure's stores, publisher and host clients registered.</summary>
     public static IServiceCollection AddHostMonitor(this IServiceCollection services, IConfiguration configuration)
@@ -21,15 +21,15 @@ public static class ReconcilerServiceCollectionExtensions
         services.AddSingleton(sp => new OrphanTracker(
             sp.GetRequiredService<OrphanSightingStore>(),
             sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.OrphanGrace));
-        services.AddSingleton<HostSync>();
+        services.AddSingleton<HostReconcile>();
         services.AddSingleton<ReconcilePass>();
+        services.AddSingleton<PassRequests>();
         services.AddSingleton<HostShards>();
         services.AddSingleton<HostMonitor>();
-        if (configuration.GetSection(HostMonitorOptions.Section).GetValue(nameof(HostMonitorOptions.Enabled), true))
+        if (HostMonitorOptions.IsEnabled(configuration))
         {
-            // Only a replica that runs the HostMonitor takes shards of hosts.
+            // Only a replica that runs the HostMonitor (as a hosted service, where the process orders it) takes shards of hosts.
             services.AddSingleton<ISlotWork>(sp => sp.GetRequiredService<HostShards>());
-            services.AddHostedService(sp => sp.GetRequiredService<HostMonitor>());
         }
         return services;
     }

@@ -2,15 +2,16 @@ using Lifecycle.Contract.Partitioning;
 using Lifecycle.Infrastructure.Ownership;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// The shards of hosts this replica owns (a host's shard is <c>StableHash(host id) mod Shards</c>): the
 /// <see cref="OwnershipCoordinator"/> runs <see cref="RunAsync"/> for each shard while it holds the lease,
 /// and the HostMonitor reconciles the hosts of the shards held. Losing any shard cancels the passes
 /// under way (<see cref="LossToken"/>), so a host handed over is not worked on here a moment longer.
+/// Taking or losing one asks the HostMonitor for a pass over every host it now owns (<see cref="PassRequests"/>).
 /// </summary>
-public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvider clock) : ISlotWork
+public sealed class HostShards(IOptions<HostMonitorOptions> options, PassRequests passes, TimeProvider clock) : ISlotWork
 {
     private readonly Lock _gate = new();
     // Each shard with the run that holds it now: a run that ends removes its shard only if no newer run
@@ -22,9 +23,6 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
     public LeaseKind Kind => LeaseKind.HostShards;
 
     public int SlotCount => options.Value.Shards;
-
-    /// <summary>Called when a shard is taken (its hosts want a pass now, not at the next interval) or lost.</summary>
-    public Action? Changed { get; set; }
 
     /// <summary>Since when this replica has held at least one shard without a break; null when it holds none.</summary>
     public DateTimeOffset? HoldingSince
@@ -67,7 +65,8 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
             _owned[slot] = run;
             _since ??= clock.GetUtcNow();
         }
-        Changed?.Invoke();
+        // Its hosts want a pass now, not at the next interval.
+        passes.Request(null);
         try
         {
             await Task.Delay(Timeout.Infinite, owned);
@@ -93,7 +92,7 @@ public sealed class HostShards(IOptions<HostMonitorOptions> options, TimeProvide
             }
             await lost.CancelAsync();
             lost.Dispose();
-            Changed?.Invoke();
+            passes.Request(null);
         }
     }
 }

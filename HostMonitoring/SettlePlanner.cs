@@ -5,7 +5,7 @@ using Lifecycle.Infrastructure.HostAgents;
 using Lifecycle.Infrastructure.Store;
 using static Lifecycle.Contract.Sandboxes.SandboxStatus;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// Compares what the database says of one host's sandboxes with what the host reports, and decides

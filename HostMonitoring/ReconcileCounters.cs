@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>What the HostMonitor did, as metrics (meter <c>Lifecycle.Reconciler</c>).</summary>
 public sealed class ReconcileCounters : IDisposable

@@ -8,31 +8,31 @@ using Lifecycle.Infrastructure.Streams;
 namespace Lifecycle.ControlPlane.Operations;
 
 /// <summary>
-/// An operator's change of a host's status (cordon, uncordon, decommission): the row of the host transition
-/// table applied as a compare-and-set (with its history). A change to the status the host already has
+/// An operator's host transition (cordon, uncordon, decommission): the row of the host transition
+/// table applied as a compare-and-set (with its history). A transition to the status the host already has
 /// changes nothing and is no conflict, so a retried request is harmless.
 /// </summary>
-public sealed class HostChanges(HostStore hosts, HostPlacement placement, HostCertificates certificates, ReconcileRequests reconcile)
+public sealed class HostTransitions(HostStore hosts, HostPlacement placement, HostCertificates certificates, ReconcileRequests reconcile)
 {
-    public async Task<HostChangeOutcome> ApplyAsync(Guid hostId, string eventType, string? reason, CancellationToken ct)
+    public async Task<HostTransitionRequestOutcome> ApplyAsync(Guid hostId, string eventType, string? reason, CancellationToken ct)
     {
         var row = HostTransitionTable.Get(eventType);
         var outcome = await hosts.TransitionAsync(hostId, eventType, Actors.Admin, reason, ct);
         if (outcome is HostTransitionOutcome.NotAllowed { Current: var current } && current != row.To)
         {
-            return new HostChangeOutcome.Conflict(row, current);
+            return new HostTransitionRequestOutcome.Conflict(row, current);
         }
         // Whether it takes new sandboxes may have changed; the insert checks it anyway, the counts catch up.
         placement.Invalidate();
         if (outcome is HostTransitionOutcome.NoSuchHost || await hosts.GetAsync(hostId, ct) is not { } host)
         {
-            return new HostChangeOutcome.NotFound();
+            return new HostTransitionRequestOutcome.NotFound();
         }
         if (eventType == HostEventTypes.Decommissioned)
         {
             await RetireAsync(hostId, ct);
         }
-        return new HostChangeOutcome.Changed(host);
+        return new HostTransitionRequestOutcome.Applied(host);
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// One bad ListSandboxes answer (an empty list from a host that restarted its agent but not its

@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>Owns <c>brake_refusals</c>: the destructive decisions the safety brake last withheld on each host.</summary>
 public sealed class BrakeRefusalStore(NpgsqlDataSource dataSource)

@@ -1,7 +1,7 @@
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Infrastructure.Store;
 
-namespace Lifecycle.ControlPlane.Operations;
+namespace Lifecycle.ControlPlane.Drains;
 
 /// <summary>What became of an operator's request to drain a host.</summary>
 public abstract record HostDrainOutcome

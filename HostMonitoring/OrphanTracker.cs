@@ -1,4 +1,4 @@
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// When each orphan was first seen. One is due for destruction only once it has been an orphan in

@@ -1,10 +1,9 @@
-using System.Threading.Channels;
 using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// Runs HostMonitor passes over the hosts of the shards this replica owns (<see cref="HostShards"/>),
@@ -17,22 +16,22 @@ namespace Lifecycle.Reconciler;
 /// </summary>
 public sealed partial class HostMonitor : BackgroundService
 {
-    private readonly Channel<Guid?> _requested = Channel.CreateBounded<Guid?>(
-        new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly PassRequests _requested;
     private readonly ReconcilePass _pass;
     private readonly ReconcileRequests _requests;
     private readonly HostShards _shards;
     private readonly IOptions<HostMonitorOptions> _options;
     private readonly ILogger<HostMonitor> _logger;
 
-    public HostMonitor(ReconcilePass pass, ReconcileRequests requests, HostShards shards, IOptions<HostMonitorOptions> options, ILogger<HostMonitor> logger)
+    public HostMonitor(
+        ReconcilePass pass, ReconcileRequests requests, HostShards shards, PassRequests requested, IOptions<HostMonitorOptions> options, ILogger<HostMonitor> logger)
     {
         _pass = pass;
         _requests = requests;
         _shards = shards;
         _options = options;
         _logger = logger;
-        shards.Changed = () => _requested.Writer.TryWrite(null);
+        _requested = requested;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -136,7 +135,7 @@ public sealed partial class HostMonitor : BackgroundService
     {
         try
         {
-            return await _requests.SubscribeAsync(host => _requested.Writer.TryWrite(host));
+            return await _requests.SubscribeAsync(_requested.Request);
         }
         catch (StackExchange.Redis.RedisException ex)
         {

@@ -11,7 +11,7 @@ using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// One HostMonitor pass. Passive phase: silent online hosts become unreachable, and the sandboxes of
@@ -26,7 +26,7 @@ namespace Lifecycle.Reconciler;
 public sealed partial class ReconcilePass(
     HostStore hosts,
     SandboxStore sandboxes,
-    HostSync hostSync,
+    HostReconcile hostReconcile,
     EventPublisher publisher,
     ReconcileCounters counters,
     TimeProvider clock,
@@ -90,7 +90,7 @@ public sealed partial class ReconcilePass(
                 deadline.CancelAfter(options.Value.HostDeadline);
                 try
                 {
-                    await hostSync.RunAsync(host, deadline.Token);
+                    await hostReconcile.RunAsync(host, deadline.Token);
                     await hosts.MarkReconciledAsync(host.Id, _replica, passToken);
                 }
                 catch (Exception ex) when (!passToken.IsCancellationRequested)

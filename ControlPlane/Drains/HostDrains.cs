@@ -4,7 +4,7 @@ using Lifecycle.ControlPlane.Drains;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.Infrastructure.Store;
 
-namespace Lifecycle.ControlPlane.Operations;
+namespace Lifecycle.ControlPlane.Drains;
 
 /// <summary>
 /// Starts an operator's drain of a host: the host becomes draining (with its history), and the replica that

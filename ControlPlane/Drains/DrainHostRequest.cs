@@ -1,6 +1,7 @@
 using Lifecycle.Contract.Hosts;
+using Lifecycle.ControlPlane.Api;
 
-namespace Lifecycle.ControlPlane.Api;
+namespace Lifecycle.ControlPlane.Drains;
 
 /// <summary>The body of <c>POST /v1/hosts/{id}/drain</c>.</summary>
 public sealed record DrainHostRequest(string? Mode = null, int? DeadlineSec = null, string? Reason = null) : IValidatable

@@ -1,4 +1,4 @@
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// When the next scheduled pass is due and which slice of the hosts it covers: one slice every

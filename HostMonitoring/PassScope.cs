@@ -1,6 +1,6 @@
 using Lifecycle.Contract.Partitioning;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// What one pass covers: one host (<paramref name="OnlyHost"/>), or the online hosts of one slice of

@@ -2,7 +2,7 @@ namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>The optional body of <c>POST /v1/hosts/{id}/cordon</c>, <c>…/uncordon</c> and <c>…/decommission</c>.</summary>
 /// <param name="Reason">Why, in the operator's words; kept in the host's history.</param>
-public sealed record HostChangeRequest(string? Reason = null) : IValidatable
+public sealed record HostTransitionRequest(string? Reason = null) : IValidatable
 {
     public const int MaxReasonLength = 200;
 

@@ -5,11 +5,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
-/// The HTTP side of an operator's change of a host's status (<see cref="HostChanges"/>): the optional reason
+/// The HTTP side of an operator's host transition (cordon, uncordon, decommission) (<see cref="HostTransitions"/>): the optional reason
 /// read and checked, and the outcome as the answer: 200 with the host, also when it already had the
-/// status; 409 when the host transition table does not allow the change from the current status.
+/// status; 409 when the host transition table has no row from the current status.
 /// </summary>
-public sealed class HostMoves(StrictJson json, HostChanges changes, HostResponses responses)
+public sealed class HostTransitionEndpoint(StrictJson json, HostTransitions transitions, HostResponses responses)
 {
     public async Task<Results<Ok<HostResponse>, ProblemHttpResult>> ApplyAsync(
         string id, string eventType, string verb, HttpRequest request, CancellationToken ct)
@@ -18,15 +18,15 @@ public sealed class HostMoves(StrictJson json, HostChanges changes, HostResponse
         {
             return Problem(badId);
         }
-        var body = await json.ReadValidAsync(request, new HostChangeRequest(), ct);
+        var body = await json.ReadValidAsync(request, new HostTransitionRequest(), ct);
         if (body.Refused)
         {
             return Problem(body.Problem);
         }
-        return await changes.ApplyAsync(hostId, eventType, body.Value.Reason, ct) switch
+        return await transitions.ApplyAsync(hostId, eventType, body.Value.Reason, ct) switch
         {
-            HostChangeOutcome.Changed changed => TypedResults.Ok(responses.Of(changed.Host)),
-            HostChangeOutcome.Conflict conflict => Problem(HostProblems.Conflict(verb, conflict.Row, conflict.Current)),
+            HostTransitionRequestOutcome.Applied applied => TypedResults.Ok(responses.Of(applied.Host)),
+            HostTransitionRequestOutcome.Conflict conflict => Problem(HostProblems.Conflict(verb, conflict.Row, conflict.Current)),
             _ => Problem(NotFound(hostId)),
         };
     }

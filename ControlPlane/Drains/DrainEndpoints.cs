@@ -1,19 +1,24 @@
 using Lifecycle.Contract.Hosts;
-using Lifecycle.ControlPlane.Drains;
-using Lifecycle.ControlPlane.Operations;
+using Lifecycle.ControlPlane.Api;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Lifecycle.ControlPlane.Api;
+namespace Lifecycle.ControlPlane.Drains;
 
 /// <summary>
-/// <c>POST /v1/hosts/{id}/drain</c> (admin key), and the drain object of the host JSON. The drain itself is
-/// driven by the replica that owns the host (<see cref="DrainDriver"/>); its state lives on the host's row.
+/// <c>POST /v1/hosts/{id}/drain</c> (admin key). The drain itself is driven by the replica that owns the host
+/// (<see cref="DrainDriver"/>); its state lives on the host's row, and the host JSON shows it (<see cref="HostDrainViews"/>).
 /// </summary>
 public static class DrainEndpoints
 {
-    private static readonly HostStatus[] WithDrain = [HostStatus.Draining, HostStatus.Drained];
+    /// <summary>Maps the drain route into the admin group of <c>/v1/hosts</c>.</summary>
+    public static IEndpointRouteBuilder MapDrains(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)")
+            .MapPost("/hosts/{id}/drain", Drain);
+        return app;
+    }
 
     /// <summary>
     /// 202 with the host, now draining; 400 for a bad body, 404 for an unknown host, 409 when the host's
@@ -34,33 +39,12 @@ public static class DrainEndpoints
         return await drains.StartAsync(hostId, body.Value.ModeValue, body.Value.DeadlineSec!.Value, body.Value.Reason, ct) switch
         {
             HostDrainOutcome.Started started =>
-                TypedResults.Accepted($"/v1/hosts/{hostId}", await WithDrainAsync(responses.Of(started.Host), hosts, ct)),
+                TypedResults.Accepted($"/v1/hosts/{hostId}", await HostDrainViews.WithDrainAsync(responses.Of(started.Host), hosts, ct)),
             HostDrainOutcome.UnderWay underWay => Problem(UnderWay(underWay.Drain)),
             HostDrainOutcome.NotDrainable notDrainable => Problem(NotDrainable(notDrainable.Current)),
-            _ => Problem(HostMoves.NotFound(hostId)),
+            _ => Problem(HostTransitionEndpoint.NotFound(hostId)),
         };
     }
-
-    /// <summary>The host with its drain attached when it is draining or drained.</summary>
-    public static async Task<HostResponse> WithDrainAsync(HostResponse host, HostStore hosts, CancellationToken ct) =>
-        (await WithDrainsAsync([host], hosts, ct))[0];
-
-    /// <summary>The hosts with their drains attached, for those draining or drained; one query for all of them.</summary>
-    public static async Task<IReadOnlyList<HostResponse>> WithDrainsAsync(IReadOnlyList<HostResponse> list, HostStore hosts, CancellationToken ct)
-    {
-        if (!list.Any(h => IsDrainStatus(h.Status)))
-        {
-            return list;
-        }
-        var only = list.Count == 1 ? list[0].Id : (Guid?)null;
-        var drains = (await hosts.DrainsAsync(WithDrain, only, ct)).ToDictionary(d => d.Id);
-        return [.. list.Select(h => IsDrainStatus(h.Status) && drains.TryGetValue(h.Id, out var drain)
-            ? h with { Drain = HostDrainResponse.From(drain, h.Sandboxes) }
-            : h)];
-    }
-
-    private static bool IsDrainStatus(string status) =>
-        HostStatuses.TryParse(status, out var parsed) && WithDrain.Contains(parsed);
 
     private static ProblemDetails UnderWay(HostDrain? drain)
     {

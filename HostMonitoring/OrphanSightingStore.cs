@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace Lifecycle.Reconciler;
+namespace Lifecycle.HostMonitoring;
 
 /// <summary>
 /// Owns <c>orphan_sightings</c>: since when each orphan VM on a host has been seen, on Postgres's clock,
