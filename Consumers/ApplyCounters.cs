@@ -34,7 +34,7 @@ public sealed class ApplyCounters : IDisposable
             new KeyValuePair<string, object?>("type", eventType));
     }
 
-    /// <summary>An entry set aside; <paramref name="kind"/> is one of <see cref="Core.Streams.DeadLetters.Kinds"/>.</summary>
+    /// <summary>An entry set aside; <paramref name="kind"/> is one of <see cref="Infrastructure.Streams.DeadLetters.Kinds"/>.</summary>
     public void DeadLettered(string eventType, string kind)
     {
         Interlocked.Increment(ref _totals[(int)ApplyOutcome.DeadLettered]);

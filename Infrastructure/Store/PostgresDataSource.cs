@@ -21,7 +21,7 @@ public static class PostgresDataSource
         }
         if (!given.ContainsKey("No Reset On Close"))
         {
-            // Nothing here changes session state on a pooled connection (the HostMonitor's lease has a
+            // Nothing here changes session state on a pooled connection (the ownership coordinator's session has a
             // connection of its own), so there is nothing to reset when one returns to the pool.
             settings.NoResetOnClose = true;
         }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Testing.Deployments;
 using Npgsql;
 
 namespace Lifecycle.Bench.Scale;
@@ -11,30 +13,33 @@ namespace Lifecycle.Bench.Scale;
 /// </summary>
 public sealed class ReplicaSet : IAsyncDisposable
 {
-    private readonly List<ControlPlaneProcess> _processes;
+    private readonly Deployment _deployment;
 
-    private ReplicaSet(List<ControlPlaneProcess> processes, IReadOnlyList<string> names, IReadOnlyList<Uri> urls)
+    private ReplicaSet(Deployment deployment)
     {
-        _processes = processes;
-        Names = names;
-        Urls = urls;
+        _deployment = deployment;
     }
 
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names => [.. _deployment.Replicas.Select(replica => replica.Name)];
 
     /// <summary>Each replica's HTTP address, in <see cref="Names"/>' order.</summary>
-    public IReadOnlyList<Uri> Urls { get; }
+    public IReadOnlyList<Uri> Urls => [.. _deployment.Replicas.Select(replica => replica.Url)];
 
-    public IEnumerable<int> Pids => _processes.Where(p => !p.Process.HasExited).Select(p => p.Pid);
+    public IEnumerable<int> Pids => _deployment.Replicas.Cast<ProcessReplica>().Where(replica => replica.Alive).Select(replica => replica.Process.Pid);
 
+    /// <param name="settings">Configuration as <c>Key=Value</c>, over the deployment builder's defaults.</param>
     public static async Task<ReplicaSet> StartAsync(
         LocalServers servers, NpgsqlDataSource dataSource, string prefix, int replicas, int partitions, params string[] settings)
     {
-        var names = Enumerable.Range(1, replicas).Select(i => $"scale-{replicas}-{i}").ToList();
-        var urls = names.Select(_ => new Uri($"http://127.0.0.1:{LocalServers.FreePort()}")).ToList();
-        var processes = names.Select((name, i) => BenchControlPlane.Start(servers, dataSource.ConnectionString, prefix, name,
-            [$"urls={urls[i]}", $"Lifecycle:Streams:Partitions={partitions}", "Lifecycle:HostMonitor:Enabled=false", .. settings])).ToList();
-        var set = new ReplicaSet(processes, names, urls);
+        var deployment = await DeploymentBuilder.On(dataSource.ConnectionString, servers.Redis, prefix)
+            .With("Logging:LogLevel:Default", "Warning")
+            .With("Lifecycle:Streams:Partitions", partitions.ToString(CultureInfo.InvariantCulture))
+            .With("Lifecycle:HostMonitor:Enabled", "false")
+            .With(settings.Select(setting => setting.Split('=', 2)).Select(pair => KeyValuePair.Create(pair[0], (string?)pair[1])))
+            .Replicas(replicas, ReplicaKind.Process, i => $"scale-{replicas}-{i}")
+            .Echo((name, line) => Console.Error.WriteLine($"[{name}] {line}"))
+            .StartAsync();
+        var set = new ReplicaSet(deployment);
         try
         {
             await set.WaitReadyAsync();
@@ -83,12 +88,10 @@ public sealed class ReplicaSet : IAsyncDisposable
         }, TimeSpan.FromMinutes(2), $"{partitions} partitions are divided among {Names.Count} replica(s)");
     }
 
+    /// <summary>A clean stop of every replica at once (SIGTERM), as an orchestrator would.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_processes.Select(p => p.StopAsync()));
-        foreach (var process in _processes)
-        {
-            process.Dispose();
-        }
+        await Task.WhenAll(_deployment.Replicas.Select(replica => replica.StopAsync()));
+        await _deployment.DisposeAsync();
     }
 }

@@ -21,7 +21,7 @@ public static class LeaseWatch
 
     /// <summary>Every lease held by a live replica among <paramref name="replicas"/>.</summary>
     public static bool OwnedBy(IReadOnlyList<LeaseStore.Lease> leases, IReadOnlyCollection<string> replicas) =>
-        leases.Count == ReplicaDeployment.Partitions + new HostMonitoring.HostMonitorOptions().Shards
+        leases.Count == ReplicaDeployment.Partitions + new Lifecycle.HostMonitoring.HostMonitorOptions().Shards
         && leases.All(l => l.Live && l.Owner is { } owner && replicas.Contains(owner));
 
     public static async Task WaitUntilSharedAsync(ReplicaDeployment deployment, IReadOnlyCollection<string> replicas, TimeSpan timeout)

@@ -21,7 +21,7 @@ public sealed class ReplicaAddedUnderLoadTests
         var load = storm.RunAsync(clients: 6, stop.Token);
         await Eventually.TrueAsync(() => storm.Accepted.Count >= 20, TimeSpan.FromSeconds(60), "the load is under way");
 
-        var third = deployment.Start(added);
+        var third = await deployment.StartAsync(added);
         await Eventually.TrueAsync(() => third.Logged($"Replica {added} joined"), TimeSpan.FromSeconds(60), $"{added} joins");
         var sinceJoin = Stopwatch.StartNew();
         deployment.Note($"{added} joined");

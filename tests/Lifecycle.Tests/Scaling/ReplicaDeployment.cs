@@ -1,7 +1,6 @@
-using System.Net.Http.Headers;
-using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Testing.Deployments;
 
 namespace Lifecycle.Tests.Scaling;
 
@@ -13,8 +12,8 @@ namespace Lifecycle.Tests.Scaling;
 /// </summary>
 public sealed class ReplicaDeployment : IAsyncDisposable
 {
-    public const string AdminKey = "scaling-admin-key";
-    public const string TeamKey = "scaling-team-key";
+    public const string AdminKey = DeploymentBuilder.AdminKey;
+    public const string TeamKey = DeploymentBuilder.TeamKey;
     public const int Partitions = 16;
 
     /// <summary>Short, so that a takeover is quick to wait for; the renew period is a third of it.</summary>
@@ -22,58 +21,44 @@ public sealed class ReplicaDeployment : IAsyncDisposable
 
     public static readonly TimeSpan RenewPeriod = new OwnershipOptions { LeasePeriod = LeasePeriod }.EffectiveRenewPeriod;
 
-    private readonly Dictionary<string, int> _ports = [];
-    private readonly Dictionary<string, ControlPlaneProcess> _running = [];
     private readonly Dictionary<string, HttpClient> _clients = [];
-    private readonly List<(string Name, ControlPlaneProcess Process)> _stopped = [];
     private readonly System.Diagnostics.Stopwatch _age = System.Diagnostics.Stopwatch.StartNew();
-    private SimulatedFleet? _fleet;
+    private readonly Deployment _deployment;
 
-    private ReplicaDeployment(TestDatabase database, string prefix)
+    private ReplicaDeployment(TestDatabase database, Deployment deployment)
     {
         Database = database;
-        Prefix = prefix;
+        _deployment = deployment;
     }
 
     public TestDatabase Database { get; }
 
-    public string Prefix { get; }
+    public string Prefix => _deployment.KeyPrefix;
 
-    public SimulatedFleet Fleet => _fleet ?? throw new InvalidOperationException("no fleet yet");
+    public SimulatedFleet Fleet => _deployment.Fleet;
 
     /// <summary>The replicas running now, by name.</summary>
-    public IReadOnlyCollection<string> Running => [.. _running.Keys.Order()];
+    public IReadOnlyCollection<string> Running => [.. _deployment.Replicas.Select(replica => replica.Name).Order()];
 
-    public ControlPlaneProcess this[string name] => _running[name];
+    public ControlPlaneProcess this[string name] => ((ProcessReplica)_deployment[name]).Process;
 
     /// <summary>Starts the replicas and a fleet of <paramref name="hosts"/> hosts that answer each call after <paramref name="hostLatencyMs"/>.</summary>
     public static async Task<ReplicaDeployment> StartAsync(int replicas, int hosts, int hostLatencyMs = 20)
     {
-        var deployment = new ReplicaDeployment(await TestDatabase.CreateAsync(), TestKeyPrefix.New());
+        var database = await TestDatabase.CreateAsync();
         try
         {
-            for (var i = 1; i <= replicas; i++)
-            {
-                deployment.Start(Name(i));
-            }
-            // The fleet registers through the admin API, so it returns once the first replica serves.
-            deployment._fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
-            {
-                HostCount = hosts,
-                LatencyMs = hostLatencyMs,
-                ControlPlaneUrl = deployment.Url(Name(1)),
-                AdminKey = AdminKey,
-                HeartbeatIntervalMs = 500,
-            }, CancellationToken.None);
-            foreach (var name in deployment.Running)
-            {
-                await deployment.WaitUntilServingAsync(name);
-            }
-            return deployment;
+            // The fleet registers through the admin API of the first replica, once every replica serves.
+            var deployment = await DeploymentBuilder.On(database.ConnectionString, ScalingCluster.Configuration, TestKeyPrefix.New())
+                .With(Settings)
+                .Replicas(replicas, ReplicaKind.Process, Name)
+                .Hosts(hosts, sim => sim with { LatencyMs = hostLatencyMs, HeartbeatIntervalMs = 500 })
+                .StartAsync();
+            return new ReplicaDeployment(database, deployment);
         }
         catch
         {
-            await deployment.DisposeAsync();
+            await database.DisposeAsync();
             throw;
         }
     }
@@ -83,7 +68,7 @@ public sealed class ReplicaDeployment : IAsyncDisposable
 
     public static string Name(int i) => $"replica-{i}";
 
-    public string Url(string name) => $"http://127.0.0.1:{_ports[name]}";
+    public string Url(string name) => _deployment[name].Url.ToString().TrimEnd('/');
 
     /// <summary>A client of one replica, with the team's key, as a load balancer would forward to it.</summary>
     public HttpClient Client(string name)
@@ -92,52 +77,23 @@ public sealed class ReplicaDeployment : IAsyncDisposable
         {
             if (!_clients.TryGetValue(name, out var client))
             {
-                client = new HttpClient { BaseAddress = new Uri(Url(name)), Timeout = TimeSpan.FromSeconds(20) };
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+                client = Deployment.Client(_deployment[name], TeamKey);
+                client.Timeout = TimeSpan.FromSeconds(20);
                 _clients[name] = client;
             }
             return client;
         }
     }
 
-    /// <summary>Starts the replica (again, on the port it had, when it ran before).</summary>
-    public ControlPlaneProcess Start(string name)
-    {
-        if (!_ports.TryGetValue(name, out var port))
-        {
-            port = LocalServers.FreePort();
-            _ports[name] = port;
-        }
-        var process = ControlPlaneProcess.Start(Database.ConnectionString, ScalingCluster.Configuration, Prefix, Settings(name, port));
-        _running[name] = process;
-        return process;
-    }
+    /// <summary>Starts the replica (again, on the port it had, when it ran before); returns once its process runs.</summary>
+    public async Task<ControlPlaneProcess> StartAsync(string name) =>
+        ((ProcessReplica)await _deployment.StartReplicaAsync(name, ReplicaKind.Process, waitUntilServing: false)).Process;
 
     /// <summary>SIGKILL: the replica dies with whatever it had in hand.</summary>
-    public void Kill(string name)
-    {
-        var process = _running[name];
-        _running.Remove(name);
-        process.Kill();
-        _stopped.Add((name, process));
-    }
+    public void Kill(string name) => _deployment.Kill(name);
 
     /// <summary>Until the replica answers /healthz (its port is open; it may still be joining).</summary>
-    public async Task WaitUntilServingAsync(string name)
-    {
-        using var probe = new HttpClient { BaseAddress = new Uri(Url(name)), Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                return (await probe.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), $"{name} serves");
-    }
+    public Task WaitUntilServingAsync(string name) => ((ProcessReplica)_deployment[name]).WaitServingAsync(TimeSpan.FromSeconds(60));
 
     public Task<IReadOnlyList<LeaseStore.Lease>> LeasesAsync() =>
         LeaseStore.ListAsync(Database.DataSource, LeasePeriod, CancellationToken.None);
@@ -148,20 +104,12 @@ public sealed class ReplicaDeployment : IAsyncDisposable
         {
             client.Dispose();
         }
-        var lives = _stopped.Concat(_running.Select(r => (Name: r.Key, Process: r.Value))).ToList();
-        foreach (var (_, process) in lives)
+        foreach (var name in Running)
         {
-            process.Kill();
+            _deployment.Kill(name);
         }
-        KeepLogs(lives);
-        foreach (var (_, process) in lives)
-        {
-            process.Dispose();
-        }
-        if (_fleet is not null)
-        {
-            await _fleet.DisposeAsync();
-        }
+        KeepLogs(_deployment.Ended.Cast<ProcessReplica>().Select(replica => (replica.Name, replica.Process)));
+        await _deployment.DisposeAsync();
         await Database.DisposeAsync();
     }
 
@@ -178,28 +126,23 @@ public sealed class ReplicaDeployment : IAsyncDisposable
         }
     }
 
-    private static string[] Settings(string name, int port) =>
-    [
-        $"urls=http://127.0.0.1:{port}",
-        $"Lifecycle:Replica:Name={name}",
-        $"Lifecycle:Streams:Partitions={Partitions}",
-        $"Lifecycle:Ownership:LeasePeriod={LeasePeriod}",
-        "Logging:LogLevel:Default=Warning",
-        "Logging:LogLevel:Lifecycle.HostMonitoring=Information",
-        "Logging:LogLevel:Lifecycle.Infrastructure.Ownership=Information",
-        "Logging:Console:FormatterName=simple",
-        "Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
-        $"Lifecycle:Admin:Key={AdminKey}",
-        "Lifecycle:Dev:Enabled=true",
-        $"Lifecycle:Dev:ApiKey={TeamKey}",
-        "Lifecycle:HostMonitor:Interval=00:00:01",
-        "Lifecycle:HostMonitor:TransientGrace=00:00:00.500",
-        "Lifecycle:HostMonitor:HostDeadline=00:00:05",
-        "Lifecycle:HostMonitor:RedriveBackoff=00:00:00.100",
-        "Lifecycle:HostMonitor:OrphanGrace=00:00:01",
-        "Lifecycle:Operations:Deadline=00:00:03",
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Lifecycle:Streams:Partitions"] = $"{Partitions}",
+        ["Lifecycle:Ownership:LeasePeriod"] = $"{LeasePeriod}",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Lifecycle.HostMonitoring"] = "Information",
+        ["Logging:LogLevel:Lifecycle.Infrastructure.Ownership"] = "Information",
+        ["Logging:Console:FormatterName"] = "simple",
+        ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+        ["Lifecycle:HostMonitor:Interval"] = "00:00:01",
+        ["Lifecycle:HostMonitor:TransientGrace"] = "00:00:00.500",
+        ["Lifecycle:HostMonitor:HostDeadline"] = "00:00:05",
+        ["Lifecycle:HostMonitor:RedriveBackoff"] = "00:00:00.100",
+        ["Lifecycle:HostMonitor:OrphanGrace"] = "00:00:01",
+        ["Lifecycle:Operations:Deadline"] = "00:00:03",
         // The storm and its polling share one team key.
-        "Lifecycle:RateLimit:PermitsPerSecond=100000",
-        "Lifecycle:RateLimit:Burst=100000",
-    ];
+        ["Lifecycle:RateLimit:PermitsPerSecond"] = "100000",
+        ["Lifecycle:RateLimit:Burst"] = "100000",
+    };
 }

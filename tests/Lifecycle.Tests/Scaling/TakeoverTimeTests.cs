@@ -37,7 +37,7 @@ public sealed class TakeoverTimeTests
                 $"every host passed over after {passes.TotalMilliseconds:F0} ms " +
                 $"({string.Join(", ", survivors.Select(r => $"{r} logged {deployment[r].Lines.Count(IsPass) - passLines[r]} passes"))})");
 
-            deployment.Start(victim);
+            await deployment.StartAsync(victim);
             await deployment.WaitUntilServingAsync(victim);
         }
 
