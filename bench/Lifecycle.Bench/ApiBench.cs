@@ -47,23 +47,21 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
             bare64 = await RepeatClosedAsync(Baselines.Address(bare), null, 64, run);
         }
 
-        var port = LocalServers.FreePort();
-        var api = new Uri($"http://127.0.0.1:{port}");
-        var controlPlane = BenchControlPlane.Start(servers, dataSource.ConnectionString, KeyPrefix, "api-bench",
-            $"urls={api}", $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}",
-            "Lifecycle:RateLimit:PermitsPerSecond=100000000", "Lifecycle:RateLimit:Burst=100000000");
+        var deployment = await DeploymentBuilder.On(dataSource.ConnectionString, servers.Redis, KeyPrefix)
+            .With("Logging:LogLevel:Default", "Warning")
+            .With("Lifecycle:Admin:Key", AdminKey)
+            .With("Lifecycle:Dev:ApiKey", TeamKey)
+            .With("Lifecycle:RateLimit:PermitsPerSecond", "100000000")
+            .With("Lifecycle:RateLimit:Burst", "100000000")
+            .Replicas(1, ReplicaKind.Process, _ => "api-bench")
+            .Echo((name, line) => Console.Error.WriteLine($"[{name}] {line}"))
+            .Hosts(settings.Hosts, sim => sim with { LatencyMs = 0, HeartbeatIntervalMs = 10_000 })
+            .StartAsync();
+        var api = deployment.Replicas[0].Url;
+        var controlPlane = ((ProcessReplica)deployment.Replicas[0]).Process;
         try
         {
             await WaitForHealthAsync(api);
-            await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
-            {
-                HostCount = settings.Hosts,
-                LatencyMs = 0,
-                ControlPlaneUrl = api.ToString(),
-                AdminKey = AdminKey,
-                HeartbeatIntervalMs = 10_000,
-            }, CancellationToken.None);
-
             Console.WriteLine("api: idle memory");
             using (var warm = LoadGenerator.Client(api, 4, TeamKey))
             {
@@ -95,6 +93,7 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
         finally
         {
             await controlPlane.StopAsync();
+            await deployment.DisposeAsync();
         }
     }
 

@@ -180,10 +180,14 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
 
     private async Task<(Stats Rate, List<double> LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
     {
-        var consumers = Enumerable.Range(1, processes).Select(i => BenchControlPlane.Start(
-            servers, dataSource.ConnectionString, Prefix, $"bench-{processes}-{i}", $"Lifecycle:Consumer:BatchSize={settings.BatchSize}",
+        var consumers = await DeploymentBuilder.On(dataSource.ConnectionString, servers.Redis, Prefix)
+            .With("Logging:LogLevel:Default", "Warning")
+            .With("Lifecycle:Consumer:BatchSize", $"{settings.BatchSize}")
             // Consumers only: a HostMonitor would find the seeded host silent and publish events of its own mid-drain.
-            "Lifecycle:HostMonitor:Enabled=false")).ToList();
+            .With("Lifecycle:HostMonitor:Enabled", "false")
+            .Replicas(processes, ReplicaKind.Process, i => $"bench-{processes}-{i}")
+            .Echo((name, line) => Console.Error.WriteLine($"[{name}] {line}"))
+            .StartAsync();
         try
         {
             await Eventually.TrueAsync(async () => (await db.StreamConsumerInfoAsync(Stream, StreamKeys.ApplierGroup)).Count(c => c.Name.ToString().StartsWith($"bench-{processes}-", StringComparison.Ordinal)) == processes,
@@ -214,10 +218,11 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         }
         finally
         {
-            foreach (var consumer in consumers)
+            foreach (var consumer in consumers.Replicas)
             {
                 await consumer.StopAsync();
             }
+            await consumers.DisposeAsync();
         }
     }
 

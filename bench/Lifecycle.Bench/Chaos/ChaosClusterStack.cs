@@ -20,8 +20,8 @@ public sealed class ChaosClusterStack : IChaosStack
     private readonly int _postgresPort;
     private readonly int _balancerPort = LocalServers.FreePort();
     private readonly ProcessLog _log;
-    private readonly ControlPlaneProcess?[] _replicas = new ControlPlaneProcess?[ReplicaCount];
-    private readonly ApiTarget[] _targets;
+    private ApiTarget[] _targets;
+    private Deployment _deployment = null!;
     private Process? _balancer;
     private Process? _simulator;
 
@@ -33,7 +33,7 @@ public sealed class ChaosClusterStack : IChaosStack
         Hosts = hosts;
         SimulatorAdminPort = LocalServers.FreePort();
         _log = new ProcessLog(dir);
-        _targets = [.. Enumerable.Range(1, ReplicaCount).Select(i => new ApiTarget($"replica-{i}", new Uri($"http://127.0.0.1:{LocalServers.FreePort()}")))];
+        _targets = [];
     }
 
     public LocalRedisCluster Cluster { get; }
@@ -61,6 +61,10 @@ public sealed class ChaosClusterStack : IChaosStack
         var cluster = await LocalRedisCluster.StartAsync(Path.Combine(dir, "cluster"));
         var stack = new ChaosClusterStack(dir, cluster, FreePortOtherThan(cluster.Ports), hosts);
         await stack.StartPostgresAgainAsync();
+        stack._deployment = await ChaosStack.SoakDeployment(stack.Postgres, stack.Redis, stack._log)
+            .With("Lifecycle:Streams:Partitions", $"{PartitionCount}")
+            .StartAsync();
+        stack._targets = [.. Enumerable.Range(1, ReplicaCount).Select(i => $"replica-{i}").Select(name => new ApiTarget(name, stack._deployment.UrlOf(name)))];
         // One at a time: the first applies the migrations, the others find them done.
         for (var i = 0; i < ReplicaCount; i++)
         {
@@ -71,33 +75,20 @@ public sealed class ChaosClusterStack : IChaosStack
         return stack;
     }
 
-    public bool ReplicaAlive(int index) => _replicas[index] is { Process.HasExited: false };
+    public bool ReplicaAlive(int index) =>
+        _deployment.Replicas.Any(replica => replica.Name == _targets[index].Name && replica is ProcessReplica { Alive: true });
 
     /// <summary>The replica's consumer name in every group: its replica name.</summary>
     public string ReplicaName(int index) => _targets[index].Name;
 
     /// <summary>Starts replica <paramref name="index"/> (again) on its port and waits until it answers /healthz.</summary>
-    public async Task StartReplicaAsync(int index)
-    {
-        _replicas[index]?.Dispose();
-        var target = _targets[index];
-        var settings = ChaosStack.Settings(target.Name, target.Api.Port, hostMonitor: true)
-            .Append($"Lifecycle:Streams:Partitions={PartitionCount}").ToArray();
-        _replicas[index] = ControlPlaneProcess.Start(Postgres, Redis, "", settings, echo: line => _log.Write(target.Name, line));
-        target.Starting();
-        await ChaosStack.WaitHealthyAsync(target.Api, _replicas[index]!, TimeSpan.FromSeconds(60));
-        target.MarkUp();
-    }
+    public Task StartReplicaAsync(int index) => ChaosStack.StartSupervisedAsync(_deployment, _targets[index]);
 
     /// <summary><c>kill -9</c> of one replica; it stays down until started again.</summary>
     public void KillReplica(int index)
     {
         _targets[index].MarkDown();
-        if (_replicas[index] is { Process.HasExited: false } replica)
-        {
-            Signals.KillNow(replica.Pid);
-            replica.Kill();
-        }
+        ChaosStack.KillNow(_deployment, _targets[index].Name);
     }
 
     public Task StopPostgresImmediatelyAsync() => Script("crash", _postgresDir, "postgres");
@@ -164,10 +155,14 @@ public sealed class ChaosClusterStack : IChaosStack
             await _balancer.WaitForExitAsync();
         }
         _balancer?.Dispose();
-        foreach (var replica in _replicas.OfType<ControlPlaneProcess>())
+        // Null only when the start failed before the deployment stood.
+        if (_deployment is not null)
         {
-            await replica.StopAsync();
-            replica.Dispose();
+            foreach (var replica in _deployment.Replicas)
+            {
+                await replica.StopAsync();
+            }
+            await _deployment.DisposeAsync();
         }
         await Cluster.DisposeAsync();
         await Script("stop", _postgresDir, "postgres");

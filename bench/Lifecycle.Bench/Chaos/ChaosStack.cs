@@ -17,21 +17,21 @@ public sealed class ChaosStack : IChaosStack
     public static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(5);
 
-    private readonly int _apiPort = LocalServers.FreePort();
-    private readonly int _consumerPort = LocalServers.FreePort();
+    private const string MainName = "chaos-main";
+
     private readonly ProcessLog _log;
+    private readonly Deployment _deployment;
     private readonly ApiTarget _target;
-    private ControlPlaneProcess? _main;
-    private ControlPlaneProcess? _consumer;
     private Process? _simulator;
 
-    private ChaosStack(string dir, ChaosServers servers, int hosts)
+    private ChaosStack(ChaosServers servers, int hosts, ProcessLog log, Deployment deployment)
     {
         Servers = servers;
         Hosts = hosts;
         SimulatorAdminPort = LocalServers.FreePort();
-        _log = new ProcessLog(dir);
-        _target = new ApiTarget("chaos-main", new Uri($"http://127.0.0.1:{_apiPort}"));
+        _log = log;
+        _deployment = deployment;
+        _target = new ApiTarget(MainName, deployment.UrlOf(MainName));
     }
 
     public ChaosServers Servers { get; }
@@ -58,89 +58,86 @@ public sealed class ChaosStack : IChaosStack
     /// <summary>False from just before a kill until the restarted control plane answers /healthz.</summary>
     public bool ControlPlaneUp => _target.Up;
 
-    public bool ConsumerUp => _consumer is { Process.HasExited: false };
+    public bool ConsumerUp => Alive(ConsumerName);
 
     public static async Task<ChaosStack> StartAsync(string dir, int hosts)
     {
         var servers = await ChaosServers.StartAsync(Path.Combine(dir, "servers"));
-        var stack = new ChaosStack(dir, servers, hosts);
+        var log = new ProcessLog(dir);
+        var stack = new ChaosStack(servers, hosts, log, await SoakDeployment(servers.Postgres, servers.Redis, log).StartAsync());
         await stack.StartControlPlaneAsync();
-        stack.StartConsumer();
+        await stack.StartConsumerAsync();
         stack.StartSimulator();
         return stack;
     }
 
-    /// <summary>The control plane's settings in the soak, shared by both topologies.</summary>
-    internal static string[] Settings(string name, int port, bool hostMonitor) =>
-    [
-        $"urls=http://127.0.0.1:{port}",
-        "Logging:LogLevel:Default=Warning",
-        $"Lifecycle:Replica:Name={name}",
-        $"Lifecycle:Admin:Key={AdminKey}",
-        "Lifecycle:Dev:Enabled=true",
-        $"Lifecycle:Dev:ApiKey={TeamKey}",
-        $"Lifecycle:HostMonitor:Enabled={hostMonitor}",
-        $"Lifecycle:HostMonitor:Interval={Interval}",
-        "Lifecycle:HostMonitor:TransientGrace=00:00:05",
-        $"Lifecycle:HostMonitor:OrphanGrace={OrphanGrace}",
-        "Lifecycle:HostMonitor:HeartbeatTimeout=00:00:15",
-        $"Lifecycle:Ownership:LeasePeriod={LeasePeriod}",
-        "Lifecycle:Operations:RpcTimeout=00:00:05",
-        "Lifecycle:Operations:Deadline=00:00:15",
-        "Lifecycle:Consumer:ClaimMinIdle=00:00:10",
-        "Lifecycle:Consumer:MaintenanceInterval=00:00:05",
-        "Lifecycle:RateLimit:PermitsPerSecond=100000",
-        "Lifecycle:RateLimit:Burst=100000",
-    ];
+    /// <summary>
+    /// The soak's deployment on the servers given, with no replica running yet: the control plane's settings in
+    /// the soak (shared by both topologies; timings short so a run converges in seconds), every line of every
+    /// replica into the run's log under its name.
+    /// </summary>
+    internal static DeploymentBuilder SoakDeployment(string postgres, string redis, ProcessLog log) =>
+        DeploymentBuilder.On(postgres, redis, "")
+            .With("Logging:LogLevel:Default", "Warning")
+            .With("Lifecycle:Admin:Key", AdminKey)
+            .With("Lifecycle:Dev:ApiKey", TeamKey)
+            .With("Lifecycle:HostMonitor:Interval", $"{Interval}")
+            .With("Lifecycle:HostMonitor:TransientGrace", "00:00:05")
+            .With("Lifecycle:HostMonitor:OrphanGrace", $"{OrphanGrace}")
+            .With("Lifecycle:HostMonitor:HeartbeatTimeout", "00:00:15")
+            .With("Lifecycle:Ownership:LeasePeriod", $"{LeasePeriod}")
+            .With("Lifecycle:Operations:RpcTimeout", "00:00:05")
+            .With("Lifecycle:Operations:Deadline", "00:00:15")
+            .With("Lifecycle:Consumer:ClaimMinIdle", "00:00:10")
+            .With("Lifecycle:Consumer:MaintenanceInterval", "00:00:05")
+            .Replicas(0, ReplicaKind.Process)
+            .Echo((name, line) => log.Write(name, line));
 
-    private ControlPlaneProcess Launch(string name, int port, bool hostMonitor) =>
-        ControlPlaneProcess.Start(Servers.Postgres, Servers.Redis, "", Settings(name, port, hostMonitor),
-            echo: line => _log.Write(name, line));
+    /// <summary>Starts a replica (again, on the port it had) and waits until it answers /healthz, marking <paramref name="target"/> as it goes.</summary>
+    internal static async Task StartSupervisedAsync(Deployment deployment, ApiTarget target, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var replica = (ProcessReplica)await deployment.StartReplicaAsync(target.Name, ReplicaKind.Process, overrides, waitUntilServing: false);
+        target.Starting();
+        await replica.WaitServingAsync(TimeSpan.FromSeconds(60));
+        target.MarkUp();
+    }
+
+    /// <summary>SIGKILL at once (see <see cref="Signals"/>), then reaped.</summary>
+    internal static void KillNow(Deployment deployment, string name)
+    {
+        if (deployment.Replicas.SingleOrDefault(replica => replica.Name == name) is ProcessReplica { Alive: true } replica)
+        {
+            Signals.KillNow(replica.Process.Pid);
+            deployment.Kill(name);
+        }
+    }
+
+    private bool Alive(string name) => _deployment.Replicas.Any(replica => replica.Name == name && replica is ProcessReplica { Alive: true });
 
     /// <summary>Starts the main control plane (again) and waits until it answers /healthz.</summary>
-    public async Task StartControlPlaneAsync()
-    {
-        _main?.Dispose();
-        _main = Launch("chaos-main", _apiPort, hostMonitor: true);
-        _target.Starting();
-        await WaitHealthyAsync(Api, _main, TimeSpan.FromSeconds(60));
-        _target.MarkUp();
-    }
+    public Task StartControlPlaneAsync() => StartSupervisedAsync(_deployment, _target);
 
     /// <summary><c>kill -9</c> of the main control plane.</summary>
     public void KillControlPlane()
     {
         _target.MarkDown();
-        if (_main is { Process.HasExited: false } main)
-        {
-            Signals.KillNow(main.Pid);
-            main.Kill();
-        }
+        KillNow(_deployment, MainName);
     }
 
-    public bool ControlPlaneAlive => _main is { Process.HasExited: false };
+    public bool ControlPlaneAlive => Alive(MainName);
 
-    public void StartConsumer()
-    {
-        _consumer?.Dispose();
-        _consumer = Launch(ConsumerName, _consumerPort, hostMonitor: false);
-    }
+    /// <summary>The consumer-only control plane (its HostMonitor off), (again) without waiting for it.</summary>
+    public Task StartConsumerAsync() =>
+        _deployment.StartReplicaAsync(ConsumerName, ReplicaKind.Process, [KeyValuePair.Create("Lifecycle:HostMonitor:Enabled", (string?)"false")],
+            waitUntilServing: false);
 
-    /// <summary>SIGKILL at once (see <see cref="Signals"/>), then reaped.</summary>
-    public void KillConsumer()
-    {
-        if (_consumer is { Process.HasExited: false } consumer)
-        {
-            Signals.KillNow(consumer.Pid);
-            consumer.Kill();
-        }
-    }
+    public void KillConsumer() => KillNow(_deployment, ConsumerName);
 
     public async Task StopConsumerAsync()
     {
-        if (_consumer is not null)
+        if (_deployment.Replicas.SingleOrDefault(replica => replica.Name == ConsumerName) is { } consumer)
         {
-            await _consumer.StopAsync();
+            await consumer.StopAsync();
         }
     }
 
@@ -161,53 +158,19 @@ public sealed class ChaosStack : IChaosStack
         }
         if (!ConsumerUp)
         {
-            StartConsumer();
+            await StartConsumerAsync();
         }
-    }
-
-    internal static async Task WaitHealthyAsync(Uri api, ControlPlaneProcess process, TimeSpan within)
-    {
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < within)
-        {
-            if (process.Process.HasExited)
-            {
-                throw new InvalidOperationException(
-                    $"the control plane exited ({process.Process.ExitCode}) while starting:\n{string.Join('\n', process.Lines.TakeLast(30))}");
-            }
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"the control plane did not answer /healthz within {within}");
     }
 
     public async ValueTask DisposeAsync()
     {
         await ChaosSimulator.StopAsync(_simulator);
-        if (_consumer is not null)
+        // A clean stop of each, as an orchestrator would, then reaped.
+        foreach (var replica in _deployment.Replicas.Reverse())
         {
-            await _consumer.StopAsync();
-            _consumer.Dispose();
+            await replica.StopAsync();
         }
-        if (_main is not null)
-        {
-            await _main.StopAsync();
-            _main.Dispose();
-        }
+        await _deployment.DisposeAsync();
         await Servers.StopAsync();
         _log.Dispose();
     }

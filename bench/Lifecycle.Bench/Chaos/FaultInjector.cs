@@ -107,7 +107,7 @@ public sealed class FaultInjector(IChaosStack stack, RunLog log, Stopwatch clock
     {
         if (!Single.ConsumerUp)
         {
-            Single.StartConsumer();
+            await Single.StartConsumerAsync();
         }
         var watch = Stopwatch.StartNew();
         long held = 0;
@@ -119,7 +119,7 @@ public sealed class FaultInjector(IChaosStack stack, RunLog log, Stopwatch clock
         var atDeath = await probe.PendingOfAsync(ChaosStack.ConsumerName);
         var down = TimeSpan.FromSeconds(Between(size, 2, 15));
         await Task.Delay(down);
-        Single.StartConsumer();
+        await Single.StartConsumerAsync();
         return string.Create(CultureInfo.InvariantCulture,
             $"kill -9 holding {atDeath} pending (seen {held} just before), restarted after {down.TotalSeconds:F1}s");
     }

@@ -36,14 +36,8 @@ public sealed class AcceptScale(LocalServers servers, NpgsqlDataSource dataSourc
                 $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}",
                 "Lifecycle:RateLimit:PermitsPerSecond=100000000", "Lifecycle:RateLimit:Burst=100000000");
             cpu.Add("replicas", () => set.Pids);
-            await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
-            {
-                HostCount = settings.AcceptHosts,
-                LatencyMs = 0,
-                ControlPlaneUrl = set.Urls[0].ToString(),
-                AdminKey = AdminKey,
-                HeartbeatIntervalMs = 10_000,
-            }, CancellationToken.None);
+            // Registered through the first replica; stopped with the set.
+            await set.StartFleetAsync(settings.AcceptHosts, sim => sim with { LatencyMs = 0, HeartbeatIntervalMs = 10_000 });
             await Eventually.TrueAsync(async () => await CountAsync("SELECT count(*) FROM hosts WHERE status = 'online'") == settings.AcceptHosts,
                 TimeSpan.FromMinutes(1), "simulated hosts are online", TimeSpan.FromMilliseconds(200));
 

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Lifecycle.HostAgentSim;
 using Lifecycle.Infrastructure.Ownership;
-using Lifecycle.Testing.Deployments;
 using Npgsql;
 
 namespace Lifecycle.Bench.Scale;
@@ -52,6 +52,10 @@ public sealed class ReplicaSet : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A fleet of <paramref name="hosts"/> simulated hosts registered through the first replica, stopped with the set.</summary>
+    public Task StartFleetAsync(int hosts, Func<SimulatorOptions, SimulatorOptions> simulator) =>
+        _deployment.StartFleetAsync(_deployment.Replicas[0], hosts, simulator);
 
     private async Task WaitReadyAsync()
     {

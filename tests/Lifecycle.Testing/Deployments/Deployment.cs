@@ -69,6 +69,16 @@ public sealed class Deployment : IAsyncDisposable
         {
             configuration[key] = value;
         }
+        // A process that died of itself is started again under its name, as a supervisor would.
+        if (_running.SingleOrDefault(running => running.Name == name) is { } earlier)
+        {
+            if (earlier is not ProcessReplica { Alive: false })
+            {
+                throw new InvalidOperationException($"{name} is running already");
+            }
+            _running.Remove(earlier);
+            _ended.Add(earlier);
+        }
         Replica replica = kind == ReplicaKind.InProcess
             ? await InProcessReplica.StartAsync(name, configuration, _logs)
             : await StartProcessAsync(name, configuration, waitUntilServing);
@@ -76,14 +86,23 @@ public sealed class Deployment : IAsyncDisposable
         return replica;
     }
 
-    private async Task<ProcessReplica> StartProcessAsync(string name, Dictionary<string, string?> configuration, bool waitUntilServing)
+    /// <summary>
+    /// The address a process replica named <paramref name="name"/> serves on, kept for every start of it: drawn
+    /// now when it has not run yet, so a balancer or a load can be pointed at it before it starts.
+    /// </summary>
+    public Uri UrlOf(string name)
     {
         if (!_ports.TryGetValue(name, out var port))
         {
             port = LocalServers.FreePort();
             _ports[name] = port;
         }
-        var url = new Uri($"http://127.0.0.1:{port}");
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
+    private async Task<ProcessReplica> StartProcessAsync(string name, Dictionary<string, string?> configuration, bool waitUntilServing)
+    {
+        var url = UrlOf(name);
         string[] settings =
         [
             $"urls={url}",

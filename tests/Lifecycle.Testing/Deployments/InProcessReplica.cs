@@ -36,7 +36,15 @@ public sealed class InProcessReplica : Replica
                 builder.Logging.AddProvider(logs);
             }
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InProcessReplica(name, new Uri(address), app);
     }

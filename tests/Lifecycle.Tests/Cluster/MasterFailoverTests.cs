@@ -63,13 +63,7 @@ public sealed class MasterFailoverTests
     public async Task Outcome_events_lost_with_a_killed_master_are_gone_yet_the_HostMonitor_settles_their_sandboxes()
     {
         await using var harness = await ControlPlaneHarness.StartAsync(hosts: 1, latencyMs: 20, redis: _cluster.Configuration, settings: Settings);
-        using var stalled = ControlPlaneProcess.Start(harness.Database.ConnectionString, _cluster.Configuration, harness.KeyPrefix,
-        [
-            $"urls=http://127.0.0.1:{LocalServers.FreePort()}",
-            "Logging:LogLevel:Default=Warning",
-            $"Lifecycle:Replica:Name={Stalled}",
-            .. Settings.Select(s => $"{s.Key}={s.Value}"),
-        ]);
+        var stalled = await harness.StartProcessReplicaAsync(Stalled, [KeyValuePair.Create("Logging:LogLevel:Default", (string?)"Warning")]);
         var owned = await PartitionsOwnedByAsync(harness, Stalled);
 
         // The doomed master: the one that serves the most of the stalled replica's partitions.

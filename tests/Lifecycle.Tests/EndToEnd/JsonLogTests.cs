@@ -1,32 +1,25 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Lifecycle.HostAgentSim;
-using Lifecycle.HostAgentSim.Hosting;
 
 namespace Lifecycle.Tests.EndToEnd;
 
 /// <summary>The control plane's console log in JSON, as a log shipper reads it from a real process.</summary>
 public sealed class JsonLogTests
 {
-    private const string AdminKey = "json-log-admin-key";
-    private const string TeamKey = "json-log-team-key";
-
     [Test]
     public async Task Every_line_is_json_and_an_operation_logs_its_sandbox_host_event_and_the_requests_trace()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var port = LocalServers.FreePort();
-        using var process = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New(),
-            $"urls=http://127.0.0.1:{port}", "Lifecycle:Logging:Format=json", "Logging:LogLevel:Default=Information",
-            $"Lifecycle:Admin:Key={AdminKey}", "Lifecycle:Dev:Enabled=true", $"Lifecycle:Dev:ApiKey={TeamKey}", "Lifecycle:HostMonitor:Enabled=false");
-        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
-        {
-            ControlPlaneUrl = $"http://127.0.0.1:{port}",
-            AdminKey = AdminKey,
-        }, CancellationToken.None);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+        await using var deployment = await DeploymentBuilder.On(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New())
+            .With("Lifecycle:Logging:Format", "json")
+            .With("Logging:LogLevel:Default", "Information")
+            .With("Lifecycle:HostMonitor:Enabled", "false")
+            .Replicas(1, ReplicaKind.Process)
+            .Hosts(1)
+            .StartAsync();
+        var process = ((ProcessReplica)deployment.Replicas[0]).Process;
+        var fleet = deployment.Fleet;
+        using var client = Deployment.Client(deployment.Replicas[0], DeploymentBuilder.TeamKey);
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sandboxes") { Content = JsonContent.Create(new { template = "base" }) };

@@ -4,7 +4,6 @@ using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Infrastructure.Ownership;
 using Lifecycle.Infrastructure.Streams;
-using Lifecycle.Testing.Deployments;
 using Microsoft.Extensions.DependencyInjection;
 using IConnectionMultiplexer = StackExchange.Redis.IConnectionMultiplexer;
 using IDatabase = StackExchange.Redis.IDatabase;
@@ -24,6 +23,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     public const string AdminKey = DeploymentBuilder.AdminKey;
 
     private const string KeyPrefixSetting = "Lifecycle:Streams:KeyPrefix";
+    private const string ReplicaNameSetting = "Lifecycle:Replica:Name";
 
     private readonly Deployment _deployment;
     private readonly InProcessReplica _replica;
@@ -75,9 +75,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
                 settings?.TryGetValue(KeyPrefixSetting, out var prefix) == true ? prefix! : TestKeyPrefix.New())
             .With("Lifecycle:Consumer:PollInterval", "00:00:00.100")
             .With("Lifecycle:HostMonitor:Enabled", "false")
-            .With(settings?.Where(setting => setting.Key != KeyPrefixSetting))
-            // Unique, so harnesses sharing a database are different replicas.
-            .Replicas(1, ReplicaKind.InProcess, _ => $"harness-{Guid.NewGuid():N}"[..16]);
+            .With(settings?.Where(setting => setting.Key is not (KeyPrefixSetting or ReplicaNameSetting)))
+            // Unique unless the test names it, so harnesses sharing a database are different replicas.
+            .Replicas(1, ReplicaKind.InProcess, _ => settings?.TryGetValue(ReplicaNameSetting, out var name) == true ? name! : $"harness-{Guid.NewGuid():N}"[..16]);
         if (logs is not null)
         {
             builder.LogTo(logs);
@@ -100,6 +100,14 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
                 .With(_deployment.Settings)
                 .Replicas(1, ReplicaKind.InProcess, _ => $"replica-{Guid.NewGuid():N}"[..16]),
             Database, ownsDatabase: false, hosts, sim => sim with { LatencyMs = 0, NamePrefix = hostNamePrefix });
+
+    /// <summary>
+    /// Another replica beside this one as its own OS process (to kill or freeze), named <paramref name="name"/>,
+    /// with this one's settings and <paramref name="overrides"/>; returned as soon as its process runs. It is
+    /// killed when this harness is disposed.
+    /// </summary>
+    public async Task<ControlPlaneProcess> StartProcessReplicaAsync(string name, IEnumerable<KeyValuePair<string, string?>>? overrides = null) =>
+        ((ProcessReplica)await _deployment.StartReplicaAsync(name, ReplicaKind.Process, overrides, waitUntilServing: false)).Process;
 
     private static async Task<ControlPlaneHarness> StartAsync(
         DeploymentBuilder builder, TestDatabase database, bool ownsDatabase, int hosts, Func<SimulatorOptions, SimulatorOptions> simulator)

@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using Lifecycle.HostAgentSim;
 using Lifecycle.HostAgentSim.Fleet;
-using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Ownership;
 
@@ -14,28 +11,20 @@ namespace Lifecycle.Tests.HostMonitoring;
 /// <summary>The HostMonitor across real control-plane processes: hosts split between replicas, and recovery after SIGKILL.</summary>
 public sealed class HostMonitorProcessTests
 {
-    private const string AdminKey = "process-admin-key";
-    private const string TeamKey = "process-team-key";
+    private const string TeamKey = DeploymentBuilder.TeamKey;
 
-    private static string[] Settings(int port, TimeSpan leasePeriod) =>
-    [
-        $"urls=http://127.0.0.1:{port}",
-        "Logging:LogLevel:Default=Warning",
-        "Logging:LogLevel:Lifecycle.HostMonitoring=Information",
-        "Logging:Console:FormatterName=simple",
-        $"Lifecycle:Admin:Key={AdminKey}",
-        "Lifecycle:Dev:Enabled=true",
-        $"Lifecycle:Dev:ApiKey={TeamKey}",
-        "Lifecycle:HostMonitor:Interval=00:00:00.300",
-        "Lifecycle:HostMonitor:TransientGrace=00:00:00.500",
-        "Lifecycle:HostMonitor:HostDeadline=00:00:05",
-        "Lifecycle:HostMonitor:RedriveBackoff=00:00:00.100",
-        $"Lifecycle:Ownership:LeasePeriod={leasePeriod}",
-        "Lifecycle:Operations:Deadline=00:00:03",
-        // The test polls 70 sandboxes every 50 ms with one key.
-        "Lifecycle:RateLimit:PermitsPerSecond=100000",
-        "Lifecycle:RateLimit:Burst=100000",
-    ];
+    /// <summary>A deployment of process replicas on its own database, with the HostMonitor quick (the builder's keys and rate limits).</summary>
+    private static DeploymentBuilder Processes(TestDatabase database, TimeSpan leasePeriod) =>
+        DeploymentBuilder.On(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New())
+            .With("Logging:LogLevel:Default", "Warning")
+            .With("Logging:LogLevel:Lifecycle.HostMonitoring", "Information")
+            .With("Logging:Console:FormatterName", "simple")
+            .With("Lifecycle:HostMonitor:Interval", "00:00:00.300")
+            .With("Lifecycle:HostMonitor:TransientGrace", "00:00:00.500")
+            .With("Lifecycle:HostMonitor:HostDeadline", "00:00:05")
+            .With("Lifecycle:HostMonitor:RedriveBackoff", "00:00:00.100")
+            .With("Lifecycle:Ownership:LeasePeriod", $"{leasePeriod}")
+            .With("Lifecycle:Operations:Deadline", "00:00:03");
 
     [Test]
     public async Task Replicas_split_the_hosts_and_a_killed_replicas_share_is_taken_over_within_a_lease_period()
@@ -43,9 +32,10 @@ public sealed class HostMonitorProcessTests
         var leasePeriod = TimeSpan.FromSeconds(3);
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
-        var prefix = TestKeyPrefix.New();
-        using var first = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, [.. Settings(LocalServers.FreePort(), leasePeriod), "Lifecycle:Replica:Name=replica-a"]);
-        using var second = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, [.. Settings(LocalServers.FreePort(), leasePeriod), "Lifecycle:Replica:Name=replica-b"]);
+        await using var deployment = await Processes(database, leasePeriod)
+            .Replicas(2, ReplicaKind.Process, i => i == 1 ? "replica-a" : "replica-b")
+            .StartAsync();
+        var (first, second) = (((ProcessReplica)deployment["replica-a"]).Process, ((ProcessReplica)deployment["replica-b"]).Process);
 
         IReadOnlyList<LeaseStore.Lease> leases = [];
         await Eventually.TrueAsync(async () =>
@@ -59,7 +49,7 @@ public sealed class HostMonitorProcessTests
         await Eventually.TrueAsync(() => first.Logged(PassRan) && second.Logged(PassRan), TimeSpan.FromSeconds(10), "both run passes over their hosts");
         var fences = leases.ToDictionary(l => (l.Kind, l.Slot), l => l.Fence);
 
-        first.Kill();
+        deployment.Kill("replica-a");
         var watch = Stopwatch.StartNew();
         await Eventually.TrueAsync(async () =>
         {
@@ -80,21 +70,13 @@ public sealed class HostMonitorProcessTests
     {
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
-        var prefix = TestKeyPrefix.New();
-        var port = LocalServers.FreePort();
-        var settings = Settings(port, TimeSpan.FromSeconds(2));
-        var crashed = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
-        // The fleet registers through the admin API, so it returns once the control plane is up.
-        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
-        {
-            LatencyMs = 300,
-            ControlPlaneUrl = $"http://127.0.0.1:{port}",
-            AdminKey = AdminKey,
-            HeartbeatIntervalMs = 200,
-        }, CancellationToken.None);
-        var host = fleet.Hosts[0];
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+        await using var deployment = await Processes(database, TimeSpan.FromSeconds(2))
+            .Replicas(1, ReplicaKind.Process)
+            .Hosts(1, sim => sim with { LatencyMs = 300, HeartbeatIntervalMs = 200 })
+            .StartAsync();
+        var name = deployment.Replicas[0].Name;
+        var host = deployment.Fleet.Hosts[0];
+        using var client = Deployment.Client(deployment[name], TeamKey);
 
         var toPause = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => CreateAsync(client)));
         await Eventually.TrueAsync(() => toPause.All(id => Status(client, id) == "running"),
@@ -104,8 +86,7 @@ public sealed class HostMonitorProcessTests
         var pauses = Task.WhenAll(toPause.Select(id => PauseAsync(client, id)));
         var created = await creates;
         await pauses;
-        crashed.Kill();
-        crashed.Dispose();
+        deployment.Kill(name);
         (Guid Id, long Version)[] interrupted;
         await using (var conn = database.DataSource.CreateConnection())
         {
@@ -113,7 +94,8 @@ public sealed class HostMonitorProcessTests
         }
         Assert.That(interrupted, Is.Not.Empty, "the kill left operations in flight");
 
-        using var restarted = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
+        // Started again on the port it had, which the client and the hosts still call.
+        await deployment.StartReplicaAsync(name, ReplicaKind.Process, waitUntilServing: false);
         await Eventually.TrueAsync(() => created.All(id => Status(client, id) == "running") && toPause.All(id => Status(client, id) == "paused"),
             TimeSpan.FromSeconds(60), "every interrupted operation settles");
 
@@ -134,29 +116,22 @@ public sealed class HostMonitorProcessTests
     {
         var database = await TestDatabase.CreateAsync();
         await using var _ = database;
-        var prefix = TestKeyPrefix.New();
-        var port = LocalServers.FreePort();
         var heartbeatTimeout = TimeSpan.FromSeconds(2);
-        string[] settings = [.. Settings(port, TimeSpan.FromSeconds(2)), $"Lifecycle:HostMonitor:HeartbeatTimeout={heartbeatTimeout}"];
-        var crashed = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
-        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions
-        {
-            HostCount = 2,
-            ControlPlaneUrl = $"http://127.0.0.1:{port}",
-            AdminKey = AdminKey,
-            HeartbeatIntervalMs = 200,
-        }, CancellationToken.None);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TeamKey);
+        await using var deployment = await Processes(database, TimeSpan.FromSeconds(2))
+            .With("Lifecycle:HostMonitor:HeartbeatTimeout", $"{heartbeatTimeout}")
+            .Replicas(1, ReplicaKind.Process)
+            .Hosts(2, sim => sim with { HeartbeatIntervalMs = 200 })
+            .StartAsync();
+        var name = deployment.Replicas[0].Name;
+        using var client = Deployment.Client(deployment[name], TeamKey);
         var ids = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => CreateAsync(client)));
         await Eventually.TrueAsync(() => ids.All(id => Status(client, id) == "running"), TimeSpan.FromSeconds(30), "the sandboxes run");
 
-        crashed.Kill();
-        crashed.Dispose();
+        deployment.Kill(name);
         // The fault itself, so a bounded wait rather than a poll: down for longer than the heartbeat
         // timeout while the hosts' heartbeats fail. The passes counted after the restart show it ran.
         await Task.Delay(heartbeatTimeout * 2);
-        using var restarted = ControlPlaneProcess.Start(database.ConnectionString, TestServers.Redis, prefix, settings);
+        var restarted = ((ProcessReplica)await deployment.StartReplicaAsync(name, ReplicaKind.Process, waitUntilServing: false)).Process;
         // Fifteen intervals' worth: a scheduled pass covers one slice of the hosts.
         await Eventually.TrueAsync(() => restarted.Lines.Count(line => line.Contains(PassRan, StringComparison.Ordinal)) >= 15 * new HostMonitorOptions().Slices,
             TimeSpan.FromSeconds(60), "passes run for well over a heartbeat timeout after the restart");

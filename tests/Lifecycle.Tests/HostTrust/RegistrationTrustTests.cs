@@ -3,9 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Lifecycle.ControlPlane;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 
 namespace Lifecycle.Tests.HostTrust;
 
@@ -80,24 +77,14 @@ public sealed class RegistrationTrustTests
     public async Task Without_ca_files_and_without_the_insecure_flag_the_control_plane_does_not_start()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var app = ControlPlaneApp.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Lifecycle:Postgres:ConnectionString"] = database.ConnectionString,
-                ["Lifecycle:Redis:Configuration"] = TestServers.Redis,
-                ["Lifecycle:Streams:KeyPrefix"] = TestKeyPrefix.New(),
-                ["Lifecycle:HostMonitor:Enabled"] = "false",
-                ["Lifecycle:HostTrust:CaCertificatePath"] = "/nonexistent/ca.crt",
-                ["Lifecycle:HostTrust:CaKeyPath"] = "/nonexistent/ca.key",
-            });
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await using (app)
-        {
-            var failure = Assert.CatchAsync(async () => await app.StartAsync());
-            Assert.That(failure!.Message, Does.Contain("Lifecycle:HostTrust").And.Contain("/nonexistent/ca.crt"));
-        }
+        var deployment = DeploymentBuilder.On(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New())
+            .With("Lifecycle:HostMonitor:Enabled", "false")
+            .With("Lifecycle:HostTrust:CaCertificatePath", "/nonexistent/ca.crt")
+            .With("Lifecycle:HostTrust:CaKeyPath", "/nonexistent/ca.key")
+            .Replicas(1, ReplicaKind.InProcess);
+
+        var failure = Assert.CatchAsync(async () => await (await deployment.StartAsync()).DisposeAsync());
+        Assert.That(failure!.Message, Does.Contain("Lifecycle:HostTrust").And.Contain("/nonexistent/ca.crt"));
     }
 
     [Test]

@@ -25,7 +25,7 @@ public sealed class CordonTests
             }
         }
 
-        var answer = await admin.ChangeAsync(cordoned.HostId!, "cordon", "kernel upgrade");
+        var answer = await admin.TransitionAsync(cordoned.HostId!, "cordon", "kernel upgrade");
         Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await answer.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("status").GetString(), Is.EqualTo("cordoned"));
         var placed = new List<(HttpStatusCode Status, string? Id, Guid? HostId)>();
@@ -45,7 +45,7 @@ public sealed class CordonTests
         await harness.WaitForStatusAsync(mine[0], "paused", TimeSpan.FromSeconds(10));
         Assert.That(await admin.StatusAsync(cordoned.HostId!), Is.EqualTo("cordoned"));
 
-        (await admin.ChangeAsync(cordoned.HostId!, "uncordon", "upgraded")).EnsureSuccessStatusCode();
+        (await admin.TransitionAsync(cordoned.HostId!, "uncordon", "upgraded")).EnsureSuccessStatusCode();
         var resumed = new List<Guid?>();
         for (var i = 0; i < 10; i++)
         {
@@ -73,7 +73,7 @@ public sealed class CordonTests
         var paused = await harness.CreateRunningAsync();
         (await harness.Client.PostAsync($"/v1/sandboxes/{paused}/pause", null)).EnsureSuccessStatusCode();
         await harness.WaitForStatusAsync(paused, "paused");
-        (await admin.ChangeAsync(host.HostId!, "cordon")).EnsureSuccessStatusCode();
+        (await admin.TransitionAsync(host.HostId!, "cordon")).EnsureSuccessStatusCode();
 
         host.Freeze();
         await harness.WaitForStatusAsync(running, "missing", TimeSpan.FromSeconds(10));

@@ -9,11 +9,11 @@ public sealed class HostAdmin(ControlPlaneHarness harness) : IDisposable
 {
     private readonly HttpClient _admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
 
-    /// <summary>POST /v1/hosts/{id}/{change} (cordon, uncordon, decommission), with a reason when given.</summary>
-    public Task<HttpResponseMessage> ChangeAsync(object hostId, string change, string? reason = null) =>
+    /// <summary>POST /v1/hosts/{id}/{transition} (cordon, uncordon, decommission), with a reason when given.</summary>
+    public Task<HttpResponseMessage> TransitionAsync(object hostId, string transition, string? reason = null) =>
         reason is null
-            ? _admin.PostAsync($"/v1/hosts/{hostId}/{change}", null)
-            : _admin.PostAsJsonAsync($"/v1/hosts/{hostId}/{change}", new { reason });
+            ? _admin.PostAsync($"/v1/hosts/{hostId}/{transition}", null)
+            : _admin.PostAsJsonAsync($"/v1/hosts/{hostId}/{transition}", new { reason });
 
     public async Task<JsonElement> GetAsync(object hostId) => await _admin.GetFromJsonAsync<JsonElement>($"/v1/hosts/{hostId}");
 

@@ -12,7 +12,7 @@ public sealed class HostMetricsTests
         using var admin = new HostAdmin(harness);
         using var anonymous = harness.ClientWithKey(null);
         await admin.RegisterAsync("metrics-registered", "https://10.0.0.20:9101");
-        (await admin.ChangeAsync(harness.Fleet.Hosts[0].HostId!, "cordon")).EnsureSuccessStatusCode();
+        (await admin.TransitionAsync(harness.Fleet.Hosts[0].HostId!, "cordon")).EnsureSuccessStatusCode();
 
         // The gauges are read at most once a second.
         var metrics = await Eventually.ValueAsync(() => anonymous.GetStringAsync("/metrics"),

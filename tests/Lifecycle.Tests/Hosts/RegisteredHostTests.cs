@@ -25,7 +25,7 @@ public sealed class RegisteredHostTests
         }
         Assert.That(beside, Is.All.EqualTo(online), "with an online host beside it, every sandbox goes there");
 
-        (await admin.ChangeAsync(online, "cordon")).EnsureSuccessStatusCode();
+        (await admin.TransitionAsync(online, "cordon")).EnsureSuccessStatusCode();
         var alone = await admin.CreateAsync();
         Assert.That(alone.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "alone, it takes nothing: no capacity, as with no host");
 

@@ -36,8 +36,8 @@ public sealed class ConsumerOutageTests
         var db = redis.GetDatabase();
         var stream = $"{prefix}lifecycle:{{p0}}:events";
 
-        using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix, "Lifecycle:Replica:Name=victim", "Lifecycle:HostMonitor:Enabled=false");
-        var victim = victimProcess.Process;
+        await using var victims = await ConsumerOnly(database, servers, prefix, "victim").StartAsync();
+        var victim = ((ProcessReplica)victims.Replicas[0]).Process.Process;
         try
         {
             await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "victim"), victim, "the victim joins the group");
@@ -77,9 +77,8 @@ public sealed class ConsumerOutageTests
         var stream = $"{prefix}lifecycle:{{p0}}:events";
 
         // Small batches, so SIGTERM lands while one is being applied and others are read ahead.
-        using var victimProcess = ControlPlaneProcess.Start(database.ConnectionString, servers.Redis, prefix,
-            "Lifecycle:Replica:Name=stopping", "Lifecycle:Consumer:BatchSize=5", "Lifecycle:HostMonitor:Enabled=false");
-        var victim = victimProcess.Process;
+        await using var victims = await ConsumerOnly(database, servers, prefix, "stopping").With("Lifecycle:Consumer:BatchSize", "5").StartAsync();
+        var victim = ((ProcessReplica)victims.Replicas[0]).Process.Process;
         try
         {
             await WaitForAsync(async () => (await ConsumersAsync(db, stream)).Any(c => c.Name == "stopping"), victim, "the consumer joins the group");
@@ -121,6 +120,12 @@ public sealed class ConsumerOutageTests
             settings: new Dictionary<string, string?>(FastRecovery) { ["Lifecycle:Streams:KeyPrefix"] = prefix });
         await AssertAllAppliedOnceAsync(successor, events);
     }
+
+    /// <summary>A control plane process named <paramref name="name"/> that consumes (its HostMonitor off), on the test's own servers.</summary>
+    private static DeploymentBuilder ConsumerOnly(TestDatabase database, LocalServers servers, string prefix, string name) =>
+        DeploymentBuilder.On(database.ConnectionString, servers.Redis, prefix)
+            .With("Lifecycle:HostMonitor:Enabled", "false")
+            .Replicas(1, ReplicaKind.Process, _ => name);
 
     private static async Task<long> AppliedCountAsync(TestDatabase database, List<StateEvent> events)
     {

@@ -1,6 +1,5 @@
 using Lifecycle.HostAgentSim.Hosting;
 using Lifecycle.Infrastructure.Ownership;
-using Lifecycle.Testing.Deployments;
 
 namespace Lifecycle.Tests.Scaling;
 

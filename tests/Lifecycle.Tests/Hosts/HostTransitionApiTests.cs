@@ -7,10 +7,10 @@ namespace Lifecycle.Tests.Hosts;
 
 /// <summary>
 /// POST /v1/hosts/{id}/cordon, …/uncordon and …/decommission: what the host transition table does not
-/// allow is a 409 naming the current status and changes nothing; a repeat is harmless; every change is in
+/// allow is a 409 naming the current status and changes nothing; a repeat is harmless; every transition is in
 /// the host's history with who made it and why.
 /// </summary>
-public sealed class HostChangeApiTests
+public sealed class HostTransitionApiTests
 {
     private ControlPlaneHarness _harness = null!;
     private HostAdmin _admin = null!;
@@ -35,7 +35,7 @@ public sealed class HostChangeApiTests
     {
         var (id, _) = await _admin.RegisterAsync($"never-{change}", "https://10.0.0.9:9101");
 
-        var answer = await _admin.ChangeAsync(id, change, "maintenance");
+        var answer = await _admin.TransitionAsync(id, change, "maintenance");
 
         await AssertConflictAsync(answer, "registered", "never heartbeated");
         Assert.That(await _admin.StatusAsync(id), Is.EqualTo("registered"));
@@ -47,11 +47,11 @@ public sealed class HostChangeApiTests
     {
         var (id, token) = await _admin.RegisterAsync("retired", "https://10.0.0.10:9101");
         await _admin.HeartbeatAsync(id, token);
-        (await _admin.ChangeAsync(id, "decommission", "hardware fault")).EnsureSuccessStatusCode();
+        (await _admin.TransitionAsync(id, "decommission", "hardware fault")).EnsureSuccessStatusCode();
 
-        await AssertConflictAsync(await _admin.ChangeAsync(id, "cordon"), "decommissioned", "out of service for good");
-        await AssertConflictAsync(await _admin.ChangeAsync(id, "uncordon"), "decommissioned", "out of service for good");
-        var again = await _admin.ChangeAsync(id, "decommission", "again");
+        await AssertConflictAsync(await _admin.TransitionAsync(id, "cordon"), "decommissioned", "out of service for good");
+        await AssertConflictAsync(await _admin.TransitionAsync(id, "uncordon"), "decommissioned", "out of service for good");
+        var again = await _admin.TransitionAsync(id, "decommission", "again");
 
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString(), Is.EqualTo("decommissioned"));
@@ -69,9 +69,9 @@ public sealed class HostChangeApiTests
         var (id, token) = await _admin.RegisterAsync("twice", "https://10.0.0.11:9101");
         await _admin.HeartbeatAsync(id, token);
 
-        var uncordonOnline = await _admin.ChangeAsync(id, "uncordon");
-        var first = await _admin.ChangeAsync(id, "cordon", "first");
-        var second = await _admin.ChangeAsync(id, "cordon", "second");
+        var uncordonOnline = await _admin.TransitionAsync(id, "uncordon");
+        var first = await _admin.TransitionAsync(id, "cordon", "first");
+        var second = await _admin.TransitionAsync(id, "cordon", "second");
 
         Assert.That((uncordonOnline.StatusCode, first.StatusCode, second.StatusCode), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK)));
         Assert.That((await _admin.HistoryAsync(id)).Select(t => (t.Type, t.Reason)),
@@ -83,7 +83,7 @@ public sealed class HostChangeApiTests
     {
         var (id, token) = await _admin.RegisterAsync("beating", "https://10.0.0.12:9101");
         await _admin.HeartbeatAsync(id, token);
-        (await _admin.ChangeAsync(id, "cordon")).EnsureSuccessStatusCode();
+        (await _admin.TransitionAsync(id, "cordon")).EnsureSuccessStatusCode();
 
         await _admin.HeartbeatAsync(id, token);
 
@@ -100,7 +100,7 @@ public sealed class HostChangeApiTests
         var badId = await admin.PostAsync("/v1/hosts/not-a-uuid/cordon", null);
         var unknown = await admin.PostAsync($"/v1/hosts/{Guid.NewGuid()}/cordon", null);
         var unknownHistory = await admin.GetAsync($"/v1/hosts/{Guid.NewGuid()}/history");
-        var tooLong = await _admin.ChangeAsync(id, "cordon", new string('x', 201));
+        var tooLong = await _admin.TransitionAsync(id, "cordon", new string('x', 201));
         var unknownField = await admin.PostAsync($"/v1/hosts/{id}/cordon", new StringContent("{\"why\":\"x\"}", Encoding.UTF8, "application/json"));
         var notJson = await admin.PostAsync($"/v1/hosts/{id}/cordon", new StringContent("reason=x", Encoding.UTF8, "text/plain"));
 
