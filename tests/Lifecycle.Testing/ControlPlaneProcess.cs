@@ -28,37 +28,18 @@ public sealed class ControlPlaneProcess : IDisposable
 
     public bool Logged(string fragment) => _lines.Any(line => line.Contains(fragment, StringComparison.Ordinal));
 
-    /// <param name="settings">Configuration as <c>Key=Value</c> pairs, e.g. <c>Lifecycle:Replica:Name=victim</c>.</param>
-    public static ControlPlaneProcess Start(string postgres, string redis, string prefix, params string[] settings) =>
-        Start(postgres, redis, prefix, settings, echo: null);
-
+    /// <summary>
+    /// Starts the process with <paramref name="configuration"/> as its command-line settings (a null value is left
+    /// out). <see cref="Deployments.Deployment"/> is its one caller: it supplies every setting, the address included.
+    /// </summary>
     /// <param name="echo">Also called with each line as it arrives, e.g. to show it on the console.</param>
-    public static ControlPlaneProcess Start(string postgres, string redis, string prefix, IReadOnlyCollection<string> settings, Action<string>? echo)
+    internal static ControlPlaneProcess Start(IEnumerable<KeyValuePair<string, string?>> configuration, Action<string>? echo)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] arguments =
-        [
-            Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"),
-            $"--Lifecycle:Postgres:ConnectionString={postgres}",
-            $"--Lifecycle:Redis:Configuration={redis}",
-            $"--Lifecycle:Streams:KeyPrefix={prefix}",
-            .. settings.Select(setting => $"--{setting}"),
-        ];
-        foreach (var argument in arguments)
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"));
+        foreach (var (key, value) in configuration.Where(pair => pair.Value is not null))
         {
-            start.ArgumentList.Add(argument);
-        }
-        // Every control plane of a run trusts the run's CA, unless the caller names its own trust settings.
-        if (!settings.Any(s => s.StartsWith("Lifecycle:HostTrust:", StringComparison.Ordinal)))
-        {
-            foreach (var (key, value) in TestCertificateAuthority.Shared.Settings)
-            {
-                start.ArgumentList.Add($"--{key}={value}");
-            }
-        }
-        if (!settings.Any(s => s.StartsWith("urls=", StringComparison.Ordinal)))
-        {
-            start.ArgumentList.Add("--urls=http://127.0.0.1:0");
+            start.ArgumentList.Add($"--{key}={value}");
         }
         var child = new ControlPlaneProcess(Process.Start(start)!, echo);
         child.Process.OutputDataReceived += (_, e) => child.Keep(e.Data);

@@ -103,16 +103,9 @@ public sealed class Deployment : IAsyncDisposable
     private async Task<ProcessReplica> StartProcessAsync(string name, Dictionary<string, string?> configuration, bool waitUntilServing)
     {
         var url = UrlOf(name);
-        string[] settings =
-        [
-            $"urls={url}",
-            .. configuration
-                .Where(pair => pair.Value is not null && pair.Key is not ("Lifecycle:Postgres:ConnectionString" or "Lifecycle:Redis:Configuration" or "Lifecycle:Streams:KeyPrefix"))
-                .Select(pair => $"{pair.Key}={pair.Value}"),
-        ];
+        configuration["urls"] = url.ToString();
         var echo = _echo;
-        var process = ControlPlaneProcess.Start(configuration["Lifecycle:Postgres:ConnectionString"]!, configuration["Lifecycle:Redis:Configuration"]!,
-            configuration["Lifecycle:Streams:KeyPrefix"]!, settings, echo is null ? null : line => echo(name, line));
+        var process = ControlPlaneProcess.Start(configuration, echo is null ? null : line => echo(name, line));
         var replica = new ProcessReplica(name, url, process);
         if (!waitUntilServing)
         {
