@@ -114,14 +114,16 @@ public sealed class BatchApplier(
         ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, CancellationToken ct)
     {
         var skipped = new List<(int Index, Guid EventId)>();
+        var stopped = new List<string>();
         await using (var conn = await dataSource.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
             foreach (var round in Rounds(events))
             {
                 var batch = round.Select(r => r.Event).ToList();
-                var moved = await sandboxes.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Count], conn, tx, ct);
-                var movedSandboxes = moved.ToHashSet();
+                var moved = await sandboxes.TryTransitionAllAsync(batch, conn, tx, ct);
+                var movedSandboxes = moved.Select(m => m.Id).ToHashSet();
+                stopped.AddRange(moved.Where(m => m.StopReason is not null).Select(m => m.StopReason!));
                 foreach (var (index, stateEvent) in round)
                 {
                     if (movedSandboxes.Contains(stateEvent.SandboxId))
@@ -135,6 +137,10 @@ public sealed class BatchApplier(
                 }
             }
             await tx.CommitAsync(ct);
+        }
+        foreach (var reason in stopped)
+        {
+            counters.Stopped(reason);
         }
 
         if (skipped.Count > 0)

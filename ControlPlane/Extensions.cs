@@ -11,6 +11,7 @@ using Lifecycle.ControlPlane.Placement;
 using Lifecycle.ControlPlane.RateLimiting;
 using Lifecycle.ControlPlane.Startup;
 using Lifecycle.ControlPlane.Teams;
+using Lifecycle.ControlPlane.Timeouts;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure;
@@ -62,6 +63,7 @@ public static class Extensions
         services.AddHostMonitor(configuration);
         services.AddOwnershipCoordinator();
         services.AddDrains(configuration);
+        services.AddTimeouts(configuration);
         services.AddHostedServicesInOrder(HostMonitorOptions.IsEnabled(configuration));
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
@@ -116,6 +118,7 @@ public static class Extensions
         var api = app.MapGroup("").AddEndpointFilter<RideThroughFilter>();
         api.MapSandboxes();
         api.MapSandboxOutcomes();
+        api.MapTimeouts();
         api.MapHosts();
         api.MapDrains();
         api.MapHostCertificates();

@@ -27,8 +27,8 @@ public sealed record SimulatorOptions
     /// </summary>
     public bool SnapshotsOffHost { get; init; }
 
-    /// <summary>How often hosts look for sandboxes idle past their timeout_sec to pause them.</summary>
-    public int IdleSweepMs { get; init; } = 1_000;
+    /// <summary>How often hosts look for sandboxes past their deadline (or lifetime) to pause or destroy them.</summary>
+    public int ExpirySweepMs { get; init; } = 250;
 
     /// <summary>
     /// The control plane to register with and heartbeat to (e.g. http://127.0.0.1:8080); empty for
@@ -65,7 +65,7 @@ public sealed record SimulatorOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(FailureRate, 1.0, nameof(FailureRate));
         ArgumentException.ThrowIfNullOrWhiteSpace(NamePrefix, nameof(NamePrefix));
         ArgumentOutOfRangeException.ThrowIfLessThan(TombstoneCapacity, 1, nameof(TombstoneCapacity));
-        ArgumentOutOfRangeException.ThrowIfLessThan(IdleSweepMs, 1, nameof(IdleSweepMs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ExpirySweepMs, 1, nameof(ExpirySweepMs));
         ArgumentOutOfRangeException.ThrowIfLessThan(HeartbeatIntervalMs, 1, nameof(HeartbeatIntervalMs));
         ArgumentOutOfRangeException.ThrowIfNegative(AdminPort, nameof(AdminPort));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(AdminPort, 65_535, nameof(AdminPort));

@@ -40,6 +40,14 @@ public sealed record Enforce(HostedSandbox Sandbox, SandboxOperation Operation) 
     public override string Key => $"{Sandbox.Id}:enforce:{Operation.Name}:{Sandbox.Version}";
 }
 
+/// <summary>Tell the host the row's deadline for a running sandbox: it holds another (<c>SetSandboxTimeout</c>).</summary>
+public sealed record SyncDeadline(HostedSandbox Sandbox) : Decision
+{
+    public override bool Destructive => false;
+
+    public override string Key => $"{Sandbox.Id}:deadline:{Sandbox.ExpiresAt:O}";
+}
+
 /// <summary>A VM alive on the host for a sandbox the database calls stopped, or does not know on this host.</summary>
 public sealed record Orphan(string SandboxId) : Decision
 {

@@ -32,6 +32,8 @@ public sealed partial class HostReconcile(
     public async Task RunAsync(HostTarget host, CancellationToken ct)
     {
         var settings = options.Value;
+        // A deadline the host is told from these rows counts as set now: one a client sets after this read wins on the host.
+        var readAt = clock.GetUtcNow();
         var rows = await sandboxes.NotStoppedOnHostAsync(host.Id, ct);
         var client = clients.For(host.Id, host.GrpcAddress);
         var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
@@ -51,13 +53,19 @@ public sealed partial class HostReconcile(
 
         // Calls to one host run side by side (re-driving fifty creates one by one would outlast the host's deadline).
         await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxParallelCallsPerHost, CancellationToken = ct },
-            async (decision, token) => await CarryOutAsync(decision, client, host, token));
+            async (decision, token) => await CarryOutAsync(decision, client, host, readAt, token));
     }
 
-    private async Task CarryOutAsync(Decision decision, HostAgentClient client, HostTarget host, CancellationToken ct)
+    private async Task CarryOutAsync(Decision decision, HostAgentClient client, HostTarget host, DateTimeOffset readAt, CancellationToken ct)
     {
         switch (decision)
         {
+            case SyncDeadline sync:
+                await HostAgentCalls.SetTimeoutAsync(client, sync.Sandbox.Id,
+                    new DateTimeOffset(DateTime.SpecifyKind(sync.Sandbox.ExpiresAt!.Value, DateTimeKind.Utc)), readAt,
+                    clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct);
+                counters.Change("deadline_synced", Reasons.Timeout);
+                break;
             case Transit transit:
                 await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status.ToWire()} sandbox not on its host" : null);
                 break;

@@ -43,7 +43,7 @@ public static class SettlePlanner
             {
                 continue; // a state this control plane does not know: decide nothing on it
             }
-            if (Decide(row, shown, alive is not null, autoPaused.Contains(row.Id), now, transientGrace) is { } decision)
+            if (Decide(row, shown, alive, autoPaused.Contains(row.Id), now, transientGrace) is { } decision)
             {
                 decisions.Add(decision);
             }
@@ -53,18 +53,25 @@ public static class SettlePlanner
     }
 
     /// <param name="shown">What the host shows: running, paused (its VM, or a snapshot kept off the host), or null for neither.</param>
-    /// <param name="vmOnHost">True when a VM for the row runs or sits paused on the host itself.</param>
-    private static Decision? Decide(HostedSandbox row, SandboxStatus? shown, bool vmOnHost, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
+    /// <param name="alive">The host's VM for the row, running or paused on the host itself; null when it has none.</param>
+    private static Decision? Decide(HostedSandbox row, SandboxStatus? shown, SandboxInfo? alive, bool autoPausedByHost, DateTime now, TimeSpan transientGrace)
     {
+        var vmOnHost = alive is not null;
         var status = row.Status;
         switch (status)
         {
             case Missing:
                 return DecideMissing(row, shown);
             case Running when shown == Paused || (shown is null && autoPausedByHost):
-                return new Transit(row, EventTypes.AutoPaused, Paused, Reasons.AutoPausedByHost);
+                return new Transit(row, EventTypes.AutoPaused, Paused, Expired(row, now) ? Reasons.Timeout : Reasons.AutoPausedByHost);
             case Running when shown is null:
-                return new Transit(row, EventTypes.Exited, Stopped, Reasons.AbsentOnHost);
+                return new Transit(row, EventTypes.Exited, Stopped,
+                    LifetimeOver(row, now) ? Reasons.MaxLifetime : Expired(row, now) ? Reasons.Timeout : Reasons.AbsentOnHost);
+            case Running when alive is not null && DeadlineDrifted(row, alive):
+                return new SyncDeadline(row);
+            case Paused when shown is null && LifetimeOver(row, now):
+                // Its host destroyed it at the end of its lifetime, as the evictor would have.
+                return new Transit(row, EventTypes.Exited, Stopped, Reasons.MaxLifetime);
             case Paused when shown is null:
                 return new Transit(row, EventTypes.Vanished, Stopped, Reasons.SnapshotGone);
             case Paused when shown == Running && Settled(row, now, transientGrace):
@@ -97,6 +104,21 @@ public static class SettlePlanner
             ? new Transit(row, EventTypes.Found, was, Reasons.ResumesOperation)
             : new Transit(row, EventTypes.Found, shown.Value, Reasons.AliveOnHost);
     }
+
+    /// <summary>Its time to live has run out: a pause or exit the host made now is the host enforcing it.</summary>
+    private static bool Expired(HostedSandbox row, DateTime now) => row.ExpiresAt <= now;
+
+    private static bool LifetimeOver(HostedSandbox row, DateTime now) => row.LifetimeEndsAt <= now;
+
+    /// <summary>
+    /// The host holds another deadline for a running sandbox than its row (a notice lost, or two that crossed): a host
+    /// that would pause it early is the failure users of timeouts fear most, so it is told the row's.
+    /// </summary>
+    private static bool DeadlineDrifted(HostedSandbox row, SandboxInfo alive) =>
+        row.ExpiresAt is { } expires && Math.Abs(HostAgentCalls.UnixMs(expires) - alive.ExpiresAtUnixMs) > DeadlineTolerance.TotalMilliseconds;
+
+    /// <summary>Below it, the host's and the row's deadline are the same: one was rounded to milliseconds.</summary>
+    private static readonly TimeSpan DeadlineTolerance = TimeSpan.FromSeconds(1);
 
     /// <summary>Left alone for a grace after its last change: an operation or request may still be acting on it.</summary>
     private static bool Settled(HostedSandbox row, DateTime now, TimeSpan grace) => now - row.UpdatedAt >= grace;

@@ -73,18 +73,18 @@ public static class SandboxCommand
         }
         else
         {
-            output.Table(["SANDBOX", "STATUS", "VERSION", "TEAM", "HOST", "UPDATED", "DEADLINE", "LAST ERROR"],
+            output.Table(["SANDBOX", "STATUS", "VERSION", "STOP REASON", "TEAM", "HOST", "UPDATED", "EXPIRES", "DEADLINE", "LAST ERROR"],
             [
                 [
-                    row.Id.ToString(), row.Status.ToWire(), Number(row.Version), row.TeamId.ToString(), row.HostId?.ToString(),
-                    $"{Time(row.UpdatedAt)} ({Age(row.UpdatedAt, now)} ago)", Time(row.OperationDeadline), row.LastError,
+                    row.Id.ToString(), row.Status.ToWire(), Number(row.Version), row.StopReason, row.TeamId.ToString(), row.HostId?.ToString(),
+                    $"{Time(row.UpdatedAt)} ({Age(row.UpdatedAt, now)} ago)", Time(row.ExpiresAt), Time(row.OperationDeadline), row.LastError,
                 ],
             ]);
         }
-        Section(output, $"History ({history.Count} transitions, from Postgres):", ["VERSION", "AT", "TYPE", "FROM→TO", "ACTOR", "REASON/ERROR", "EVENT"],
+        Section(output, $"History ({history.Count} transitions, from Postgres):", ["VERSION", "AT", "TYPE", "FROM→TO", "ACTOR", "REASON/ERROR", "STOP REASON", "EVENT"],
             history.Select(h => new[]
             {
-                Number(h.Version), Time(h.At), h.Type, $"{h.FromStatus.ToWire() ?? "(new)"}→{h.ToStatus.ToWire()}", h.Actor, h.Error ?? h.Reason, h.EventId.ToString(),
+                Number(h.Version), Time(h.At), h.Type, $"{h.FromStatus.ToWire() ?? "(new)"}→{h.ToStatus.ToWire()}", h.Actor, h.Error ?? h.Reason, h.StopReason, h.EventId.ToString(),
             }));
         Section(output, $"On the events stream ({onStream.Count} entries):", EventView.Headers, onStream.Select(e => e.Row()));
         if (dead.Count > 0)

@@ -23,4 +23,7 @@ public static class Actors
 
     /// <summary>A host's drain, asking for a pause or destroy of one of its sandboxes on the operator's behalf.</summary>
     public const string Drain = "drain";
+
+    /// <summary>The control plane enforcing a sandbox's <c>expires_at</c> or lifetime, when its host has not.</summary>
+    public const string Evictor = "evictor";
 }

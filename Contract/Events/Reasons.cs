@@ -27,4 +27,13 @@ public static class Reasons
 
     /// <summary>A pause or destroy a host's drain asked for, as the contract names it among stop reasons.</summary>
     public const string Drained = "drained";
+
+    /// <summary>
+    /// Its time to live ran out: on a pause or destroy the evictor asked for, on a host's report of the same, or on the
+    /// HostMonitor's correction of a sandbox its host paused or ended after its expiry.
+    /// </summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>Its lifetime (<c>max_lifetime_sec</c> since create) ran out: the destroy the evictor asked for, or a host's report of it.</summary>
+    public const string MaxLifetime = "max_lifetime";
 }

@@ -1,19 +1,27 @@
 using System.Text.Json;
+using Lifecycle.Contract.Timeouts;
 
 namespace Lifecycle.ControlPlane.Api;
 
-/// <summary>The body of <c>POST /v1/sandboxes</c>; every field has a default, so <c>{}</c> is valid.</summary>
+/// <summary>
+/// The body of <c>POST /v1/sandboxes</c>; every field has a default, so <c>{}</c> is valid. <c>timeout_sec</c> is its time
+/// to live from now (and from every resume, timeout or connect call); <c>on_timeout</c> says what then happens to it;
+/// <c>max_lifetime_sec</c>, when given, bounds its whole life from now, whatever extends it.
+/// </summary>
 public sealed record CreateSandboxRequest(
     string Template = "base",
     int Vcpus = 1,
     int MemoryMb = 512,
     int TimeoutSec = 300,
+    string OnTimeout = OnTimeouts.PauseName,
+    int? MaxLifetimeSec = null,
     Dictionary<string, string>? Metadata = null) : IValidatable
 {
     public const int MaxVcpus = 64;
     public const int MinMemoryMb = 128;
     public const int MaxMemoryMb = 262_144;
     public const int MaxTimeoutSec = 86_400;
+    public const int MaxLifetimeSecLimit = 30 * 86_400;
     public const int MaxMetadataEntries = 32;
     public const int MaxMetadataKeyLength = 64;
     public const int MaxMetadataValueLength = 512;
@@ -38,6 +46,14 @@ public sealed record CreateSandboxRequest(
         {
             return $"timeout_sec must be between 1 and {MaxTimeoutSec}.";
         }
+        if (!OnTimeouts.TryParse(OnTimeout, out _))
+        {
+            return $"on_timeout must be one of: {string.Join(", ", OnTimeouts.WireNames)}.";
+        }
+        if (MaxLifetimeSec is < 1 or > MaxLifetimeSecLimit)
+        {
+            return $"max_lifetime_sec must be between 1 and {MaxLifetimeSecLimit}, or absent for no limit.";
+        }
         if (Metadata is null)
         {
             return null;
@@ -59,6 +75,8 @@ public sealed record CreateSandboxRequest(
         }
         return null;
     }
+
+    public OnTimeout Policy() => OnTimeouts.Parse(OnTimeout);
 
     public string MetadataJson() => JsonSerializer.Serialize(Metadata ?? []);
 }

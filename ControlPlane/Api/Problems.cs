@@ -26,6 +26,11 @@ public static class Problems
             $"Cannot {operation} a sandbox that is {current.ToWire()}."), current);
     }
 
+    /// <summary>A resume of a sandbox whose lifetime has ended: the evictor is about to destroy it.</summary>
+    public static ProblemDetails LifetimeEnded(string operation, SandboxStatus current, DateTime? endedAt) =>
+        WithCurrent(Make(StatusCodes.Status409Conflict, "Lifetime ended",
+            $"Cannot {operation} a sandbox whose lifetime (max_lifetime_sec) ended at {endedAt:O}; it is being destroyed."), current);
+
     private static ProblemDetails WithCurrent(ProblemDetails problem, SandboxStatus current)
     {
         problem.Extensions["current_status"] = current.ToWire();

@@ -44,7 +44,7 @@ public static class SandboxEndpoints
         }
         var create = body.Value;
         var sandbox = new NewSandbox(Guid.CreateVersion7(), user.TeamId(), create.Template, create.Vcpus, create.MemoryMb,
-            create.TimeoutSec, create.MetadataJson(), idempotencyKey.Length == 0 ? null : idempotencyKey);
+            create.TimeoutSec, create.Policy(), create.MaxLifetimeSec, create.MetadataJson(), idempotencyKey.Length == 0 ? null : idempotencyKey);
         return await operations.CreateAsync(sandbox, ct) switch
         {
             RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
@@ -121,6 +121,7 @@ public static class SandboxEndpoints
         {
             RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
             RequestOutcome.Conflict conflict => Problem(Problems.Conflict(operation.Name, conflict.Current)),
+            RequestOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded(operation.Name, ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
             _ => Problem(Problems.NotFound(sandboxId)),
         };
     }

@@ -14,10 +14,11 @@ public sealed record SandboxEventResponse(
     string? Reason,
     string? Error,
     DateTime At,
-    DateTime AppliedAt)
+    DateTime AppliedAt,
+    string? StopReason)
 {
     public static SandboxEventResponse Of(TransitionRow row) =>
-        new(row.EventId, row.Type, row.FromStatus.ToWire(), row.ToStatus.ToWire(), row.Version, row.Actor, row.Reason, row.Error, row.At, row.AppliedAt);
+        new(row.EventId, row.Type, row.FromStatus.ToWire(), row.ToStatus.ToWire(), row.Version, row.Actor, row.Reason, row.Error, row.At, row.AppliedAt, row.StopReason);
 }
 
 /// <summary>One page of a sandbox's history, oldest first; pass <paramref name="NextCursor"/> back as <c>cursor</c> for the next.</summary>

@@ -1,5 +1,6 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Timeouts;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
@@ -54,25 +55,41 @@ public sealed partial class OperationRequests(
 
     /// <summary>Pause, resume or destroy a team's sandbox.</summary>
     public Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct) =>
-        RequestAsync(operation, teamId, sandboxId, Actors.Team(teamId), null, ct);
+        RequestAsync(new OperationRequest(operation, teamId, sandboxId, Actors.Team(teamId)), ct);
 
     /// <summary>
     /// Pause, resume or destroy a sandbox of <paramref name="teamId"/> on an operator's behalf (a host's
     /// drain): the path a team's request takes, with the operator's <paramref name="actor"/>, and a
     /// <paramref name="reason"/> written on the request and on its outcome.
     /// </summary>
-    public async Task<RequestOutcome> RequestAsync(
-        SandboxOperation operation, Guid teamId, Guid sandboxId, string actor, string? reason, CancellationToken ct)
+    public Task<RequestOutcome> RequestAsync(
+        SandboxOperation operation, Guid teamId, Guid sandboxId, string actor, string? reason, CancellationToken ct) =>
+        RequestAsync(new OperationRequest(operation, teamId, sandboxId, actor, reason), ct);
+
+    /// <summary>
+    /// The one path of every pause, resume and destroy: a compare-and-set from the status read, retried on the
+    /// fresh row when another request moved it first. A resume restarts the time to live (the request's
+    /// <see cref="OperationRequest.TimeoutSec"/>, else the sandbox's own); it is refused once the sandbox's lifetime
+    /// has ended. The evictor's request (<see cref="OperationRequest.OnlyIfExpiredBy"/>) lets go of a sandbox
+    /// extended meanwhile.
+    /// </summary>
+    public async Task<RequestOutcome> RequestAsync(OperationRequest request, CancellationToken ct)
     {
+        var operation = request.Operation;
         publisher.EnsureConnected();
         for (var attempt = 1; ; attempt++)
         {
-            var row = await store.GetAsync(teamId, sandboxId, ct);
+            var row = await store.GetAsync(request.TeamId, request.SandboxId, ct);
             if (row is null)
             {
                 return new RequestOutcome.NotFound();
             }
             var current = row.Status;
+            var now = clock.GetUtcNow();
+            if (request.OnlyIfExpiredBy is { } by && !(row.ExpiresAt <= by.UtcDateTime))
+            {
+                return new RequestOutcome.NoLongerDue(row);
+            }
             if (current == operation.InProgress)
             {
                 // The same operation is already under way: repeating it is not an error.
@@ -82,15 +99,27 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.Conflict(current);
             }
-            var requested = StateEvent.Requested(operation, row, actor, reason, clock.GetUtcNow());
-            var moved = await store.TryTransitionAsync(requested, Deadline(), ct);
+            DateTimeOffset? expiresAt = null;
+            if (operation == SandboxOperation.Resume)
+            {
+                var lifetimeEnd = Utc(row.LifetimeEndsAt);
+                if (lifetimeEnd <= now)
+                {
+                    return new RequestOutcome.LifetimeEnded(row);
+                }
+                expiresAt = TimeToLive.ExpiresAt(now, request.TimeoutSec ?? row.TimeoutSec, lifetimeEnd);
+            }
+            var requested = StateEvent.Requested(operation, row, request.Actor, request.Reason, now);
+            var moved = await store.TryTransitionAsync(new TransitionWrite(requested, Deadline(), expiresAt, request.OnlyIfExpiredBy), ct);
             if (moved is not null)
             {
-                await StartAsync(operation, requested, moved, reason);
+                await StartAsync(operation, requested, moved, request.Reason);
                 return new RequestOutcome.Accepted(moved);
             }
         }
     }
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 
     private async Task StartAsync(SandboxOperation operation, StateEvent requested, SandboxRow row, string? reason)
     {

@@ -16,4 +16,10 @@ public abstract record RequestOutcome
 
     /// <summary>No online host can take a new sandbox.</summary>
     public sealed record NoCapacity : RequestOutcome;
+
+    /// <summary>A resume of a sandbox whose lifetime (<c>max_lifetime_sec</c>) has ended: it is about to be destroyed.</summary>
+    public sealed record LifetimeEnded(SandboxRow Sandbox) : RequestOutcome;
+
+    /// <summary>The evictor's request for a sandbox that is no longer expired (its timeout was extended meanwhile).</summary>
+    public sealed record NoLongerDue(SandboxRow Sandbox) : RequestOutcome;
 }

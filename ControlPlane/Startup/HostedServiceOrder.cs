@@ -3,6 +3,7 @@ using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
 using Lifecycle.ControlPlane.Operations;
+using Lifecycle.ControlPlane.Timeouts;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Ownership;
@@ -38,8 +39,13 @@ public static class HostedServiceOrder
         // After the coordinator, so they stop before it: operations drain while the consumers still run,
         // and their last events are applied.
         Add<BackgroundOperations>(services);
-        // Last, so it stops first: no drain asks for an operation while the operations drain.
+        // Last, so they stop first: no drain or eviction asks for an operation while the operations drain.
         Add<DrainDriver>(services);
+        if (runsHostMonitor)
+        {
+            // Acts on the hosts the HostMonitor's shards hold, so only where it runs.
+            Add<Evictor>(services);
+        }
         return services;
     }
 

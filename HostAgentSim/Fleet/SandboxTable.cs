@@ -33,7 +33,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
             }
 
             var now = time.GetUtcNow();
-            sandbox = new SimulatedSandbox(spec, SimulatedSandboxState.Running, AutoPaused: false, now, now);
+            sandbox = new SimulatedSandbox(spec, SimulatedSandboxState.Running, AutoPaused: false, now, spec.ExpiresAt);
             _live.Add(spec.Id, sandbox);
             return true;
         }
@@ -59,8 +59,11 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
         }
     }
 
-    /// <summary>Resumes a paused sandbox (restoring a stored snapshot), returns a running one as it is; false when unknown.</summary>
-    public bool TryResume(string id, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
+    /// <summary>
+    /// Resumes a paused sandbox (restoring a stored snapshot), returns a running one as it is; either way its deadline
+    /// becomes <paramref name="expiresAt"/> when given. False when unknown.
+    /// </summary>
+    public bool TryResume(string id, DateTimeOffset? expiresAt, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
     {
         lock (_gate)
         {
@@ -75,14 +78,13 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
 
             if (sandbox.State == SimulatedSandboxState.Paused)
             {
-                sandbox = sandbox with
-                {
-                    State = SimulatedSandboxState.Running,
-                    AutoPaused = false,
-                    LastActiveAt = time.GetUtcNow(),
-                };
-                _live[id] = sandbox;
+                sandbox = sandbox with { State = SimulatedSandboxState.Running, AutoPaused = false };
             }
+            if (expiresAt is not null)
+            {
+                sandbox = sandbox with { ExpiresAt = expiresAt };
+            }
+            _live[id] = sandbox;
 
             return true;
         }
@@ -128,30 +130,66 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
         }
     }
 
-    /// <summary>Auto-pauses every running sandbox idle past its timeout; returns their ids.</summary>
-    public IReadOnlyList<string> PauseIdle()
+    /// <summary>
+    /// Moves a live sandbox's deadline, unless a later call set it already (<paramref name="setAtMs"/> older than the
+    /// last one applied); false when unknown.
+    /// </summary>
+    public bool TrySetTimeout(string id, DateTimeOffset expiresAt, long setAtMs, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
     {
-        var now = time.GetUtcNow();
-        List<string>? paused = null;
         lock (_gate)
         {
-            foreach (var sandbox in _live.Values)
+            if (!_live.TryGetValue(id, out sandbox))
             {
-                if (sandbox.State == SimulatedSandboxState.Running
-                    && sandbox.Spec.TimeoutSec > 0
-                    && now - sandbox.LastActiveAt >= TimeSpan.FromSeconds(sandbox.Spec.TimeoutSec))
+                return false;
+            }
+            if (setAtMs >= sandbox.DeadlineSetAtMs)
+            {
+                sandbox = sandbox with { ExpiresAt = expiresAt, DeadlineSetAtMs = setAtMs };
+                _live[id] = sandbox;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Acts on every deadline passed, as a host agent does on its own (the rule of the contract's <c>Expiry</c>): a
+    /// sandbox whose lifetime has ended is destroyed, running or paused; a running one past its deadline is paused, or
+    /// destroyed when its <c>on_timeout</c> says so. Returns what it did, to report.
+    /// </summary>
+    public IReadOnlyList<Expiry> Expire()
+    {
+        var now = time.GetUtcNow();
+        List<Expiry>? done = null;
+        lock (_gate)
+        {
+            foreach (var sandbox in _live.Values.Concat(_stored.Values))
+            {
+                if (sandbox.Spec.LifetimeEndsAt <= now)
                 {
-                    (paused ??= []).Add(sandbox.Id);
+                    (done ??= []).Add(new Expiry(sandbox.Id, HostReport.Exited, Expiry.MaxLifetime));
+                }
+                else if (sandbox.State == SimulatedSandboxState.Running && sandbox.ExpiresAt <= now)
+                {
+                    (done ??= []).Add(new Expiry(sandbox.Id, sandbox.Spec.DestroyOnTimeout ? HostReport.Exited : HostReport.AutoPaused, Expiry.Timeout));
                 }
             }
 
-            foreach (var id in paused ?? [])
+            foreach (var expiry in done ?? [])
             {
-                MarkAutoPaused(_live[id]);
+                if (expiry.ReportType == HostReport.AutoPaused)
+                {
+                    MarkAutoPaused(_live[expiry.SandboxId]);
+                }
+                else
+                {
+                    _destroyed.Add(expiry.SandboxId);
+                    _live.Remove(expiry.SandboxId);
+                    _stored.Remove(expiry.SandboxId);
+                }
             }
         }
 
-        return paused ?? [];
+        return done ?? [];
     }
 
     public bool TryGet(string id, [NotNullWhen(true)] out SimulatedSandbox? sandbox)

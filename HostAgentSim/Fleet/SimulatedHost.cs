@@ -177,7 +177,7 @@ public sealed class SimulatedHost
     public IReadOnlyList<string> AutoPausedIds() => Sandboxes.AutoPausedIds();
 
     /// <summary>
-    /// Pauses a running sandbox as if its idle timeout had passed, and reports it to the control plane
+    /// Pauses a running sandbox as the host's own idle detection would, and reports it to the control plane
     /// unless <paramref name="report"/> is false (a host whose callback got lost); false when unknown or not running.
     /// </summary>
     public bool AutoPause(string sandboxId, bool report = true)
@@ -185,7 +185,7 @@ public sealed class SimulatedHost
         var paused = Sandboxes.AutoPause(sandboxId);
         if (paused && report)
         {
-            Report(sandboxId, HostReport.AutoPaused, "idle_timeout");
+            Report(sandboxId, HostReport.AutoPaused, Expiry.Idle);
         }
         return paused;
     }

@@ -36,16 +36,33 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
         return new SandboxReply { Sandbox = sandbox.ToProto() };
     }
 
-    public override async Task<SandboxReply> ResumeSandbox(SandboxRef request, ServerCallContext context)
+    public override async Task<SandboxReply> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context)
     {
         var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
-        if (!host.Sandboxes.TryResume(id, out var sandbox))
+        if (!host.Sandboxes.TryResume(id, SandboxInfoMapping.FromUnixMs(request.ExpiresAtUnixMs), out var sandbox))
         {
             throw NotFound(id);
         }
 
         logger.LogDebug("host {Host} resumed sandbox {SandboxId}", host.Name, id);
+        return new SandboxReply { Sandbox = sandbox.ToProto() };
+    }
+
+    public override async Task<SandboxReply> SetSandboxTimeout(SetSandboxTimeoutRequest request, ServerCallContext context)
+    {
+        var host = await AdmitAsync(context);
+        var id = RequireId(request.SandboxId);
+        if (SandboxInfoMapping.FromUnixMs(request.ExpiresAtUnixMs) is not { } expiresAt)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "expires_at_unix_ms is required"));
+        }
+        if (!host.Sandboxes.TrySetTimeout(id, expiresAt, request.SetAtUnixMs, out var sandbox))
+        {
+            throw NotFound(id);
+        }
+
+        logger.LogDebug("host {Host} set the deadline of sandbox {SandboxId} to {ExpiresAt}", host.Name, id, sandbox.ExpiresAt);
         return new SandboxReply { Sandbox = sandbox.ToProto() };
     }
 

@@ -16,6 +16,7 @@ internal static class SandboxInfoMapping
         },
         AutoPaused = sandbox.AutoPaused,
         StartedAtUnixMs = sandbox.StartedAt.ToUnixTimeMilliseconds(),
+        ExpiresAtUnixMs = sandbox.ExpiresAt?.ToUnixTimeMilliseconds() ?? 0,
     };
 
     public static SandboxSpec ToSpec(this CreateSandboxRequest request) => new(
@@ -24,5 +25,11 @@ internal static class SandboxInfoMapping
         request.Vcpus,
         request.MemoryMb,
         request.TimeoutSec,
-        request.Metadata.ToDictionary(StringComparer.Ordinal));
+        request.Metadata.ToDictionary(StringComparer.Ordinal),
+        FromUnixMs(request.ExpiresAtUnixMs),
+        request.OnTimeout == OnTimeout.Destroy,
+        FromUnixMs(request.LifetimeEndsAtUnixMs));
+
+    /// <summary>A time on the wire (Unix milliseconds), 0 meaning none.</summary>
+    public static DateTimeOffset? FromUnixMs(long unixMs) => unixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(unixMs) : null;
 }

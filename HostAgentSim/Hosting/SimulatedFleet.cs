@@ -191,7 +191,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(directory);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService<IdleSweepService>();
+        builder.Services.AddHostedService<ExpirySweepService>();
         if (options.ControlPlaneUrl.Length > 0)
         {
             builder.Services.AddHttpClient(nameof(ControlPlaneClient), http => http.BaseAddress = new Uri(options.ControlPlaneUrl))

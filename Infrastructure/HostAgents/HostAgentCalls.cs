@@ -21,7 +21,9 @@ public static class HostAgentCalls
         {
             "create" => await client.CreateSandboxAsync(CreateRequest(sandbox), deadline: deadline, cancellationToken: ct).ResponseAsync,
             "pause" => await client.PauseSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync,
-            "resume" => await client.ResumeSandboxAsync(target, deadline: deadline, cancellationToken: ct).ResponseAsync,
+            "resume" => await client.ResumeSandboxAsync(
+                new ResumeSandboxRequest { SandboxId = target.SandboxId, ExpiresAtUnixMs = UnixMs(sandbox.ExpiresAt) },
+                deadline: deadline, cancellationToken: ct).ResponseAsync,
             _ => null,
         };
         if (reply is null)
@@ -45,6 +47,20 @@ public static class HostAgentCalls
         return reply.StoredSnapshotIds.Contains(id) ? SandboxStatus.Paused : null;
     }
 
+    /// <summary>Tells the host a sandbox's new deadline, set by the control plane at <paramref name="setAt"/>.</summary>
+    public static async Task SetTimeoutAsync(
+        HostAgentClient client, Guid sandboxId, DateTimeOffset expiresAt, DateTimeOffset setAt, DateTime deadline, CancellationToken ct) =>
+        await client.SetSandboxTimeoutAsync(new SetSandboxTimeoutRequest
+        {
+            SandboxId = sandboxId.ToString(),
+            ExpiresAtUnixMs = expiresAt.ToUnixTimeMilliseconds(),
+            SetAtUnixMs = setAt.ToUnixTimeMilliseconds(),
+        }, deadline: deadline, cancellationToken: ct);
+
+    /// <summary>A database time as the host agent's Unix milliseconds; 0 for none.</summary>
+    public static long UnixMs(DateTime? at) =>
+        at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)).ToUnixTimeMilliseconds() : 0;
+
     private static CreateSandboxRequest CreateRequest(SandboxRow sandbox)
     {
         var request = new CreateSandboxRequest
@@ -54,6 +70,9 @@ public static class HostAgentCalls
             Vcpus = sandbox.Vcpus,
             MemoryMb = sandbox.MemoryMb,
             TimeoutSec = sandbox.TimeoutSec,
+            ExpiresAtUnixMs = UnixMs(sandbox.ExpiresAt),
+            OnTimeout = sandbox.OnTimeout == Contract.Timeouts.OnTimeout.Destroy ? HostAgent.V1.OnTimeout.Destroy : HostAgent.V1.OnTimeout.Pause,
+            LifetimeEndsAtUnixMs = UnixMs(sandbox.LifetimeEndsAt),
         };
         request.Metadata.Add(JsonSerializer.Deserialize<Dictionary<string, string>>(sandbox.Metadata) ?? []);
         return request;

@@ -1,6 +1,7 @@
 using Dapper;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Timeouts;
 
 namespace Lifecycle.Infrastructure.Store;
 
@@ -19,6 +20,7 @@ public static class DapperMapping
         SqlMapper.Settings.PreferTypeHandlersForEnums = true;
         SqlMapper.AddTypeHandler(new WireNameHandler<SandboxStatus>(SandboxStatuses.Parse, SandboxStatuses.ToWire));
         SqlMapper.AddTypeHandler(new WireNameHandler<HostStatus>(HostStatuses.Parse, HostStatuses.ToWire));
+        SqlMapper.AddTypeHandler(new WireNameHandler<OnTimeout>(OnTimeouts.Parse, OnTimeouts.ToWire));
     }
 
     /// <summary>Runs the static constructor once; calling it again does nothing.</summary>

@@ -1,3 +1,5 @@
+using Lifecycle.Contract.Timeouts;
+
 namespace Lifecycle.Infrastructure.Store;
 
 /// <summary>What a create request asks for, validated.</summary>
@@ -8,5 +10,7 @@ public sealed record NewSandbox(
     int Vcpus,
     int MemoryMb,
     int TimeoutSec,
+    OnTimeout OnTimeout,
+    int? MaxLifetimeSec,
     string MetadataJson,
     string? IdempotencyKey);

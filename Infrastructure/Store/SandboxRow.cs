@@ -1,5 +1,6 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Timeouts;
 
 namespace Lifecycle.Infrastructure.Store;
 
@@ -20,12 +21,18 @@ public sealed record SandboxRow(
     DateTime CreatedAt,
     DateTime UpdatedAt,
     DateTime? StartedAt,
+    OnTimeout OnTimeout,
+    int? MaxLifetimeSec,
+    DateTime? LifetimeEndsAt,
+    DateTime? ExpiresAt,
+    string? StopReason,
     string? HostAddress) : ISandboxAsRead
 {
     /// <summary>The select list that matches this record's constructor, for a sandbox <c>s</c> joined to its host <c>h</c>.</summary>
-    internal const string Columns = """
+    public const string Columns = """
         s.id, s.team_id, s.host_id, s.status, s.version, s.template, s.vcpus, s.memory_mb, s.timeout_sec,
         s.metadata::text AS metadata, s.last_error, s.operation_deadline, s.created_at, s.updated_at, s.started_at,
+        s.on_timeout, s.max_lifetime_sec, s.lifetime_ends_at, s.expires_at, s.stop_reason,
         h.grpc_address AS host_address
         """;
 }

@@ -1,7 +1,9 @@
+using System.Collections.Frozen;
 using Dapper;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Timeouts;
 using Npgsql;
 
 namespace Lifecycle.Infrastructure.Store;
@@ -24,8 +26,10 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
                 SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = ANY(@Placing)
             ), s AS (
                 INSERT INTO sandboxes (id, team_id, host_id, status, version, template, vcpus, memory_mb, timeout_sec,
+                                       on_timeout, max_lifetime_sec, lifetime_ends_at, expires_at,
                                        metadata, operation_deadline, idempotency_key, created_at, updated_at)
                 SELECT @Id, @TeamId, chosen.id, @To, @Version + 1, @Template, @Vcpus, @MemoryMb, @TimeoutSec,
+                       @OnTimeout, @MaxLifetimeSec, @LifetimeEndsAt, @ExpiresAt,
                        @MetadataJson::jsonb, @Deadline, @IdempotencyKey, @At, @At
                   FROM chosen
                 ON CONFLICT (team_id, idempotency_key) DO NOTHING
@@ -47,6 +51,10 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             sandbox.Vcpus,
             sandbox.MemoryMb,
             sandbox.TimeoutSec,
+            OnTimeout = sandbox.OnTimeout.ToWire(),
+            sandbox.MaxLifetimeSec,
+            LifetimeEndsAt = TimeToLive.LifetimeEnd(created.At, sandbox.MaxLifetimeSec)?.UtcDateTime,
+            ExpiresAt = TimeToLive.ExpiresAt(created.At, sandbox.TimeoutSec, TimeToLive.LifetimeEnd(created.At, sandbox.MaxLifetimeSec)).UtcDateTime,
             sandbox.MetadataJson,
             sandbox.IdempotencyKey,
             Deadline = deadline.UtcDateTime,
@@ -228,11 +236,24 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// applied, the row's version has moved past the event's, so no second lookup of the event id is
     /// needed. At most one event per sandbox: a statement updates a row once, so callers apply a
     /// sandbox's later events in later statements.
+    /// Beside the status it keeps the time to live and the stop reason true (docs/contract.md):
+    /// <list type="bullet">
+    /// <item><c>expires_at</c>: the event's own when it brings one (a resume restarts the timer); none once
+    /// stopped or errored; the lifetime's end once paused; back from missing to running, no later than a
+    /// whole timeout from now; else unchanged. An event with <c>only_if_expired_by</c> (the evictor's
+    /// request) applies only while the sandbox is still expired then, so an extension that lands first wins.</item>
+    /// <item><c>stop_reason</c>: derived for a move into paused, stopped or error (<see cref="StopReasons"/>: the
+    /// event's own, else the one the sandbox kept through missing, else its request's intent, else the rule's
+    /// fallback); kept through missing; none otherwise.</item>
+    /// <item><c>stop_intent</c>: set by every request, kept while the operation is under way or lost, else cleared.</item>
+    /// </list>
     /// </summary>
     private const string TransitionUpdate = $"""
         WITH e AS (
-            SELECT * FROM unnest(@EventIds, @Types, @SandboxIds, @Froms, @Tos, @Versions, @Actors, @Reasons, @Errors, @Ats, @Deadlines)
-                AS e(event_id, type, sandbox_id, from_status, to_status, version, actor, reason, error, at, deadline)
+            SELECT * FROM unnest(@EventIds, @Types, @SandboxIds, @Froms, @Tos, @Versions, @Actors, @Reasons, @Errors, @Ats, @Deadlines,
+                                 @ExpiresAts, @OnlyIfExpiredBys, @StopReasons, @StopFallbacks, @Requests)
+                AS e(event_id, type, sandbox_id, from_status, to_status, version, actor, reason, error, at, deadline,
+                     expires_at, only_if_expired_by, stop_reason, stop_fallback, is_request)
         ), s AS (
             UPDATE sandboxes
                SET status = e.to_status,
@@ -241,17 +262,35 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
                    operation_deadline = e.deadline,
                    lost_from = CASE WHEN e.to_status = '{SandboxStatusNames.Missing}' THEN e.from_status END,
                    last_error = COALESCE(e.error, sandboxes.last_error),
-                   started_at = CASE WHEN e.to_status = '{SandboxStatusNames.Running}' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END
+                   started_at = CASE WHEN e.to_status = '{SandboxStatusNames.Running}' THEN COALESCE(sandboxes.started_at, now()) ELSE sandboxes.started_at END,
+                   expires_at = CASE
+                       WHEN e.expires_at IS NOT NULL THEN e.expires_at
+                       WHEN e.to_status IN ('{SandboxStatusNames.Stopped}', '{SandboxStatusNames.Error}') THEN NULL
+                       WHEN e.to_status = '{SandboxStatusNames.Paused}' THEN sandboxes.lifetime_ends_at
+                       WHEN e.from_status = '{SandboxStatusNames.Missing}' AND e.to_status = '{SandboxStatusNames.Running}'
+                           THEN LEAST(sandboxes.expires_at, now() + make_interval(secs => sandboxes.timeout_sec), sandboxes.lifetime_ends_at)
+                       ELSE sandboxes.expires_at END,
+                   stop_reason = CASE
+                       WHEN e.to_status IN ('{SandboxStatusNames.Paused}', '{SandboxStatusNames.Stopped}', '{SandboxStatusNames.Error}')
+                           THEN COALESCE(e.stop_reason, sandboxes.stop_reason, sandboxes.stop_intent, e.stop_fallback)
+                       WHEN e.to_status = '{SandboxStatusNames.Missing}' THEN sandboxes.stop_reason
+                       END,
+                   stop_intent = CASE
+                       WHEN e.is_request THEN e.stop_reason
+                       WHEN e.to_status IN ('{SandboxStatusNames.Starting}', '{SandboxStatusNames.Pausing}', '{SandboxStatusNames.Resuming}',
+                                            '{SandboxStatusNames.Stopping}', '{SandboxStatusNames.Missing}') THEN sandboxes.stop_intent
+                       END
               FROM e
              WHERE sandboxes.id = e.sandbox_id AND sandboxes.status = e.from_status AND sandboxes.version = e.version
-            RETURNING e.event_id AS applied_event_id,
+               AND (e.only_if_expired_by IS NULL OR sandboxes.expires_at <= e.only_if_expired_by)
+            RETURNING e.event_id AS applied_event_id, sandboxes.stop_reason AS applied_stop_reason,
         """;
 
     private const string TransitionRecord = """
 
         ), recorded AS (
-            INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at)
-            SELECT e.event_id, e.sandbox_id, e.type, e.from_status, e.to_status, e.version, e.actor, e.reason, e.error, e.at
+            INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at, stop_reason)
+            SELECT e.event_id, e.sandbox_id, e.type, e.from_status, e.to_status, e.version, e.actor, e.reason, e.error, e.at, s.applied_stop_reason
               FROM e JOIN s ON s.applied_event_id = e.event_id
         )
         """;
@@ -261,40 +300,63 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// the fence did not hold (a stale event, or one already applied): nothing is written then.
     /// <paramref name="deadline"/> is the new operation deadline; null clears it.
     /// </summary>
-    public async Task<SandboxRow?> TryTransitionAsync(StateEvent e, DateTimeOffset? deadline, CancellationToken ct)
+    public Task<SandboxRow?> TryTransitionAsync(StateEvent e, DateTimeOffset? deadline, CancellationToken ct) =>
+        TryTransitionAsync(new TransitionWrite(e, deadline), ct);
+
+    /// <inheritdoc cref="TryTransitionAsync(StateEvent, DateTimeOffset?, CancellationToken)"/>
+    public async Task<SandboxRow?> TryTransitionAsync(TransitionWrite write, CancellationToken ct)
     {
         const string sql = $"{TransitionUpdate} sandboxes.* {TransitionRecord} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, TransitionParameters([e], [deadline]), cancellationToken: ct));
+            new CommandDefinition(sql, TransitionParameters([write]), cancellationToken: ct));
     }
 
     /// <summary>
     /// Applies many transitions, at most one per sandbox, in one statement (see <see cref="TransitionUpdate"/>).
-    /// Returns the ids of the sandboxes that moved; only ids, as the consumer needs no more.
+    /// Returns the sandboxes that moved, each with the stop reason it now has (null unless it stopped).
     /// </summary>
-    public async Task<IReadOnlyList<Guid>> TryTransitionAllAsync(
-        IReadOnlyList<StateEvent> events, IReadOnlyList<DateTimeOffset?> deadlines,
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    public async Task<IReadOnlyList<(Guid Id, string? StopReason)>> TryTransitionAllAsync(
+        IReadOnlyList<StateEvent> events, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
-        const string sql = $"{TransitionUpdate} sandboxes.id {TransitionRecord} SELECT s.id FROM s";
-        var moved = await connection.QueryAsync<Guid>(
-            new CommandDefinition(sql, TransitionParameters(events, deadlines), transaction, cancellationToken: ct));
+        const string sql = $"{TransitionUpdate} sandboxes.id {TransitionRecord} SELECT s.id, s.applied_stop_reason FROM s";
+        var moved = await connection.QueryAsync<(Guid, string?)>(
+            new CommandDefinition(sql, TransitionParameters([.. events.Select(e => new TransitionWrite(e))]), transaction, cancellationToken: ct));
         return moved.AsList();
     }
 
-    private static object TransitionParameters(IReadOnlyList<StateEvent> events, IReadOnlyList<DateTimeOffset?> deadlines) => new
+    private static readonly FrozenSet<string> RequestTypes =
+        TransitionTable.Rows.Where(row => row.EmittedBy == Emitter.Api).Select(row => row.EventType).ToFrozenSet(StringComparer.Ordinal);
+
+    private static object TransitionParameters(IReadOnlyList<TransitionWrite> writes)
     {
-        EventIds = events.Select(e => e.EventId).ToArray(),
-        Types = events.Select(e => e.Type).ToArray(),
-        SandboxIds = events.Select(e => e.SandboxId).ToArray(),
-        Froms = events.Select(e => e.From.ToWire()).ToArray(),
-        Tos = events.Select(e => e.To.ToWire()).ToArray(),
-        Versions = events.Select(e => e.Version).ToArray(),
-        Actors = events.Select(e => e.Actor).ToArray(),
-        Reasons = events.Select(e => e.Reason).ToArray(),
-        Errors = events.Select(e => e.Error).ToArray(),
-        Ats = events.Select(e => e.At.UtcDateTime).ToArray(),
-        Deadlines = deadlines.Select(d => d?.UtcDateTime).ToArray(),
-    };
+        var rules = writes.Select(w => StopReasons.RuleFor(w.Event)).ToArray();
+        return new
+        {
+            EventIds = writes.Select(w => w.Event.EventId).ToArray(),
+            Types = writes.Select(w => w.Event.Type).ToArray(),
+            SandboxIds = writes.Select(w => w.Event.SandboxId).ToArray(),
+            Froms = writes.Select(w => w.Event.From.ToWire()).ToArray(),
+            Tos = writes.Select(w => w.Event.To.ToWire()).ToArray(),
+            Versions = writes.Select(w => w.Event.Version).ToArray(),
+            Actors = writes.Select(w => w.Event.Actor).ToArray(),
+            Reasons = writes.Select(w => w.Event.Reason).ToArray(),
+            Errors = writes.Select(w => w.Event.Error).ToArray(),
+            Ats = writes.Select(w => w.Event.At.UtcDateTime).ToArray(),
+            Deadlines = writes.Select(w => w.Deadline?.UtcDateTime).ToArray(),
+            ExpiresAts = writes.Select(w => w.ExpiresAt?.UtcDateTime).ToArray(),
+            OnlyIfExpiredBys = writes.Select(w => w.OnlyIfExpiredBy?.UtcDateTime).ToArray(),
+            // A request's entry is its intent (what the operation will yield); any other's, its derived stop reason.
+            StopReasons = writes.Select((w, i) => RequestTypes.Contains(w.Event.Type)
+                ? IntentOf(w.Event).ToWire()
+                : rules[i]?.Yields.ToWire()).ToArray(),
+            StopFallbacks = rules.Select(rule => rule?.Otherwise.ToWire()).ToArray(),
+            Requests = writes.Select(w => RequestTypes.Contains(w.Event.Type)).ToArray(),
+        };
+    }
+
+    private static StopReason? IntentOf(StateEvent request) =>
+        SandboxOperation.All.FirstOrDefault(o => o.Requested.EventType == request.Type) is { } operation
+            ? StopReasons.IntentOf(operation, request.Reason)
+            : null;
 }

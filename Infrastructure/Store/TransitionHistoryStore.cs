@@ -19,7 +19,7 @@ public sealed class TransitionHistoryStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<TransitionRow>> PageForSandboxAsync(Guid sandboxId, long afterVersion, int limit, CancellationToken ct)
     {
         const string sql = """
-            SELECT event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at, applied_at
+            SELECT event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at, applied_at, stop_reason
               FROM sandbox_transitions
              WHERE sandbox_id = @SandboxId AND version > @AfterVersion
              ORDER BY version

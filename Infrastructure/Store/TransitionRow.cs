@@ -14,4 +14,5 @@ public sealed record TransitionRow(
     string? Reason,
     string? Error,
     DateTime At,
-    DateTime AppliedAt);
+    DateTime AppliedAt,
+    string? StopReason = null);

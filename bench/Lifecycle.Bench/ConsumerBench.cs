@@ -172,7 +172,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         {
             await using var conn = await dataSource.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
-            await store.TryTransitionAllAsync(batch, new DateTimeOffset?[batch.Length], conn, tx, CancellationToken.None);
+            await store.TryTransitionAllAsync(batch, conn, tx, CancellationToken.None);
             await tx.CommitAsync();
         }
         return _events.Count / watch.Elapsed.TotalSeconds;

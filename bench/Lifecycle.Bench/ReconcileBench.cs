@@ -31,7 +31,7 @@ public sealed class ReconcileBench(LocalServers servers, NpgsqlDataSource dataSo
     {
         Console.WriteLine($"reconcile: {hosts} simulated hosts x {perHost} sandboxes");
         // No control plane to register with: the run's CA issues the hosts their certificates, as registration would.
-        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = 0, IdleSweepMs = 3_600_000 },
+        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = 0, ExpirySweepMs = 3_600_000 },
             loggerFactory: null, TestTrust.Issuer, CancellationToken.None);
         var expected = await SeedAsync(fleet);
         await using var services = Services();

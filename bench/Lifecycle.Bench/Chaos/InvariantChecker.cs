@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.Infrastructure.Ownership;
@@ -257,7 +258,9 @@ public static class InvariantChecker
                 continue;
             }
             var after = facts.History.Where(h => h.SandboxId == id && h.Version >= (request.Version ?? 0)).ToList();
-            var why = after.FirstOrDefault(h => Explaining.Contains(h.Type) || (h.Type == EventTypes.Settled && (h.Reason ?? h.Error) is not null));
+            // The evictor's pause or destroy of an expired sandbox says why too (actor evictor, reason timeout or max_lifetime).
+            var why = after.FirstOrDefault(h => Explaining.Contains(h.Type) || h.Actor == Actors.Evictor
+                || (h.Type == EventTypes.Settled && (h.Reason ?? h.Error) is not null));
             // An accepted destroy is never undone: it ends stopped, or in error after the destroy itself failed.
             var explained = request.Op == "destroy"
                 ? row.Status == "error" && after.Any(h => h.Type is EventTypes.DestroyFailed or EventTypes.TimedOut)

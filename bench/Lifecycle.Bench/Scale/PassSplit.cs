@@ -25,7 +25,7 @@ public sealed class PassSplit(LocalServers servers, NpgsqlDataSource dataSource,
     {
         var hosts = settings.PassHosts;
         Console.WriteLine($"scale: pass: {hosts} simulated hosts x {settings.PassPerHost} sandboxes");
-        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = 0, IdleSweepMs = 3_600_000 },
+        await using var fleet = await SimulatedFleet.StartAsync(new SimulatorOptions { HostCount = hosts, LatencyMs = 0, ExpirySweepMs = 3_600_000 },
             loggerFactory: null, TestTrust.Issuer, CancellationToken.None);
         var seeding = new ReconcileBench(servers, dataSource, hosts, settings.PassPerHost, settings.Repeats);
         var expected = await seeding.SeedAsync(fleet);

@@ -49,7 +49,7 @@ public sealed class ReorderingTests
             await using var conn = await _database.DataSource.OpenConnectionAsync();
             foreach (var index in order)
             {
-                var moved = await _store.TryTransitionAllAsync([chain[index]], [null], conn, null, CancellationToken.None);
+                var moved = await _store.TryTransitionAllAsync([chain[index]], conn, null, CancellationToken.None);
                 if (moved.Count == 1)
                 {
                     applied++;

@@ -44,6 +44,16 @@ public sealed partial class ContractDocTests
     }
 
     [Test]
+    public void The_stop_reason_table_lists_exactly_the_rules_of_the_contract_table_in_order()
+    {
+        var documented = Table("## Stop reasons").Select(row => string.Join(" | ", row[0], row[1], row[2], row[3], row[4], row[5]));
+        var core = StopReasons.Rules.Select(rule => string.Join(" | ", rule.EventType, rule.From.ToWire() ?? "", rule.To.ToWire(),
+            rule.Reason ?? "", rule.Yields?.ToWire() ?? "(of the row)", rule.Otherwise.ToWire()));
+
+        Assert.That(documented, Is.EqualTo(core));
+    }
+
+    [Test]
     public void The_host_transition_table_lists_exactly_the_rows_of_the_contract_host_table()
     {
         var documented = Table("## Host transitions").Select(row => Row(row[0], row[1], row[2], row[3]));

@@ -66,9 +66,11 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     /// <param name="redis">A Redis to use; the shared one by default.</param>
     /// <param name="logs">When given, every log entry of the control plane and the hosts, at every level, lands here.</param>
     /// <param name="snapshotsOffHost">The hosts keep paused sandboxes' snapshots off the host too (they outlive a restart).</param>
+    /// <param name="simulator">Changes to the simulated hosts' options beyond those above.</param>
     public static async Task<ControlPlaneHarness> StartAsync(
         int hosts = 1, int latencyMs = 0, IDictionary<string, string?>? settings = null, TestDatabase? database = null, string? redis = null,
-        int heartbeatMs = 30_000, CapturedLogs? logs = null, bool snapshotsOffHost = false)
+        int heartbeatMs = 30_000, CapturedLogs? logs = null, bool snapshotsOffHost = false,
+        Func<SimulatorOptions, SimulatorOptions>? simulator = null)
     {
         database ??= await TestDatabase.CreateAsync();
         var builder = DeploymentBuilder.On(database.ConnectionString, redis ?? TestServers.Redis,
@@ -83,7 +85,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             builder.LogTo(logs);
         }
         return await StartAsync(builder, database, ownsDatabase: true, hosts,
-            sim => sim with { LatencyMs = latencyMs, HeartbeatIntervalMs = heartbeatMs, SnapshotsOffHost = snapshotsOffHost });
+            sim => (simulator ?? (same => same))(sim with { LatencyMs = latencyMs, HeartbeatIntervalMs = heartbeatMs, SnapshotsOffHost = snapshotsOffHost }));
     }
 
     /// <summary>

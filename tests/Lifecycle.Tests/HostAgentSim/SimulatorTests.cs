@@ -23,7 +23,7 @@ public sealed class SimulatorTests
     public async Task StartFleet()
     {
         _fleet = await SimulatedFleet.StartAsync(
-            new SimulatorOptions { HostCount = 2, IdleSweepMs = 50 },
+            new SimulatorOptions { HostCount = 2, ExpirySweepMs = 50 },
             loggerFactory: null, TestTrust.Issuer, CancellationToken.None);
         _channels = [.. _fleet.Hosts.Select(host => TestTrust.Channel(host))];
         _clients = [.. _channels.Select(channel => new HostAgentClient(channel))];
@@ -76,7 +76,7 @@ public sealed class SimulatorTests
         Assert.That(paused.AutoPaused, Is.False);
         Assert.That(await ListedState(client, id), Is.EqualTo(SandboxState.Paused));
 
-        var resumed = (await client.ResumeSandboxAsync(Ref(id), deadline: Deadline())).Sandbox;
+        var resumed = (await client.ResumeSandboxAsync(new ResumeSandboxRequest { SandboxId = id }, deadline: Deadline())).Sandbox;
         Assert.That(resumed.State, Is.EqualTo(SandboxState.Running));
         Assert.That(resumed.StartedAtUnixMs, Is.EqualTo(created.StartedAtUnixMs));
 
@@ -101,8 +101,8 @@ public sealed class SimulatorTests
         var pausedAgain = (await client.PauseSandboxAsync(Ref(id), deadline: Deadline())).Sandbox;
         Assert.That(pausedAgain.State, Is.EqualTo(SandboxState.Paused));
 
-        await client.ResumeSandboxAsync(Ref(id), deadline: Deadline());
-        var resumedAgain = (await client.ResumeSandboxAsync(Ref(id), deadline: Deadline())).Sandbox;
+        await client.ResumeSandboxAsync(new ResumeSandboxRequest { SandboxId = id }, deadline: Deadline());
+        var resumedAgain = (await client.ResumeSandboxAsync(new ResumeSandboxRequest { SandboxId = id }, deadline: Deadline())).Sandbox;
         Assert.That(resumedAgain.State, Is.EqualTo(SandboxState.Running));
 
         Assert.That((await client.DestroySandboxAsync(Ref(id), deadline: Deadline())).Existed, Is.True);
@@ -115,7 +115,7 @@ public sealed class SimulatorTests
         var client = _clients[0];
 
         var pause = await StatusOf(client.PauseSandboxAsync(Ref(NewId()), deadline: Deadline()));
-        var resume = await StatusOf(client.ResumeSandboxAsync(Ref(NewId()), deadline: Deadline()));
+        var resume = await StatusOf(client.ResumeSandboxAsync(new ResumeSandboxRequest { SandboxId = NewId() }, deadline: Deadline()));
 
         Assert.That(pause, Is.EqualTo(StatusCode.NotFound));
         Assert.That(resume, Is.EqualTo(StatusCode.NotFound));
@@ -245,35 +245,76 @@ public sealed class SimulatorTests
         Assert.That(sandbox.AutoPaused, Is.True);
         Assert.That(listed.AutoPausedIds, Does.Contain(id));
 
-        var resumed = (await client.ResumeSandboxAsync(Ref(id), deadline: Deadline())).Sandbox;
+        var resumed = (await client.ResumeSandboxAsync(new ResumeSandboxRequest { SandboxId = id }, deadline: Deadline())).Sandbox;
         Assert.That(resumed.AutoPaused, Is.False);
     }
 
     [Test]
-    public async Task A_sandbox_idle_past_its_timeout_is_auto_paused()
+    public async Task A_running_sandbox_past_its_deadline_is_paused_by_its_host()
     {
         var id = NewId();
-        await _clients[0].CreateSandboxAsync(Create(id, timeoutSec: 1), deadline: Deadline());
+        await _clients[0].CreateSandboxAsync(Create(id, expiresIn: TimeSpan.FromSeconds(1)), deadline: Deadline());
 
         SimulatedSandbox? sandbox = null;
         await Eventually.TrueAsync(() => _fleet.Hosts[0].TryGet(id, out sandbox) && sandbox.State == SimulatedSandboxState.Paused,
-            TimeSpan.FromSeconds(5), "the idle sandbox is paused");
+            TimeSpan.FromSeconds(5), "the expired sandbox is paused");
 
         Assert.That(sandbox?.AutoPaused, Is.True);
         Assert.That(_fleet.Hosts[0].AutoPausedIds(), Does.Contain(id));
+    }
+
+    [Test]
+    public async Task A_sandbox_whose_policy_is_destroy_is_destroyed_at_its_deadline()
+    {
+        var id = NewId();
+        var request = Create(id, expiresIn: TimeSpan.FromSeconds(1));
+        request.OnTimeout = OnTimeout.Destroy;
+        await _clients[0].CreateSandboxAsync(request, deadline: Deadline());
+
+        await Eventually.TrueAsync(() => _fleet.Hosts[0].IsDestroyed(id), TimeSpan.FromSeconds(5), "the expired sandbox is destroyed");
+
+        Assert.That(_fleet.Hosts[0].TryGet(id, out _), Is.False);
+    }
+
+    [Test]
+    public async Task A_paused_sandbox_is_destroyed_at_the_end_of_its_lifetime()
+    {
+        var id = NewId();
+        var request = Create(id, expiresIn: TimeSpan.FromHours(1));
+        request.LifetimeEndsAtUnixMs = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeMilliseconds();
+        await _clients[0].CreateSandboxAsync(request, deadline: Deadline());
+        await _clients[0].PauseSandboxAsync(Ref(id), deadline: Deadline());
+
+        await Eventually.TrueAsync(() => _fleet.Hosts[0].IsDestroyed(id), TimeSpan.FromSeconds(5), "the sandbox is destroyed at its lifetime's end");
+    }
+
+    [Test]
+    public async Task A_deadline_set_later_wins_over_one_that_arrives_after_it()
+    {
+        var id = NewId();
+        await _clients[0].CreateSandboxAsync(Create(id, expiresIn: TimeSpan.FromMinutes(5)), deadline: Deadline());
+        var now = DateTimeOffset.UtcNow;
+        var later = now.AddHours(2).ToUnixTimeMilliseconds();
+
+        await _clients[0].SetSandboxTimeoutAsync(new SetSandboxTimeoutRequest { SandboxId = id, ExpiresAtUnixMs = later, SetAtUnixMs = now.ToUnixTimeMilliseconds() + 10 }, deadline: Deadline());
+        var reply = await _clients[0].SetSandboxTimeoutAsync(new SetSandboxTimeoutRequest { SandboxId = id, ExpiresAtUnixMs = now.AddSeconds(1).ToUnixTimeMilliseconds(), SetAtUnixMs = now.ToUnixTimeMilliseconds() }, deadline: Deadline());
+
+        Assert.That(reply.Sandbox.ExpiresAtUnixMs, Is.EqualTo(later));
     }
 
     private static string NewId() => $"sbx-{Guid.NewGuid():N}";
 
     private static DateTime Deadline() => DateTime.UtcNow.Add(CallTimeout);
 
-    private static CreateSandboxRequest Create(string id, int timeoutSec = 0) => new()
+    /// <summary>A create request; with <paramref name="expiresIn"/>, a deadline that far from now (else none).</summary>
+    private static CreateSandboxRequest Create(string id, TimeSpan? expiresIn = null) => new()
     {
         SandboxId = id,
         Template = "base",
         Vcpus = 1,
         MemoryMb = 256,
-        TimeoutSec = timeoutSec,
+        TimeoutSec = (int)(expiresIn?.TotalSeconds ?? 0),
+        ExpiresAtUnixMs = expiresIn is { } span ? DateTimeOffset.UtcNow.Add(span).ToUnixTimeMilliseconds() : 0,
     };
 
     private static SandboxRef Ref(string id) => new() { SandboxId = id };

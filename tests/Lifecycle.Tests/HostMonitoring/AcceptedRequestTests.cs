@@ -82,7 +82,7 @@ public sealed class AcceptedRequestTests
         var id = Guid.CreateVersion7();
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         // A create that timed out into error while, unseen, its VM came up on the host.
-        await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, "{}", null),
+        await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}", null),
             StateEvent.CreateRequested(id, teamId, at), at.AddMinutes(2), CancellationToken.None);
         using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = id.ToString(), Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
@@ -150,7 +150,7 @@ public sealed class AcceptedRequestTests
         await harness.WaitForStatusAsync(id, "paused");
         var versions = (await HistoryAsync(harness, id)).Count;
         using var channel = TestTrust.Channel(host);
-        await new HostAgentClient(channel).ResumeSandboxAsync(new SandboxRef { SandboxId = id });
+        await new HostAgentClient(channel).ResumeSandboxAsync(new ResumeSandboxRequest { SandboxId = id });
         Assert.That(host.TryGet(id, out var resumed) && resumed.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Running, Is.True);
 
         await Eventually.TrueAsync(() => host.TryGet(id, out var vm) && vm.State == Lifecycle.HostAgentSim.Fleet.SimulatedSandboxState.Paused,

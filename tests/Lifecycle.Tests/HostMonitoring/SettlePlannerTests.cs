@@ -142,6 +142,40 @@ public sealed class SettlePlannerTests
         Assert.That(SettlePlanner.Plan([row], Reply((row.Id.ToString(), SandboxState.Unspecified)), Now, Grace), Is.Empty);
     }
 
+    [Test]
+    public void A_host_holding_another_deadline_for_a_running_sandbox_is_told_the_rows()
+    {
+        var row = Row(Running, Deadline.Ahead, updatedAgo: TimeSpan.FromMinutes(1)) with { ExpiresAt = Now.AddMinutes(10) };
+        var reply = new ListSandboxesReply();
+        reply.Sandboxes.Add(new SandboxInfo { SandboxId = row.Id.ToString(), State = SandboxState.Running, ExpiresAtUnixMs = new DateTimeOffset(Now.AddSeconds(5)).ToUnixTimeMilliseconds() });
+
+        Assert.That(SettlePlanner.Plan([row], reply, Now, Grace).Single(), Is.EqualTo(new SyncDeadline(row)));
+
+        reply.Sandboxes[0].ExpiresAtUnixMs = new DateTimeOffset(Now.AddMinutes(10)).ToUnixTimeMilliseconds();
+        Assert.That(SettlePlanner.Plan([row], reply, Now, Grace), Is.Empty, "the same deadline: nothing to do");
+    }
+
+    [TestCase(Host.Paused, EventTypes.AutoPaused, Reasons.Timeout)]
+    [TestCase(Host.Absent, EventTypes.Exited, Reasons.Timeout)]
+    public void A_pause_or_exit_found_after_the_expiry_is_named_timeout(Host host, string type, string reason)
+    {
+        var row = Row(Running, Deadline.Ahead, updatedAgo: TimeSpan.FromMinutes(1)) with { ExpiresAt = Now.AddSeconds(-1) };
+
+        var transit = (Transit)Plan(row, host).Single();
+
+        Assert.That((transit.EventType, transit.Reason), Is.EqualTo((type, reason)));
+    }
+
+    [Test]
+    public void A_paused_sandbox_gone_after_its_lifetime_ended_exited_for_max_lifetime()
+    {
+        var row = Row(Paused, Deadline.Ahead, updatedAgo: TimeSpan.FromMinutes(1)) with { LifetimeEndsAt = Now.AddSeconds(-1) };
+
+        var transit = (Transit)Plan(row, Host.Absent).Single();
+
+        Assert.That((transit.EventType, transit.Reason), Is.EqualTo((EventTypes.Exited, Reasons.MaxLifetime)));
+    }
+
     private static List<Decision> Plan(HostedSandbox row, Host host)
     {
         var id = row.Id.ToString();

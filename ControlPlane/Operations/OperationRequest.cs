@@ -1,0 +1,18 @@
+using Lifecycle.Contract.Sandboxes;
+
+namespace Lifecycle.ControlPlane.Operations;
+
+/// <summary>
+/// A pause, resume or destroy of one sandbox of <paramref name="TeamId"/>, by <paramref name="Actor"/> (a team, a
+/// drain, the evictor) for <paramref name="Reason"/> (written on the request and its outcome).
+/// <paramref name="TimeoutSec"/> is a resume's time to live when not the sandbox's own (a connect's);
+/// <paramref name="OnlyIfExpiredBy"/> makes it the evictor's: applied only while the sandbox is still expired then.
+/// </summary>
+public sealed record OperationRequest(
+    SandboxOperation Operation,
+    Guid TeamId,
+    Guid SandboxId,
+    string Actor,
+    string? Reason = null,
+    int? TimeoutSec = null,
+    DateTimeOffset? OnlyIfExpiredBy = null);

@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using Lifecycle.ControlPlane.Api;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lifecycle.ControlPlane.Timeouts;
+
+/// <summary><c>POST /v1/sandboxes/{id}/timeout</c> and <c>POST /v1/sandboxes/{id}/connect</c>: a sandbox's time to live, set or extended.</summary>
+public static class TimeoutEndpoints
+{
+    public static IEndpointRouteBuilder MapTimeouts(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapSandboxGroup();
+        group.MapPost("/{id}/timeout", SetTimeout).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id}/connect", Connect).ProducesProblem(StatusCodes.Status409Conflict);
+        return app;
+    }
+
+    /// <summary>200 with the sandbox, its timer restarted from now (a paused one's starts again at resume); 409 once it has ended.</summary>
+    public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> SetTimeout(
+        string id, HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxTimeouts timeouts, CancellationToken ct)
+    {
+        if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
+        {
+            return Problem(badId);
+        }
+        var body = await json.ReadValidAsync(request, new SetTimeoutRequest(), ct);
+        if (body.Refused)
+        {
+            return Problem(body.Problem);
+        }
+        return await timeouts.SetAsync(user.TeamId(), sandboxId, body.Value.TimeoutSec!.Value, ct) switch
+        {
+            TimeoutOutcome.Ready ready => TypedResults.Ok(SandboxResponse.From(ready.Sandbox)),
+            TimeoutOutcome.Conflict conflict => Problem(Problems.Conflict("set the timeout of", conflict.Current)),
+            _ => Problem(Problems.NotFound(sandboxId)),
+        };
+    }
+
+    /// <summary>
+    /// 200 with the sandbox when it runs (its timer extended, never shortened); 202 when it is on its way to running
+    /// (starting, resuming, or paused and now resuming); 409 naming the status otherwise.
+    /// </summary>
+    public static async Task<Results<Ok<SandboxResponse>, Accepted<SandboxResponse>, ProblemHttpResult>> Connect(
+        string id, HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxTimeouts timeouts, CancellationToken ct)
+    {
+        if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
+        {
+            return Problem(badId);
+        }
+        var body = await json.ReadValidAsync(request, new ConnectRequest(), ct);
+        if (body.Refused)
+        {
+            return Problem(body.Problem);
+        }
+        return await timeouts.ConnectAsync(user.TeamId(), sandboxId, body.Value.TimeoutSec, ct) switch
+        {
+            TimeoutOutcome.Ready ready => TypedResults.Ok(SandboxResponse.From(ready.Sandbox)),
+            TimeoutOutcome.Underway underway => TypedResults.Accepted(SandboxResponse.Location(sandboxId), SandboxResponse.From(underway.Sandbox)),
+            TimeoutOutcome.Conflict conflict => Problem(Problems.Conflict("connect to", conflict.Current)),
+            TimeoutOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded("connect to", ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
+            _ => Problem(Problems.NotFound(sandboxId)),
+        };
+    }
+
+    private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
+}

@@ -1,0 +1,22 @@
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+
+namespace Lifecycle.ControlPlane.Timeouts;
+
+/// <summary>What became of a timeout or connect call.</summary>
+public abstract record TimeoutOutcome
+{
+    /// <summary>The sandbox is ready to use (running), its timer set or extended: 200.</summary>
+    public sealed record Ready(SandboxRow Sandbox) : TimeoutOutcome;
+
+    /// <summary>The timer is set, or the sandbox is on its way to running (starting, resuming, or a resume just requested): 202 for a connect.</summary>
+    public sealed record Underway(SandboxRow Sandbox) : TimeoutOutcome;
+
+    public sealed record NotFound : TimeoutOutcome;
+
+    /// <summary>Not possible in the sandbox's status, which is named.</summary>
+    public sealed record Conflict(SandboxStatus Current) : TimeoutOutcome;
+
+    /// <summary>A connect to a paused sandbox whose lifetime has ended.</summary>
+    public sealed record LifetimeEnded(SandboxRow Sandbox) : TimeoutOutcome;
+}
