@@ -10,6 +10,8 @@ using Lifecycle.ControlPlane.Outages;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.ControlPlane.RateLimiting;
 using Lifecycle.ControlPlane.Startup;
+using Lifecycle.ControlPlane.Quotas;
+using Lifecycle.ControlPlane.Quotas.Api;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.ControlPlane.Timeouts;
 using Lifecycle.ControlPlane.Waiting;
@@ -64,6 +66,7 @@ public static class Extensions
         services.AddOwnershipCoordinator();
         services.AddDrains(configuration);
         services.AddTimeouts(configuration);
+        services.AddQuotas(configuration);
         services.AddHostedServicesInOrder(HostMonitorOptions.IsEnabled(configuration));
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
@@ -71,7 +74,8 @@ public static class Extensions
         // style of type as the API's (Problems.TypeOf), not RFC section links.
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
-            if (context.ProblemDetails.Status is { } status)
+            // A problem type of the API's own (a quota's 429) is kept.
+            if (context.ProblemDetails.Status is { } status && !(context.ProblemDetails.Type?.StartsWith("urn:lifecycle:", StringComparison.Ordinal) ?? false))
             {
                 context.ProblemDetails.Type = Problems.TypeOf(status);
             }
@@ -119,6 +123,7 @@ public static class Extensions
         api.MapSandboxes();
         api.MapSandboxOutcomes();
         api.MapTimeouts();
+        api.MapQuotas();
         api.MapHosts();
         api.MapDrains();
         api.MapHostCertificates();

@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Microsoft.AspNetCore.Mvc;
 
@@ -46,6 +47,22 @@ public static class Problems
     public static ProblemDetails Unreachable(SandboxStatus awaited, SandboxStatus current) =>
         WithCurrent(Make(StatusCodes.Status409Conflict, "Status cannot be reached",
             $"The sandbox is {current.ToWire()}, from which it cannot become {awaited.ToWire()} without a new request."), current);
+
+    /// <summary>The <c>type</c> of a quota's 429, distinct from the rate limiter's (which carries <c>Retry-After</c>; this does not).</summary>
+    public const string QuotaExceededType = "urn:lifecycle:problem:quota-exceeded";
+
+    /// <summary>A team's request over one of its quotas: which, its limit, and what is in use.</summary>
+    public static ProblemDetails QuotaExceeded(QuotaBreach breach)
+    {
+        var name = breach.Quota.ToWire();
+        var problem = Make(StatusCodes.Status429TooManyRequests, "Quota exceeded",
+            $"The team's {name} is {breach.Limit} and {breach.InUse} are in use; this request needs more. Stop, pause or destroy sandboxes, or ask an operator to raise the quota.");
+        problem.Type = QuotaExceededType;
+        problem.Extensions["quota"] = name;
+        problem.Extensions["limit"] = breach.Limit;
+        problem.Extensions["in_use"] = breach.InUse;
+        return problem;
+    }
 
     public static ProblemDetails NoCapacity() =>
         Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");

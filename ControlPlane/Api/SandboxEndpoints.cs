@@ -48,6 +48,7 @@ public static class SandboxEndpoints
         return await operations.CreateAsync(sandbox, ct) switch
         {
             RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
+            RequestOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
             _ => NoCapacity(request.HttpContext.Response),
         };
     }
@@ -121,6 +122,7 @@ public static class SandboxEndpoints
         {
             RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
             RequestOutcome.Conflict conflict => Problem(Problems.Conflict(operation.Name, conflict.Current)),
+            RequestOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
             RequestOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded(operation.Name, ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
             _ => Problem(Problems.NotFound(sandboxId)),
         };

@@ -7,6 +7,8 @@ namespace Lifecycle.ControlPlane.Operations;
 /// drain, the evictor) for <paramref name="Reason"/> (written on the request and its outcome).
 /// <paramref name="TimeoutSec"/> is a resume's time to live when not the sandbox's own (a connect's);
 /// <paramref name="OnlyIfExpiredBy"/> makes it the evictor's: applied only while the sandbox is still expired then.
+/// <paramref name="CountsAgainstQuota"/>: the team's own request, so a resume or a pause is checked against its quotas
+/// (the evictor's and a drain's are not).
 /// </summary>
 public sealed record OperationRequest(
     SandboxOperation Operation,
@@ -15,4 +17,5 @@ public sealed record OperationRequest(
     string Actor,
     string? Reason = null,
     int? TimeoutSec = null,
-    DateTimeOffset? OnlyIfExpiredBy = null);
+    DateTimeOffset? OnlyIfExpiredBy = null,
+    bool CountsAgainstQuota = false);

@@ -1,7 +1,9 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Contract.Timeouts;
+using Lifecycle.Contract.Quotas;
 using Lifecycle.ControlPlane.Placement;
+using Lifecycle.ControlPlane.Quotas;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
@@ -17,6 +19,7 @@ public sealed partial class OperationRequests(
     HostPlacement placement,
     EventPublisher publisher,
     BackgroundOperations background,
+    TeamQuotas quotas,
     OperationRunner runner,
     TimeProvider clock,
     IOptions<OperationOptions> options,
@@ -37,7 +40,15 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.NoCapacity();
             }
-            var row = await store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct);
+            var (row, breach) = await quotas.WithinAsync(sandbox.TeamId, QuotaDemand.Active(sandbox.Vcpus, sandbox.MemoryMb),
+                (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct, conn, tx), ct);
+            if (breach is not null)
+            {
+                // A retried create of a sandbox accepted earlier is that sandbox, not a new one over the quota.
+                return sandbox.IdempotencyKey is not null && await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct) is { } accepted
+                    ? new RequestOutcome.Accepted(accepted)
+                    : new RequestOutcome.QuotaExceeded(breach);
+            }
             if (row is not null)
             {
                 await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row, null);
@@ -55,7 +66,7 @@ public sealed partial class OperationRequests(
 
     /// <summary>Pause, resume or destroy a team's sandbox.</summary>
     public Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct) =>
-        RequestAsync(new OperationRequest(operation, teamId, sandboxId, Actors.Team(teamId)), ct);
+        RequestAsync(new OperationRequest(operation, teamId, sandboxId, Actors.Team(teamId), CountsAgainstQuota: true), ct);
 
     /// <summary>
     /// Pause, resume or destroy a sandbox of <paramref name="teamId"/> on an operator's behalf (a host's
@@ -110,7 +121,14 @@ public sealed partial class OperationRequests(
                 expiresAt = TimeToLive.ExpiresAt(now, request.TimeoutSec ?? row.TimeoutSec, lifetimeEnd);
             }
             var requested = StateEvent.Requested(operation, row, request.Actor, request.Reason, now);
-            var moved = await store.TryTransitionAsync(new TransitionWrite(requested, Deadline(), expiresAt, request.OnlyIfExpiredBy), ct);
+            var write = new TransitionWrite(requested, Deadline(), expiresAt, request.OnlyIfExpiredBy);
+            var (moved, breach) = DemandOf(request, row) is { } demand
+                ? await quotas.WithinAsync(request.TeamId, demand, (conn, tx) => store.TryTransitionAsync(write, ct, conn, tx), ct)
+                : (await store.TryTransitionAsync(write, ct), null);
+            if (breach is not null)
+            {
+                return new RequestOutcome.QuotaExceeded(breach);
+            }
             if (moved is not null)
             {
                 await StartAsync(operation, requested, moved, request.Reason);
@@ -118,6 +136,13 @@ public sealed partial class OperationRequests(
             }
         }
     }
+
+    /// <summary>What a team's own resume or pause adds to its usage; null for anything not checked against quotas.</summary>
+    private static QuotaDemand? DemandOf(OperationRequest request, SandboxRow row) =>
+        !request.CountsAgainstQuota ? null
+        : request.Operation == SandboxOperation.Resume ? QuotaDemand.Active(row.Vcpus, row.MemoryMb)
+        : request.Operation == SandboxOperation.Pause ? QuotaDemand.Paused
+        : null;
 
     private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 

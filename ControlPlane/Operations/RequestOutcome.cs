@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Infrastructure.Store;
 
@@ -16,6 +17,9 @@ public abstract record RequestOutcome
 
     /// <summary>No online host can take a new sandbox.</summary>
     public sealed record NoCapacity : RequestOutcome;
+
+    /// <summary>The team's own request would take one of its quotas past its limit.</summary>
+    public sealed record QuotaExceeded(QuotaBreach Breach) : RequestOutcome;
 
     /// <summary>A resume of a sandbox whose lifetime (<c>max_lifetime_sec</c>) has ended: it is about to be destroyed.</summary>
     public sealed record LifetimeEnded(SandboxRow Sandbox) : RequestOutcome;

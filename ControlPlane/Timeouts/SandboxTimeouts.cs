@@ -47,7 +47,8 @@ public sealed class SandboxTimeouts(TimeoutStore store, SandboxStore sandboxes, 
             {
                 return new TimeoutOutcome.Conflict(row.Status);
             }
-            var resume = new OperationRequest(SandboxOperation.Resume, teamId, id, Contract.Events.Actors.Team(teamId), TimeoutSec: timeoutSec);
+            var resume = new OperationRequest(SandboxOperation.Resume, teamId, id, Contract.Events.Actors.Team(teamId), TimeoutSec: timeoutSec,
+                CountsAgainstQuota: true);
             switch (await requests.RequestAsync(resume, ct))
             {
                 case RequestOutcome.Accepted accepted:
@@ -56,6 +57,8 @@ public sealed class SandboxTimeouts(TimeoutStore store, SandboxStore sandboxes, 
                     return new TimeoutOutcome.LifetimeEnded(ended.Sandbox);
                 case RequestOutcome.NotFound:
                     return new TimeoutOutcome.NotFound();
+                case RequestOutcome.QuotaExceeded over:
+                    return new TimeoutOutcome.QuotaExceeded(over.Breach);
             }
             // Moved on between the reads: look again.
         }

@@ -59,6 +59,7 @@ public static class TimeoutEndpoints
             TimeoutOutcome.Underway underway => TypedResults.Accepted(SandboxResponse.Location(sandboxId), SandboxResponse.From(underway.Sandbox)),
             TimeoutOutcome.Conflict conflict => Problem(Problems.Conflict("connect to", conflict.Current)),
             TimeoutOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded("connect to", ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
+            TimeoutOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
             _ => Problem(Problems.NotFound(sandboxId)),
         };
     }

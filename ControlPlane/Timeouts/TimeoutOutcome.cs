@@ -17,6 +17,9 @@ public abstract record TimeoutOutcome
     /// <summary>Not possible in the sandbox's status, which is named.</summary>
     public sealed record Conflict(SandboxStatus Current) : TimeoutOutcome;
 
+    /// <summary>A connect to a paused sandbox whose resume would take the team past a quota.</summary>
+    public sealed record QuotaExceeded(Contract.Quotas.QuotaBreach Breach) : TimeoutOutcome;
+
     /// <summary>A connect to a paused sandbox whose lifetime has ended.</summary>
     public sealed record LifetimeEnded(SandboxRow Sandbox) : TimeoutOutcome;
 }

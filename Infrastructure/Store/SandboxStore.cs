@@ -18,8 +18,10 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// one statement. Returns null when that host is no longer online, or when the team already used
     /// the idempotency key (see <see cref="FindByIdempotencyKeyAsync"/>).
     /// </summary>
+    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (a quota's).</remarks>
     public async Task<SandboxRow?> CreateOnHostAsync(
-        Guid hostId, NewSandbox sandbox, StateEvent created, DateTimeOffset deadline, CancellationToken ct)
+        Guid hostId, NewSandbox sandbox, StateEvent created, DateTimeOffset deadline, CancellationToken ct,
+        NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
     {
         const string sql = $"""
             WITH chosen AS (
@@ -40,8 +42,8 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             )
             SELECT {SandboxRow.Columns} FROM s JOIN hosts h ON h.id = s.host_id
             """;
-        await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
+        return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new
         {
             HostId = hostId,
             Placing = PlacingWire,
@@ -65,7 +67,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             created.Actor,
             created.Reason,
             At = created.At.UtcDateTime,
-        }, cancellationToken: ct));
+        }, transaction, cancellationToken: ct));
     }
 
     /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
@@ -304,12 +306,14 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         TryTransitionAsync(new TransitionWrite(e, deadline), ct);
 
     /// <inheritdoc cref="TryTransitionAsync(StateEvent, DateTimeOffset?, CancellationToken)"/>
-    public async Task<SandboxRow?> TryTransitionAsync(TransitionWrite write, CancellationToken ct)
+    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (a quota's).</remarks>
+    public async Task<SandboxRow?> TryTransitionAsync(
+        TransitionWrite write, CancellationToken ct, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
     {
         const string sql = $"{TransitionUpdate} sandboxes.* {TransitionRecord} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
-        await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, TransitionParameters([write]), cancellationToken: ct));
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
+        return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(
+            new CommandDefinition(sql, TransitionParameters([write]), transaction, cancellationToken: ct));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 
@@ -46,6 +47,10 @@ public static class ChaosCommand
         var recorder = settings.Topology == ChaosTopology.Cluster ? new StreamRecorder(probe) : null;
         using var stopRecording = new CancellationTokenSource();
         var recording = recorder?.RunAsync(stopRecording.Token) ?? Task.CompletedTask;
+        var teamId = await QuotaTheTeamAsync(stack, adminHttp);
+        var sampler = new LimitSampler(stack.PostgresUnpooled, clock, teamId);
+        using var stopSampling = new CancellationTokenSource();
+        var sampling = sampler.RunAsync(stopSampling.Token);
         var load = new ChaosLoad(stack, log, clock, new Random(settings.Seed), admin);
         var loadStart = clock.Elapsed;
         var loading = load.RunAsync(settings.Duration, settings.Rate, stop.Token);
@@ -60,7 +65,10 @@ public static class ChaosCommand
         await recording;
         var cluster = recorder is null ? null
             : new ClusterFacts(recorder.Seen, injector.FailedOverPartitions, stack.Partitions, HostShards);
-        var (invariants, events, facts) = await SettleAndCheckAsync(stack, adminHttp, probe, log, settings.SettleDeadline, cluster);
+        var limits = new LimitFacts(sampler, ChaosLoad.ActiveQuota);
+        var (invariants, events, facts) = await SettleAndCheckAsync(stack, adminHttp, probe, log, settings.SettleDeadline, cluster, limits);
+        await stopSampling.CancelAsync();
+        await sampling;
         var settleSeconds = (clock.Elapsed - settleStart).TotalSeconds;
 
         var section = Summarise(settings, dir, log, invariants, events, facts, settleSeconds);
@@ -78,6 +86,18 @@ public static class ChaosCommand
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>Gives the soak team its active quota (so the load meets it); returns the team's id.</summary>
+    private static async Task<Guid> QuotaTheTeamAsync(IChaosStack stack, HttpClient adminHttp)
+    {
+        using var team = new HttpClient { BaseAddress = stack.Targets[0].Api, Timeout = TimeSpan.FromSeconds(10) };
+        team.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ChaosStack.TeamKey);
+        var teamId = (await team.GetFromJsonAsync<JsonElement>(new Uri("/v1/quota", UriKind.Relative))).GetProperty("team_id").GetGuid();
+        using var body = new StringContent($$"""{"max_active_sandboxes": {{ChaosLoad.ActiveQuota}}}""", System.Text.Encoding.UTF8, "application/json");
+        using var set = await adminHttp.PutAsync(new Uri($"/v1/teams/{teamId}/quotas", UriKind.Relative), body);
+        set.EnsureSuccessStatusCode();
+        return teamId;
     }
 
     /// <summary>Every component up, hosts thawed, fault knobs cleared.</summary>
@@ -100,7 +120,7 @@ public static class ChaosCommand
     /// pending, nothing in limbo, no orphans, requests settled) hold, or the deadline passes.
     /// </summary>
     private static async Task<(IReadOnlyList<InvariantResult>, EventCounts, ChaosFacts)> SettleAndCheckAsync(
-        IChaosStack stack, HttpClient adminHttp, StreamProbe probe, RunLog log, TimeSpan within, ClusterFacts? cluster)
+        IChaosStack stack, HttpClient adminHttp, StreamProbe probe, RunLog log, TimeSpan within, ClusterFacts? cluster, LimitFacts limits)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -123,7 +143,7 @@ public static class ChaosCommand
                 await Task.Delay(1000);
                 continue;
             }
-            var invariants = InvariantChecker.Check(facts, log.Requests, out var events, cluster);
+            var invariants = InvariantChecker.Check(facts, log.Requests, out var events, cluster, limits with { Faults = log.Faults });
             var converging = invariants.Where(i => i.Number is 2 or 3 or 4 or 5 or 7);
             if (converging.All(i => i.Holds) || watch.Elapsed > within)
             {

@@ -7,9 +7,10 @@ using System.Text.Json;
 namespace Lifecycle.Bench.Chaos;
 
 /// <summary>
-/// A seeded mix of client requests at a fixed arrival rate (open loop): creates (some with a short
-/// <c>timeout_sec</c>, so hosts pause them by themselves), pauses, resumes, destroys, waits, reads, and
-/// VM crashes through the simulator. One request at a time per sandbox, so "the last accepted request"
+/// A seeded mix of client requests at a fixed arrival rate (open loop): creates (a third with a short
+/// <c>timeout_sec</c> under either <c>on_timeout</c>, some with a <c>max_lifetime_sec</c>, so hosts and the evictor end
+/// them), pauses, resumes, destroys, connects, timeout changes, waits, reads, and VM crashes through the simulator.
+/// The team runs under a quota of <see cref="ActiveQuota"/> active sandboxes, below what the load would hold. One request at a time per sandbox, so "the last accepted request"
 /// of a sandbox is well defined. Every request and its answer goes to the <see cref="RunLog"/>.
 /// With several control planes, requests go to them round robin, and a refused connection is tried on
 /// the next one, as a balancer does (nothing was sent, so it is always safe); nothing else is retried.
@@ -21,6 +22,9 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
     private readonly HttpClient[] _clients = [.. stack.Targets.Select(t => LoadGenerator.Client(t.Api, 64, ChaosStack.TeamKey))];
     private long _next = -1;
     private const int TargetLive = 60;
+
+    /// <summary>The soak team's <c>max_active_sandboxes</c>: below <see cref="TargetLive"/>, so creates and resumes meet it.</summary>
+    public const int ActiveQuota = 40;
 
     /// <summary>What the client last heard of a sandbox; <see cref="Busy"/> is 1 while a request on it is out.</summary>
     private sealed class Known
@@ -85,26 +89,42 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
         return roll switch
         {
             < 25 when live < TargetLive => CreateAsync(),
-            < 40 => OnAsync("pause", s => s == "running", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/pause", UriKind.Relative), null)),
-            < 55 => OnAsync("resume", s => s == "paused", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/resume", UriKind.Relative), null)),
-            < 70 => OnAsync("destroy", s => s is not "stopped", (http, id) => http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
-            < 80 => OnAsync("wait", s => s is "starting" or "resuming" or "running",
+            < 38 => OnAsync("pause", s => s == "running", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/pause", UriKind.Relative), null)),
+            < 50 => OnAsync("resume", s => s == "paused", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/resume", UriKind.Relative), null)),
+            < 64 => OnAsync("destroy", s => s is not "stopped", (http, id) => http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
+            < 74 => OnAsync("wait", s => s is "starting" or "resuming" or "running",
                 (http, id) => http.GetAsync(new Uri($"/v1/sandboxes/{id}/wait?status=running&timeout=5s", UriKind.Relative))),
-            < 85 => CrashAsync(),
+            < 79 => CrashAsync(),
+            < 87 => OnAsync("connect", s => s is "running" or "paused",
+                (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/connect", UriKind.Relative), null)),
+            < 91 => OnAsync("timeout", s => s == "running",
+                (http, id) => http.PostAsJsonAsync(new Uri($"/v1/sandboxes/{id}/timeout", UriKind.Relative), new { timeout_sec = ShortOrLong() })),
             _ => OnAsync("get", _ => true, (http, id) => http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
         };
     }
 
     private Task CreateAsync()
     {
-        int timeout;
+        var timeout = ShortOrLong();
+        string policy;
+        int? lifetime;
         lock (random)
         {
-            // A third idle out on their host within seconds; the rest live as long as the run.
-            timeout = random.Next(3) == 0 ? random.Next(3, 10) : 3600;
+            policy = random.Next(2) == 0 ? "pause" : "destroy";
+            // One in eight lives at most a minute, whatever extends it.
+            lifetime = random.Next(8) == 0 ? random.Next(15, 60) : null;
         }
-        var body = new { template = "base", vcpus = 1, memory_mb = 256, timeout_sec = timeout };
+        var body = new { template = "base", vcpus = 1, memory_mb = 256, timeout_sec = timeout, on_timeout = policy, max_lifetime_sec = lifetime };
         return SendAsync("create", null, http => http.PostAsJsonAsync(new Uri("/v1/sandboxes", UriKind.Relative), body));
+    }
+
+    /// <summary>A third expire within seconds (on their host, or by the evictor); the rest live as long as the run.</summary>
+    private int ShortOrLong()
+    {
+        lock (random)
+        {
+            return random.Next(3) == 0 ? random.Next(3, 10) : 3600;
+        }
     }
 
     private async Task OnAsync(string op, Func<string, bool> fits, Func<HttpClient, Guid, Task<HttpResponseMessage>> send)

@@ -38,6 +38,8 @@ public static class InvariantChecker
         ["pause"] = "paused",
         ["resume"] = "running",
         ["destroy"] = "stopped",
+        // A connect answered 202 resumed a paused sandbox (one answered 200 asked for nothing new).
+        ["connect"] = "running",
     };
 
     /// <summary>Rows that say why a sandbox did not end where a request asked.</summary>
@@ -48,7 +50,7 @@ public static class InvariantChecker
     };
 
     public static IReadOnlyList<InvariantResult> Check(ChaosFacts facts, IReadOnlyCollection<RequestRecord> requests, out EventCounts events,
-        ClusterFacts? cluster = null)
+        ClusterFacts? cluster = null, LimitFacts? limits = null)
     {
         List<InvariantResult> results =
         [
@@ -62,6 +64,11 @@ public static class InvariantChecker
         if (cluster is not null)
         {
             results.Add(EverySlotOwned(facts, cluster));
+        }
+        if (limits is not null)
+        {
+            results.Add(NoneOutlivesItsExpiry(limits));
+            results.Add(QuotaNeverExceeded(limits));
         }
         return results;
     }
@@ -271,6 +278,33 @@ public static class InvariantChecker
             }
         }
         return new InvariantResult(5, "every accepted request ended as asked, or its history says why not", last.Count, violations);
+    }
+
+    /// <summary>
+    /// Invariant 8: every reading of a running sandbox on an online host more than <see cref="LimitSampler.OverdueBound"/>
+    /// past its expiry is a violation, unless a fault was under way within that bound before it (a frozen or crashed
+    /// host, a replica, Redis or Postgres down: then the host is not reachable, or the control plane cannot act).
+    /// </summary>
+    private static InvariantResult NoneOutlivesItsExpiry(LimitFacts limits)
+    {
+        var bound = LimitSampler.OverdueBound.TotalMilliseconds;
+        var samples = limits.Sampler.Samples;
+        var violations = samples
+            .Where(sample => !limits.Faults.Any(f => f.StartedMs <= sample.AtMs && f.EndedMs + bound >= sample.AtMs))
+            .SelectMany(sample => sample.Overdue.Select(o => $"at {sample.AtMs / 1000:F1}s sandbox {o.Id} ran {o.OverdueSeconds:F1}s past its expires_at, no fault under way"))
+            .ToList();
+        return new InvariantResult(8, $"no running sandbox outlives expires_at by more than {LimitSampler.OverdueBound.TotalSeconds:0}s while its host is reachable",
+            samples.Count, violations);
+    }
+
+    /// <summary>Invariant 9: no reading, during the run or after it, finds the soak team over its active quota.</summary>
+    private static InvariantResult QuotaNeverExceeded(LimitFacts limits)
+    {
+        var samples = limits.Sampler.Samples;
+        var violations = samples.Where(sample => sample.Active > limits.ActiveQuota)
+            .Select(sample => $"at {sample.AtMs / 1000:F1}s the team had {sample.Active} active sandboxes, over its max_active_sandboxes of {limits.ActiveQuota}")
+            .ToList();
+        return new InvariantResult(9, $"the team's quota of {limits.ActiveQuota} active sandboxes is never exceeded", samples.Count, violations);
     }
 
     private static InvariantResult OutagesAnswer(IReadOnlyCollection<RequestRecord> requests)

@@ -94,6 +94,47 @@ public sealed class RunDevReplicasTests
     }
 
     /// <summary>The status of the answer, or null when the connection failed: what a client would see.</summary>
+    [Test]
+    public async Task Fifty_concurrent_creates_against_a_quota_of_ten_through_three_replicas_accept_exactly_ten()
+    {
+        await Eventually.TrueAsync(() => _run.Printed("Lifecycle is running"), StartDeadline, "the banner");
+        using var admin = new HttpClient { BaseAddress = _http.BaseAddress, Timeout = _http.Timeout };
+        admin.DefaultRequestHeaders.Add("Authorization", "Bearer dev-admin-key");
+        var created = await (await admin.PostAsJsonAsync("/v1/teams", new { name = $"quota-{Guid.NewGuid():N}" })).Content.ReadFromJsonAsync<JsonElement>();
+        var teamId = created.GetProperty("id").GetString();
+        using var team = new HttpClient { BaseAddress = _http.BaseAddress, Timeout = _http.Timeout };
+        team.DefaultRequestHeaders.Add("Authorization", $"Bearer {created.GetProperty("api_key").GetProperty("key").GetString()}");
+        using var quota = new StringContent("""{"max_active_sandboxes": 10}""", System.Text.Encoding.UTF8, "application/json");
+        Assert.That((await admin.PutAsync($"/v1/teams/{teamId}/quotas", quota)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var response = await team.PostAsJsonAsync("/v1/sandboxes", new { template = "base" });
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return (response.StatusCode, Id: body.TryGetProperty("id", out var id) ? id.GetString() : null,
+                Quota: body.TryGetProperty("quota", out var name) ? name.GetString() : null);
+        }));
+
+        var accepted = answers.Where(a => a.StatusCode == HttpStatusCode.Accepted).Select(a => a.Id!).ToList();
+        Assert.That(accepted, Has.Count.EqualTo(10));
+        Assert.That(answers.Where(a => a.StatusCode != HttpStatusCode.Accepted).Select(a => (a.StatusCode, a.Quota)),
+            Is.EqualTo(Enumerable.Repeat((HttpStatusCode.TooManyRequests, (string?)"max_active_sandboxes"), 40)));
+        Assert.That(await ActiveInUseAsync(team), Is.EqualTo(10));
+        foreach (var id in accepted)
+        {
+            Assert.That((await team.DeleteAsync($"/v1/sandboxes/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+        foreach (var id in accepted)
+        {
+            Assert.That((await team.GetAsync($"/v1/sandboxes/{id}/wait?status=stopped&timeout=30s")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+        Assert.That(await ActiveInUseAsync(team), Is.EqualTo(0));
+    }
+
+    private static async Task<long> ActiveInUseAsync(HttpClient team) =>
+        (await team.GetFromJsonAsync<JsonElement>("/v1/quota")).GetProperty("quotas").EnumerateArray()
+            .Single(line => line.GetProperty("quota").GetString() == "max_active_sandboxes").GetProperty("in_use").GetInt64();
+
     private async Task<HttpStatusCode?> AnswersAsync(HttpMethod method, string path, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path);
