@@ -1,7 +1,7 @@
 using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Contract.Timeouts;
-using Lifecycle.Contract.Quotas;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.ControlPlane.Quotas;
 using Lifecycle.Infrastructure.Store;
