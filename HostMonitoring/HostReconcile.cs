@@ -62,7 +62,7 @@ public sealed partial class HostReconcile(
         {
             case SyncDeadline sync:
                 await HostAgentCalls.SetTimeoutAsync(client, sync.Sandbox.Id,
-                    new DateTimeOffset(DateTime.SpecifyKind(sync.Sandbox.ExpiresAt!.Value, DateTimeKind.Utc)), readAt,
+                    sync.Sandbox.ExpiresAt!.Value.AsUtc(), readAt,
                     clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct);
                 counters.Change("deadline_synced", Reasons.Timeout);
                 break;

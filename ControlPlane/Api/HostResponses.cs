@@ -20,5 +20,5 @@ public sealed class HostResponses(IOptions<HostMonitorOptions> monitor, TimeProv
     public bool IsSilent(HostRow row) =>
         row.LastHeartbeatAt is { } at
         && row.Status != HostStatus.Decommissioned
-        && clock.GetUtcNow() - new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) > monitor.Value.HeartbeatTimeout;
+        && clock.GetUtcNow() - at.AsUtc() > monitor.Value.HeartbeatTimeout;
 }

@@ -113,7 +113,7 @@ public sealed partial class OperationRequests(
             DateTimeOffset? expiresAt = null;
             if (operation == SandboxOperation.Resume)
             {
-                var lifetimeEnd = Utc(row.LifetimeEndsAt);
+                var lifetimeEnd = row.LifetimeEndsAt.AsUtc();
                 if (lifetimeEnd <= now)
                 {
                     return new RequestOutcome.LifetimeEnded(row);
@@ -143,8 +143,6 @@ public sealed partial class OperationRequests(
         : request.Operation == SandboxOperation.Resume ? QuotaDemand.Active(row.Vcpus, row.MemoryMb)
         : request.Operation == SandboxOperation.Pause ? QuotaDemand.Paused
         : null;
-
-    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 
     private async Task StartAsync(SandboxOperation operation, StateEvent requested, SandboxRow row, string? reason)
     {

@@ -66,7 +66,7 @@ public sealed partial class Evictor(
         await Parallel.ForEachAsync(expired, new ParallelOptions { MaxDegreeOfParallelism = options.Value.EvictorParallelism, CancellationToken = ct },
             async (sandbox, token) =>
             {
-                if (Expiry.Due(sandbox.Status, sandbox.OnTimeout, Utc(sandbox.ExpiresAt), Utc(sandbox.LifetimeEndsAt), now) is not { } due)
+                if (Expiry.Due(sandbox.Status, sandbox.OnTimeout, sandbox.ExpiresAt.AsUtc(), sandbox.LifetimeEndsAt.AsUtc(), now) is not { } due)
                 {
                     return;
                 }
@@ -79,8 +79,6 @@ public sealed partial class Evictor(
             });
         return made;
     }
-
-    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Evictor: {Operation} of sandbox {SandboxId} requested ({Reason}; expired at {ExpiresAt:O})")]
     private partial void LogRequested(string operation, Guid sandboxId, string reason, DateTime expiresAt);

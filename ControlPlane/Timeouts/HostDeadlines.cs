@@ -32,9 +32,7 @@ public sealed partial class HostDeadlines(
         {
             return;
         }
-        var expires = new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc));
-        var set = new DateTimeOffset(DateTime.SpecifyKind(setAt, DateTimeKind.Utc));
-        background.Start(OperationName, sandbox.Id, ct => NotifyAsync(clients.For(hostId, address), sandbox.Id, expires, set, ct));
+        background.Start(OperationName, sandbox.Id, ct => NotifyAsync(clients.For(hostId, address), sandbox.Id, expiresAt.AsUtc(), setAt.AsUtc(), ct));
     }
 
     private async Task<string> NotifyAsync(HostAgent.V1.HostAgent.HostAgentClient client, Guid sandboxId, DateTimeOffset expiresAt, DateTimeOffset setAt, CancellationToken ct)

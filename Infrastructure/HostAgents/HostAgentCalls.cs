@@ -59,7 +59,7 @@ public static class HostAgentCalls
 
     /// <summary>A database time as the host agent's Unix milliseconds; 0 for none.</summary>
     public static long UnixMs(DateTime? at) =>
-        at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)).ToUnixTimeMilliseconds() : 0;
+        at.AsUtc()?.ToUnixTimeMilliseconds() ?? 0;
 
     private static CreateSandboxRequest CreateRequest(SandboxRow sandbox)
     {
