@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
 using Npgsql;
 
 namespace Lifecycle.Bench.Chaos;
@@ -183,7 +185,11 @@ public static class ChaosCommand
         var acceptedByOp = requests.Where(r => r.Accepted).GroupBy(r => r.Op).ToDictionary(g => g.Key, g => g.Count());
         var acceptedSandboxes = requests.Where(r => r.Accepted && r.SandboxId is not null).Select(r => r.SandboxId!.Value).ToHashSet();
         var settled = acceptedSandboxes.Count(id => facts.Sandboxes.TryGetValue(id, out var row) && row.Status is "running" or "paused" or "stopped" or "error");
-        return new ChaosSection(settings, dir, faults, byAnswer, acceptedByOp, acceptedSandboxes.Count, settled, events, invariants, settleSeconds);
+        // Who acted on each expiry: its host (a report), the evictor (its request), or the HostMonitor (a correction).
+        var expiriesBy = facts.History.Where(h => h.Reason is Reasons.Timeout or Reasons.MaxLifetime && h.Type is not (EventTypes.PauseSucceeded or EventTypes.DestroySucceeded))
+            .GroupBy(h => h.Actor.StartsWith("host:", StringComparison.Ordinal) ? "their host" : h.Actor == Actors.Evictor ? "the evictor" : h.Actor == Actors.HostMonitor ? "the HostMonitor" : h.Actor)
+            .ToDictionary(g => g.Key, g => g.Count());
+        return new ChaosSection(settings, dir, faults, byAnswer, acceptedByOp, acceptedSandboxes.Count, settled, events, invariants, settleSeconds, expiriesBy);
     }
 
     private static async Task WaitHostsOnlineAsync(HttpClient adminHttp, int hosts)

@@ -15,7 +15,8 @@ public sealed record ChaosSection(
     int SettledSandboxes,
     EventCounts Events,
     IReadOnlyList<InvariantResult> Invariants,
-    double SettleSeconds) : IResultSection
+    double SettleSeconds,
+    IReadOnlyDictionary<string, int> ExpiriesBy) : IResultSection
 {
     public string Title => "Soak under faults (make chaos)";
 
@@ -65,6 +66,9 @@ public sealed record ChaosSection(
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Accepted (202): {string.Join(", ", AcceptedByOperation.Select(p => $"{p.Key} {p.Value:N0}"))}; {AcceptedSandboxes:N0} sandboxes had an accepted request, {SettledSandboxes:N0} of them ended stable.");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Expiries acted on (time to live or lifetime), by who made the one transition: {(ExpiriesBy.Count == 0 ? "none" : string.Join(", ", ExpiriesBy.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:N0}")))}.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Events on the stream: {Events.Published:N0} — applied {Events.Applied:N0}, stale {Events.Stale:N0}, dead-lettered {Events.DeadLettered:N0}, none of those {Events.Lost:N0}; history rows {Events.HistoryRows:N0}.");

@@ -40,6 +40,8 @@ public sealed class TimeToLiveTests
 
         Assert.That(sandbox.GetProperty("stop_reason").GetString(), Is.EqualTo("timeout"));
         Assert.That((await HistoryAsync(harness, id))[^1].StopReason, Is.EqualTo("timeout"));
+        Assert.That(PrometheusText.Single(await harness.Client.GetStringAsync("/metrics"), "lifecycle_sandboxes_stopped_total", ("reason", "timeout")),
+            Is.EqualTo(1), "counted once, by its stop reason");
     }
 
     [Test]
