@@ -61,10 +61,7 @@ public sealed partial class HostReconcile(
         switch (decision)
         {
             case SyncDeadline sync:
-                await HostAgentCalls.SetTimeoutAsync(client, sync.Sandbox.Id,
-                    sync.Sandbox.ExpiresAt!.Value.AsUtc(), readAt,
-                    clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct);
-                counters.Change("deadline_synced", Reasons.Timeout);
+                await SyncDeadlineAsync(client, sync, host, readAt, ct);
                 break;
             case Transit transit:
                 await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status.ToWire()} sandbox not on its host" : null);
@@ -144,6 +141,24 @@ public sealed partial class HostReconcile(
         LogEnforced(enforce.Operation.Name, sandbox.Id, host.Name, sandbox.Status.ToWire());
     }
 
+    /// <summary>
+    /// Tells the host the row's deadline. A refusal (the sandbox gone meanwhile, a host that does not know the call) is
+    /// logged and left to the next pass: it must not stop the rest of this host's pass.
+    /// </summary>
+    private async Task SyncDeadlineAsync(HostAgentClient client, SyncDeadline sync, HostTarget host, DateTimeOffset readAt, CancellationToken ct)
+    {
+        try
+        {
+            await HostAgentCalls.SetTimeoutAsync(client, sync.Sandbox.Id, sync.Sandbox.ExpiresAt!.Value.AsUtc(), readAt,
+                clock.GetUtcNow().UtcDateTime + options.Value.HostDeadline, ct);
+            counters.Change("deadline_synced", Reasons.Timeout);
+        }
+        catch (RpcException ex) when (!ct.IsCancellationRequested)
+        {
+            LogDeadlineNotSynced(sync.Sandbox.Id, host.Name, ex.StatusCode.ToString());
+        }
+    }
+
     private static bool IsWorthRetrying(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown;
 
@@ -154,6 +169,9 @@ public sealed partial class HostReconcile(
         counters.Change(transit.EventType, transit.Reason);
         LogTransit(row.Id, host.Name, row.Status.ToWire(), transit.To.ToWire(), transit.EventType, transit.Reason);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox {SandboxId} on {HostName}: the host holds another deadline and refused the row's ({Status}); the next pass tries again")]
+    private partial void LogDeadlineNotSynced(Guid sandboxId, string hostName, string status);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} on {HostName}: {From} -> {To} ({EventType}, {Reason})")]
     private partial void LogTransit(Guid sandboxId, string hostName, string from, string to, string eventType, string reason);
