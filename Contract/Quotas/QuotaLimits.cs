@@ -5,9 +5,6 @@ public sealed record QuotaLimits(int? MaxActiveSandboxes, int? MaxVcpus, int? Ma
 {
     public static readonly QuotaLimits None = new(null, null, null, null);
 
-    /// <summary>No limit at all: a request of this team needs no count.</summary>
-    public bool Unlimited => MaxActiveSandboxes is null && MaxVcpus is null && MaxMemoryMb is null && MaxPausedSandboxes is null;
-
     public int? Of(QuotaName name) => name switch
     {
         QuotaName.MaxActiveSandboxes => MaxActiveSandboxes,

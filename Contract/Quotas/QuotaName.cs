@@ -30,7 +30,7 @@ public static class QuotaNames
 
     public static bool TryParse(string? wire, out QuotaName name)
     {
-        var index = wire is null ? -1 : All.ToList().IndexOf(wire);
+        var index = Array.IndexOf([.. All], wire);
         name = (QuotaName)Math.Max(index, 0);
         return index >= 0;
     }

@@ -16,8 +16,4 @@ public static class TimeToLive
         var expires = now.AddSeconds(timeoutSec);
         return lifetimeEnd is { } end && end < expires ? end : expires;
     }
-
-    /// <summary>A connect's timer: extended to <paramref name="candidate"/> when that is later, never shortened.</summary>
-    public static DateTimeOffset Extended(DateTimeOffset? current, DateTimeOffset candidate) =>
-        current is { } now && now > candidate ? now : candidate;
 }

@@ -71,22 +71,12 @@ public sealed class QuotaStore(NpgsqlDataSource dataSource)
                       FROM sandboxes s
                      WHERE s.team_id = @TeamId AND s.status <> '{SandboxStatusNames.Stopped}') counted
             """;
-        var own = connection is null ? dataSource.CreateConnection() : null;
-        try
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
+        return await (connection ?? own!).QuerySingleAsync<QuotaUsage>(new CommandDefinition(sql, new
         {
-            return await (connection ?? own!).QuerySingleAsync<QuotaUsage>(new CommandDefinition(sql, new
-            {
-                TeamId = teamId,
-                Active = ActiveWire,
-                Paused = withBecomingPaused ? [.. PausedWire, .. BecomingPausedWire] : PausedWire,
-            }, transaction, cancellationToken: ct));
-        }
-        finally
-        {
-            if (own is not null)
-            {
-                await own.DisposeAsync();
-            }
-        }
+            TeamId = teamId,
+            Active = ActiveWire,
+            Paused = withBecomingPaused ? [.. PausedWire, .. BecomingPausedWire] : PausedWire,
+        }, transaction, cancellationToken: ct));
     }
 }

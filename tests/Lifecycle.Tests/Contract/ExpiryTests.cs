@@ -19,14 +19,6 @@ public sealed class ExpiryTests
         Assert.That(TimeToLive.LifetimeEnd(Now, null), Is.Null);
     }
 
-    [Test]
-    public void A_connect_extends_a_timer_and_never_shortens_it()
-    {
-        Assert.That(TimeToLive.Extended(Now.AddSeconds(10), Now.AddSeconds(60)), Is.EqualTo(Now.AddSeconds(60)));
-        Assert.That(TimeToLive.Extended(Now.AddSeconds(600), Now.AddSeconds(60)), Is.EqualTo(Now.AddSeconds(600)));
-        Assert.That(TimeToLive.Extended(null, Now.AddSeconds(60)), Is.EqualTo(Now.AddSeconds(60)));
-    }
-
     [TestCase(OnTimeout.Pause, "pause")]
     [TestCase(OnTimeout.Destroy, "destroy")]
     public void A_running_sandbox_past_its_deadline_gets_its_policy_for_the_reason_timeout(OnTimeout policy, string operation)
