@@ -4,6 +4,7 @@ using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
+using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Observability;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
@@ -67,6 +68,9 @@ public static class Extensions
         services.AddDrains(configuration);
         services.AddTimeouts(configuration);
         services.AddQuotas(configuration);
+        services.AddIdempotency(configuration);
+        services.AddSingleton<RequestWrites>();
+        services.AddSingleton<SandboxAnswers>();
         services.AddHostedServicesInOrder(HostMonitorOptions.IsEnabled(configuration));
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
@@ -79,6 +83,8 @@ public static class Extensions
             {
                 context.ProblemDetails.Type = Problems.TypeOf(status);
             }
+            // The id the answer's X-Request-Id header carries (RequestIds), which its log lines carry too.
+            context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
         });
         services.Configure<OutageOptions>(configuration.GetSection(OutageOptions.Section));
         services.AddSingleton<RideThrough>();
@@ -110,6 +116,8 @@ public static class Extensions
 
     public static WebApplication MapControlPlane(this WebApplication app)
     {
+        // First, so that every answer carries the id, those of the error handlers included.
+        app.UseRequestIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();

@@ -64,6 +64,30 @@ public static class Problems
         return problem;
     }
 
+    /// <summary>The <c>type</c> of a 412: the request's <c>If-Match</c> does not name the sandbox as it is.</summary>
+    public const string PreconditionFailedType = "urn:lifecycle:problem:precondition-failed";
+
+    /// <summary>An <c>If-Match</c> that no longer names the sandbox: nothing changed; its status now is named.</summary>
+    public static ProblemDetails PreconditionFailed(string operation, SandboxStatus current)
+    {
+        var problem = WithCurrent(Make(StatusCodes.Status412PreconditionFailed, "Precondition failed",
+            $"Did not {operation} the sandbox: it changed since the ETag in If-Match (it is {current.ToWire()} now; its ETag is in this answer's ETag header)."), current);
+        problem.Type = PreconditionFailedType;
+        return problem;
+    }
+
+    /// <summary>The <c>type</c> of a 422: an idempotency key used before for another request.</summary>
+    public const string IdempotencyKeyReusedType = "urn:lifecycle:problem:idempotency-key-reused";
+
+    /// <summary>An idempotency key used before for another request: nothing was done; the client must use a new key.</summary>
+    public static ProblemDetails IdempotencyKeyReused(string method, string path)
+    {
+        var problem = Make(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
+            $"This Idempotency-Key was used for another request ({method} {path}, or another body) within the last 24 hours; nothing was done. Use a new key for a new request.");
+        problem.Type = IdempotencyKeyReusedType;
+        return problem;
+    }
+
     public static ProblemDetails NoCapacity() =>
         Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");
 

@@ -1,7 +1,10 @@
 using System.Security.Claims;
+using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
+using Lifecycle.ControlPlane.Preconditions;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -13,7 +16,6 @@ public static class SandboxEndpoints
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
-    public const int MaxIdempotencyKeyLength = 200;
 
     public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
     {
@@ -29,25 +31,27 @@ public static class SandboxEndpoints
 
     private const string NoCapacityRetryAfterSeconds = "5";
 
-    public static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Create(
-        HttpRequest request, ClaimsPrincipal user, StrictJson json, OperationRequests operations, CancellationToken ct)
+    public static async Task<Results<Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> Create(
+        HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxAnswers answers, OperationRequests operations, CancellationToken ct)
     {
+        var (headers, badHeaders) = await ChangeHeaders.ReadAsync(request, user.TeamId(), answers, _ => StatusCodes.Status202Accepted, ct);
+        if (headers is null)
+        {
+            return Problem(badHeaders!);
+        }
         var body = await json.ReadValidAsync(request, new CreateSandboxRequest(), ct);
         if (body.Refused)
         {
             return Problem(body.Problem);
         }
-        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
-        if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < ' ' or > '~'))
-        {
-            return Problem(Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} printable ASCII characters."));
-        }
         var create = body.Value;
         var sandbox = new NewSandbox(Guid.CreateVersion7(), user.TeamId(), create.Template, create.Vcpus, create.MemoryMb,
-            create.TimeoutSec, create.Policy(), create.MaxLifetimeSec, create.MetadataJson(), idempotencyKey.Length == 0 ? null : idempotencyKey);
-        return await operations.CreateAsync(sandbox, ct) switch
+            create.TimeoutSec, create.Policy(), create.MaxLifetimeSec, create.MetadataJson());
+        return await operations.CreateAsync(sandbox, headers.Idempotency, ct) switch
         {
-            RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
+            RequestOutcome.Accepted accepted => SandboxAnswers.Accepted(request.HttpContext.Response, accepted.Sandbox),
+            RequestOutcome.Replayed replayed => new ReplayedAnswer(replayed.Answer),
+            RequestOutcome.KeyReused reused => SandboxAnswers.KeyReused(reused.Earlier),
             RequestOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
             _ => NoCapacity(request.HttpContext.Response),
         };
@@ -84,8 +88,9 @@ public static class SandboxEndpoints
         return TypedResults.Ok(new SandboxPage([.. rows.Select(SandboxResponse.From)], next));
     }
 
-    public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> Get(
-        string id, ClaimsPrincipal user, SandboxStore store, CancellationToken ct)
+    /// <summary>The sandbox with its <c>ETag</c>; 304 without a body when <c>If-None-Match</c> names it as it is.</summary>
+    public static async Task<Results<Ok<SandboxResponse>, StatusCodeHttpResult, ProblemHttpResult>> Get(
+        string id, HttpRequest request, ClaimsPrincipal user, SandboxStore store, CancellationToken ct)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
@@ -96,40 +101,54 @@ public static class SandboxEndpoints
         {
             return Problem(Problems.NotFound(sandboxId));
         }
-        return TypedResults.Ok(SandboxResponse.From(row));
+        if (IfMatch.NoneMatchHits(request, row))
+        {
+            request.HttpContext.Response.Headers.ETag = SandboxETag.Of(row);
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return SandboxAnswers.Ok(request.HttpContext.Response, row);
     }
 
-    public static Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Pause(
-        string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
-        RequestAsync(SandboxOperation.Pause, id, user, operations, ct);
+    public static Task<Results<Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> Pause(
+        string id, HttpRequest request, ClaimsPrincipal user, SandboxAnswers answers, OperationRequests operations, CancellationToken ct) =>
+        RequestAsync(SandboxOperation.Pause, id, request, user, answers, operations, ct);
 
-    public static Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Resume(
-        string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
-        RequestAsync(SandboxOperation.Resume, id, user, operations, ct);
+    public static Task<Results<Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> Resume(
+        string id, HttpRequest request, ClaimsPrincipal user, SandboxAnswers answers, OperationRequests operations, CancellationToken ct) =>
+        RequestAsync(SandboxOperation.Resume, id, request, user, answers, operations, ct);
 
-    public static Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> Destroy(
-        string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct) =>
-        RequestAsync(SandboxOperation.Destroy, id, user, operations, ct);
+    public static Task<Results<Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> Destroy(
+        string id, HttpRequest request, ClaimsPrincipal user, SandboxAnswers answers, OperationRequests operations, CancellationToken ct) =>
+        RequestAsync(SandboxOperation.Destroy, id, request, user, answers, operations, ct);
 
-    private static async Task<Results<Accepted<SandboxResponse>, ProblemHttpResult>> RequestAsync(
-        SandboxOperation operation, string id, ClaimsPrincipal user, OperationRequests operations, CancellationToken ct)
+    private static async Task<Results<Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> RequestAsync(
+        SandboxOperation operation, string id, HttpRequest request, ClaimsPrincipal user, SandboxAnswers answers, OperationRequests operations,
+        CancellationToken ct)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
             return Problem(badId);
         }
-        return await operations.RequestAsync(operation, user.TeamId(), sandboxId, ct) switch
+        var (headers, badHeaders) = await ChangeHeaders.ReadAsync(request, user.TeamId(), answers, _ => StatusCodes.Status202Accepted, ct);
+        if (headers is null)
         {
-            RequestOutcome.Accepted accepted => Accepted(accepted.Sandbox),
+            return Problem(badHeaders!);
+        }
+        var teamId = user.TeamId();
+        var asked = new OperationRequest(operation, teamId, sandboxId, Actors.Team(teamId), CountsAgainstQuota: true,
+            Idempotency: headers.Idempotency, IfMatch: headers.IfMatch);
+        return await operations.RequestAsync(asked, ct) switch
+        {
+            RequestOutcome.Accepted accepted => SandboxAnswers.Accepted(request.HttpContext.Response, accepted.Sandbox),
+            RequestOutcome.Replayed replayed => new ReplayedAnswer(replayed.Answer),
+            RequestOutcome.KeyReused reused => SandboxAnswers.KeyReused(reused.Earlier),
+            RequestOutcome.PreconditionFailed failed => SandboxAnswers.PreconditionFailed(request.HttpContext.Response, operation.Name, failed.Sandbox),
             RequestOutcome.Conflict conflict => Problem(Problems.Conflict(operation.Name, conflict.Current)),
             RequestOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
             RequestOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded(operation.Name, ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
             _ => Problem(Problems.NotFound(sandboxId)),
         };
     }
-
-    private static Accepted<SandboxResponse> Accepted(SandboxRow row) =>
-        TypedResults.Accepted(SandboxResponse.Location(row.Id), SandboxResponse.From(row));
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
 

@@ -42,14 +42,20 @@ public sealed class JsonLogFormatter(IOptionsMonitor<ConsoleFormatterOptions> op
             {
                 WriteFields(json, state, written);
             }
-            // Scopes, innermost last; a field the entry itself named wins over a scope's.
-            scopeProvider?.ForEachScope((scope, writer) =>
+            // Scopes: a field the entry itself named wins over a scope's, and an inner scope's over an outer's (the
+            // request id the API sets wins over the one the host's request scope took before it was set).
+            var scopes = new List<IEnumerable<KeyValuePair<string, object?>>>();
+            scopeProvider?.ForEachScope((scope, list) =>
             {
                 if (scope is IEnumerable<KeyValuePair<string, object?>> fields)
                 {
-                    WriteFields(writer, fields, written);
+                    list.Add(fields);
                 }
-            }, json);
+            }, scopes);
+            for (var i = scopes.Count - 1; i >= 0; i--)
+            {
+                WriteFields(json, scopes[i], written);
+            }
             json.WriteEndObject();
         }
         textWriter.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));

@@ -1,4 +1,6 @@
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Idempotency;
+using Lifecycle.ControlPlane.Preconditions;
 
 namespace Lifecycle.ControlPlane.Operations;
 
@@ -8,7 +10,8 @@ namespace Lifecycle.ControlPlane.Operations;
 /// <paramref name="TimeoutSec"/> is a resume's time to live when not the sandbox's own (a connect's);
 /// <paramref name="OnlyIfExpiredBy"/> makes it the evictor's: applied only while the sandbox is still expired then.
 /// <paramref name="CountsAgainstQuota"/>: the team's own request, so a resume or a pause is checked against its quotas
-/// (the evictor's and a drain's are not).
+/// (the evictor's and a drain's are not). <paramref name="Idempotency"/> and <paramref name="IfMatch"/> are a team's
+/// request's key and precondition.
 /// </summary>
 public sealed record OperationRequest(
     SandboxOperation Operation,
@@ -18,4 +21,6 @@ public sealed record OperationRequest(
     string? Reason = null,
     int? TimeoutSec = null,
     DateTimeOffset? OnlyIfExpiredBy = null,
-    bool CountsAgainstQuota = false);
+    bool CountsAgainstQuota = false,
+    IdempotentRequest? Idempotency = null,
+    IfMatch? IfMatch = null);

@@ -2,8 +2,8 @@ using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Contract.Timeouts;
+using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Placement;
-using Lifecycle.ControlPlane.Quotas;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
@@ -19,7 +19,8 @@ public sealed partial class OperationRequests(
     HostPlacement placement,
     EventPublisher publisher,
     BackgroundOperations background,
-    TeamQuotas quotas,
+    RequestWrites writes,
+    IdempotencyStore keys,
     OperationRunner runner,
     TimeProvider clock,
     IOptions<OperationOptions> options,
@@ -29,10 +30,20 @@ public sealed partial class OperationRequests(
     // row settles it, and after a few rounds of contention the caller is told the current status.
     private const int MaxAttempts = 3;
 
-    public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, CancellationToken ct)
+    /// <summary>
+    /// Creates a team's sandbox on a host placement chooses. With <paramref name="idempotency"/>, a request made before
+    /// with the same key is answered as it was (or refused when it was another request), and the key is stored with
+    /// the sandbox's row in one transaction.
+    /// </summary>
+    public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, IdempotentRequest? idempotency, CancellationToken ct)
     {
         publisher.EnsureConnected();
+        if (await EarlierAsync(idempotency, ct) is { } earlier)
+        {
+            return earlier;
+        }
         var created = StateEvent.CreateRequested(sandbox.Id, sandbox.TeamId, clock.GetUtcNow());
+        var request = new RequestWrite(sandbox.TeamId, QuotaDemand.Active(sandbox.Vcpus, sandbox.MemoryMb), idempotency);
         // A second try when the chosen host is no longer online: the counts were stale, read them afresh.
         for (var attempt = 1; attempt <= 2; attempt++)
         {
@@ -40,33 +51,25 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.NoCapacity();
             }
-            var (row, breach) = await quotas.WithinAsync(sandbox.TeamId, QuotaDemand.Active(sandbox.Vcpus, sandbox.MemoryMb),
-                (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct, conn, tx), ct);
-            if (breach is not null)
+            var result = await writes.RunAsync(request, (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct, conn, tx), row => row, ct);
+            if (result.KeyTaken)
             {
-                // A retried create of a sandbox accepted earlier is that sandbox, not a new one over the quota.
-                return sandbox.IdempotencyKey is not null && await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct) is { } accepted
-                    ? new RequestOutcome.Accepted(accepted)
-                    : new RequestOutcome.QuotaExceeded(breach);
+                // A concurrent request with the same key committed first: its answer is this one's.
+                return await EarlierAsync(idempotency, ct) ?? throw new InvalidOperationException("A taken idempotency key has no answer.");
             }
-            if (row is not null)
+            if (result.Breach is { } breach)
+            {
+                return new RequestOutcome.QuotaExceeded(breach);
+            }
+            if (result.Written is { } row)
             {
                 await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row, null);
                 return new RequestOutcome.Accepted(row);
-            }
-            if (sandbox.IdempotencyKey is not null
-                && await store.FindByIdempotencyKeyAsync(sandbox.TeamId, sandbox.IdempotencyKey, ct) is { } earlier)
-            {
-                return new RequestOutcome.Accepted(earlier);
             }
             placement.Invalidate();
         }
         return new RequestOutcome.NoCapacity();
     }
-
-    /// <summary>Pause, resume or destroy a team's sandbox.</summary>
-    public Task<RequestOutcome> RequestAsync(SandboxOperation operation, Guid teamId, Guid sandboxId, CancellationToken ct) =>
-        RequestAsync(new OperationRequest(operation, teamId, sandboxId, Actors.Team(teamId), CountsAgainstQuota: true), ct);
 
     /// <summary>
     /// Pause, resume or destroy a sandbox of <paramref name="teamId"/> on an operator's behalf (a host's
@@ -82,18 +85,27 @@ public sealed partial class OperationRequests(
     /// fresh row when another request moved it first. A resume restarts the time to live (the request's
     /// <see cref="OperationRequest.TimeoutSec"/>, else the sandbox's own); it is refused once the sandbox's lifetime
     /// has ended. The evictor's request (<see cref="OperationRequest.OnlyIfExpiredBy"/>) lets go of a sandbox
-    /// extended meanwhile.
+    /// extended meanwhile. A team's request may carry an idempotency key (its answer is stored with the change, and
+    /// replayed to a retry) and an <c>If-Match</c> (checked on the locked row before the change).
     /// </summary>
     public async Task<RequestOutcome> RequestAsync(OperationRequest request, CancellationToken ct)
     {
         var operation = request.Operation;
         publisher.EnsureConnected();
+        if (await EarlierAsync(request.Idempotency, ct) is { } earlier)
+        {
+            return earlier;
+        }
         for (var attempt = 1; ; attempt++)
         {
             var row = await store.GetAsync(request.TeamId, request.SandboxId, ct);
             if (row is null)
             {
-                return new RequestOutcome.NotFound();
+                return await SettledAsync(request, new RequestOutcome.NotFound(), ct);
+            }
+            if (request.IfMatch is { } ifMatch && !ifMatch.Matches(row))
+            {
+                return await SettledAsync(request, new RequestOutcome.PreconditionFailed(row), ct);
             }
             var current = row.Status;
             var now = clock.GetUtcNow();
@@ -101,14 +113,27 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.NoLongerDue(row);
             }
+            var write = new RequestWrite(request.TeamId, DemandOf(request, row), request.Idempotency, request.SandboxId, request.IfMatch);
             if (current == operation.InProgress)
             {
-                // The same operation is already under way: repeating it is not an error.
-                return new RequestOutcome.Accepted(row);
+                // The same operation is already under way: repeating it is not an error. With a key, that answer is
+                // stored like any other, while the sandbox is still under way.
+                if (request.Idempotency is null)
+                {
+                    return new RequestOutcome.Accepted(row);
+                }
+                var repeated = await writes.RunAsync(write with { Demand = null },
+                    async (conn, tx) => await store.GetForUpdateAsync(request.TeamId, request.SandboxId, conn!, tx!, ct) is { } locked
+                        && locked.Status == operation.InProgress ? locked : null, locked => locked, ct);
+                if (await OutcomeOfAsync(request, repeated, ct) is { } answered)
+                {
+                    return answered;
+                }
+                continue;
             }
             if (!operation.Requested.From.Contains(current) || attempt > MaxAttempts)
             {
-                return new RequestOutcome.Conflict(current);
+                return await SettledAsync(request, new RequestOutcome.Conflict(current), ct);
             }
             DateTimeOffset? expiresAt = null;
             if (operation == SandboxOperation.Resume)
@@ -116,25 +141,55 @@ public sealed partial class OperationRequests(
                 var lifetimeEnd = row.LifetimeEndsAt.AsUtc();
                 if (lifetimeEnd <= now)
                 {
-                    return new RequestOutcome.LifetimeEnded(row);
+                    return await SettledAsync(request, new RequestOutcome.LifetimeEnded(row), ct);
                 }
                 expiresAt = TimeToLive.ExpiresAt(now, request.TimeoutSec ?? row.TimeoutSec, lifetimeEnd);
             }
             var requested = StateEvent.Requested(operation, row, request.Actor, request.Reason, now);
-            var write = new TransitionWrite(requested, Deadline(), expiresAt, request.OnlyIfExpiredBy);
-            var (moved, breach) = DemandOf(request, row) is { } demand
-                ? await quotas.WithinAsync(request.TeamId, demand, (conn, tx) => store.TryTransitionAsync(write, ct, conn, tx), ct)
-                : (await store.TryTransitionAsync(write, ct), null);
-            if (breach is not null)
-            {
-                return new RequestOutcome.QuotaExceeded(breach);
-            }
-            if (moved is not null)
+            var transition = new TransitionWrite(requested, Deadline(), expiresAt, request.OnlyIfExpiredBy);
+            var result = await writes.RunAsync(write, (conn, tx) => store.TryTransitionAsync(transition, ct, conn, tx), moved => moved, ct);
+            if (result.Written is { } moved)
             {
                 await StartAsync(operation, requested, moved, request.Reason);
                 return new RequestOutcome.Accepted(moved);
             }
+            if (await OutcomeOfAsync(request, result, ct) is { } refused)
+            {
+                return refused;
+            }
         }
+    }
+
+    /// <summary>
+    /// What a write that was refused answers (its key taken by a concurrent request, a quota breach, a failed
+    /// precondition), or what one that stored a repeat answers; null when it lost a compare-and-set and the row must
+    /// be read again.
+    /// </summary>
+    private async Task<RequestOutcome?> OutcomeOfAsync(OperationRequest request, WriteResult<SandboxRow> result, CancellationToken ct) =>
+        result switch
+        {
+            { KeyTaken: true } => await EarlierAsync(request.Idempotency, ct) ?? throw new InvalidOperationException("A taken idempotency key has no answer."),
+            { Breach: { } breach } => new RequestOutcome.QuotaExceeded(breach),
+            { Unmatched: { } current } => await SettledAsync(request, new RequestOutcome.PreconditionFailed(current), ct),
+            { Written: { } row } => new RequestOutcome.Accepted(row),
+            _ => null,
+        };
+
+    /// <summary>
+    /// An answer that changed nothing (a conflict, a failed precondition) for a request with a key: when a request
+    /// with that key committed meanwhile (it is what moved the sandbox), its answer instead.
+    /// </summary>
+    private async Task<RequestOutcome> SettledAsync(OperationRequest request, RequestOutcome outcome, CancellationToken ct) =>
+        await EarlierAsync(request.Idempotency, ct) ?? outcome;
+
+    /// <summary>The answer of an earlier request with the key: replayed when it was the same request, refused when another.</summary>
+    private async Task<RequestOutcome?> EarlierAsync(IdempotentRequest? idempotency, CancellationToken ct)
+    {
+        if (idempotency is null || await keys.FindAsync(idempotency, ct) is not { } earlier)
+        {
+            return null;
+        }
+        return idempotency.SameAs(earlier) ? new RequestOutcome.Replayed(earlier.Answer) : new RequestOutcome.KeyReused(earlier);
     }
 
     /// <summary>What a team's own resume or pause adds to its usage; null for anything not checked against quotas.</summary>

@@ -1,5 +1,6 @@
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Operations;
@@ -26,4 +27,13 @@ public abstract record RequestOutcome
 
     /// <summary>The evictor's request for a sandbox that is no longer expired (its timeout was extended meanwhile).</summary>
     public sealed record NoLongerDue(SandboxRow Sandbox) : RequestOutcome;
+
+    /// <summary>An earlier request with the same idempotency key and the same fingerprint: its answer, replayed.</summary>
+    public sealed record Replayed(StoredAnswer Answer) : RequestOutcome;
+
+    /// <summary>The idempotency key was used for another request (another method, path or body).</summary>
+    public sealed record KeyReused(EarlierRequest Earlier) : RequestOutcome;
+
+    /// <summary>The request's <c>If-Match</c> does not name the sandbox as it is; nothing changed.</summary>
+    public sealed record PreconditionFailed(SandboxRow Sandbox) : RequestOutcome;
 }

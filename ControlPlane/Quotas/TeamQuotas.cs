@@ -5,11 +5,12 @@ using Npgsql;
 namespace Lifecycle.ControlPlane.Quotas;
 
 /// <summary>
-/// A team's limits (its own, else the configured defaults), and the gate every request that raises its usage passes:
-/// in one transaction it takes the team's lock, counts, and writes only if the request fits, so no number of replicas
-/// and concurrent requests can take a team past a limit. A team without limits skips it all.
+/// A team's limits (its own, else the configured defaults), and the check every request that raises its usage passes
+/// inside the transaction of its write (<c>Operations.RequestWrites</c>): take the team's lock, count, and write only if
+/// the request fits, so no number of replicas and concurrent requests can take a team past a limit. A request whose
+/// demand touches no set limit skips it all.
 /// </summary>
-public sealed class TeamQuotas(QuotaStore store, NpgsqlDataSource dataSource, IOptions<QuotaOptions> options)
+public sealed class TeamQuotas(QuotaStore store, IOptions<QuotaOptions> options)
 {
     public async Task<QuotaLimits> LimitsAsync(Guid teamId, CancellationToken ct) =>
         await store.LimitsAsync(teamId, ct) ?? options.Value.Defaults;
@@ -18,33 +19,23 @@ public sealed class TeamQuotas(QuotaStore store, NpgsqlDataSource dataSource, IO
     public async Task<(QuotaLimits Limits, QuotaUsage Usage)> ViewAsync(Guid teamId, CancellationToken ct) =>
         (await LimitsAsync(teamId, ct), await store.UsageAsync(teamId, withBecomingPaused: false, null, null, ct));
 
-    /// <summary>
-    /// Runs <paramref name="write"/> if <paramref name="demand"/> fits the team's limits, inside the transaction that
-    /// counted (it gets that connection and transaction; both null when the team has no limit). The breach otherwise.
-    /// </summary>
-    public async Task<(T? Written, QuotaBreach? Breach)> WithinAsync<T>(
-        Guid teamId, QuotaDemand demand, Func<NpgsqlConnection?, NpgsqlTransaction?, Task<T>> write, CancellationToken ct)
+    /// <summary>The team's limits when <paramref name="demand"/> touches one that is set (it must then be counted); else null.</summary>
+    public async Task<QuotaLimits?> CountedLimitsAsync(Guid teamId, QuotaDemand demand, CancellationToken ct)
     {
         var limits = await LimitsAsync(teamId, ct);
-        if (!Limited(limits, demand))
-        {
-            return (await write(null, null), null);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await QuotaStore.LockAsync(teamId, connection, transaction, ct);
-        var usage = await store.UsageAsync(teamId, withBecomingPaused: demand.PausedSandboxes > 0, connection, transaction, ct);
-        if (QuotaRules.Breach(limits, usage, demand) is { } breach)
-        {
-            await transaction.RollbackAsync(ct);
-            return (default, breach);
-        }
-        var written = await write(connection, transaction);
-        await transaction.CommitAsync(ct);
-        return (written, null);
+        return Enum.GetValues<QuotaName>().Any(name => demand.Of(name) > 0 && limits.Of(name) is not null) ? limits : null;
     }
 
-    /// <summary>Whether any limit the demand touches is set: only then must the request be counted.</summary>
-    private static bool Limited(QuotaLimits limits, QuotaDemand demand) =>
-        Enum.GetValues<QuotaName>().Any(name => demand.Of(name) > 0 && limits.Of(name) is not null);
+    /// <summary>
+    /// Takes the team's lock in <paramref name="transaction"/> and counts: the breach when <paramref name="demand"/> does
+    /// not fit <paramref name="limits"/>, else null, and the lock is held until the transaction ends, so the write that
+    /// follows in it is counted by the next request.
+    /// </summary>
+    public async Task<QuotaBreach?> LockAndCheckAsync(
+        Guid teamId, QuotaLimits limits, QuotaDemand demand, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await QuotaStore.LockAsync(teamId, connection, transaction, ct);
+        var usage = await store.UsageAsync(teamId, withBecomingPaused: demand.PausedSandboxes > 0, connection, transaction, ct);
+        return QuotaRules.Breach(limits, usage, demand);
+    }
 }

@@ -2,6 +2,7 @@ using Lifecycle.Consumers;
 using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
+using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Timeouts;
 using Lifecycle.ControlPlane.Waiting;
@@ -46,6 +47,8 @@ public static class HostedServiceOrder
             // Acts on the hosts the HostMonitor's shards hold, so only where it runs.
             Add<Evictor>(services);
         }
+        // Touches only expired idempotency keys, which no request reads: any place after the schema would do.
+        Add<IdempotencyJanitor>(services);
         return services;
     }
 

@@ -1,5 +1,7 @@
 using System.Security.Claims;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.Idempotency;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,21 +19,30 @@ public static class TimeoutEndpoints
     }
 
     /// <summary>200 with the sandbox, its timer restarted from now (a paused one's starts again at resume); 409 once it has ended.</summary>
-    public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> SetTimeout(
-        string id, HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxTimeouts timeouts, CancellationToken ct)
+    public static async Task<Results<Ok<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> SetTimeout(
+        string id, HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxAnswers answers, SandboxTimeouts timeouts, CancellationToken ct)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
             return Problem(badId);
+        }
+        var (headers, badHeaders) = await ChangeHeaders.ReadAsync(request, user.TeamId(), answers, _ => StatusCodes.Status200OK, ct);
+        if (headers is null)
+        {
+            return Problem(badHeaders!);
         }
         var body = await json.ReadValidAsync(request, new SetTimeoutRequest(), ct);
         if (body.Refused)
         {
             return Problem(body.Problem);
         }
-        return await timeouts.SetAsync(user.TeamId(), sandboxId, body.Value.TimeoutSec!.Value, ct) switch
+        var asked = new TimeoutRequest(user.TeamId(), sandboxId, body.Value.TimeoutSec!.Value, headers.Idempotency, headers.IfMatch);
+        return await timeouts.SetAsync(asked, ct) switch
         {
-            TimeoutOutcome.Ready ready => TypedResults.Ok(SandboxResponse.From(ready.Sandbox)),
+            TimeoutOutcome.Ready ready => SandboxAnswers.Ok(request.HttpContext.Response, ready.Sandbox),
+            TimeoutOutcome.Replayed replayed => new ReplayedAnswer(replayed.Answer),
+            TimeoutOutcome.KeyReused reused => SandboxAnswers.KeyReused(reused.Earlier),
+            TimeoutOutcome.PreconditionFailed failed => SandboxAnswers.PreconditionFailed(request.HttpContext.Response, "set the timeout of", failed.Sandbox),
             TimeoutOutcome.Conflict conflict => Problem(Problems.Conflict("set the timeout of", conflict.Current)),
             _ => Problem(Problems.NotFound(sandboxId)),
         };
@@ -41,22 +52,33 @@ public static class TimeoutEndpoints
     /// 200 with the sandbox when it runs (its timer extended, never shortened); 202 when it is on its way to running
     /// (starting, resuming, or paused and now resuming); 409 naming the status otherwise.
     /// </summary>
-    public static async Task<Results<Ok<SandboxResponse>, Accepted<SandboxResponse>, ProblemHttpResult>> Connect(
-        string id, HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxTimeouts timeouts, CancellationToken ct)
+    public static async Task<Results<Ok<SandboxResponse>, Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> Connect(
+        string id, HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxAnswers answers, SandboxTimeouts timeouts, CancellationToken ct)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
             return Problem(badId);
+        }
+        // The same rule as the outcomes below: ready when running, underway otherwise.
+        var (headers, badHeaders) = await ChangeHeaders.ReadAsync(request, user.TeamId(), answers,
+            row => row.Status == SandboxStatus.Running ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, ct);
+        if (headers is null)
+        {
+            return Problem(badHeaders!);
         }
         var body = await json.ReadValidAsync(request, new ConnectRequest(), ct);
         if (body.Refused)
         {
             return Problem(body.Problem);
         }
-        return await timeouts.ConnectAsync(user.TeamId(), sandboxId, body.Value.TimeoutSec, ct) switch
+        var asked = new TimeoutRequest(user.TeamId(), sandboxId, body.Value.TimeoutSec, headers.Idempotency, headers.IfMatch);
+        return await timeouts.ConnectAsync(asked, ct) switch
         {
-            TimeoutOutcome.Ready ready => TypedResults.Ok(SandboxResponse.From(ready.Sandbox)),
-            TimeoutOutcome.Underway underway => TypedResults.Accepted(SandboxResponse.Location(sandboxId), SandboxResponse.From(underway.Sandbox)),
+            TimeoutOutcome.Ready ready => SandboxAnswers.Ok(request.HttpContext.Response, ready.Sandbox),
+            TimeoutOutcome.Underway underway => SandboxAnswers.Accepted(request.HttpContext.Response, underway.Sandbox),
+            TimeoutOutcome.Replayed replayed => new ReplayedAnswer(replayed.Answer),
+            TimeoutOutcome.KeyReused reused => SandboxAnswers.KeyReused(reused.Earlier),
+            TimeoutOutcome.PreconditionFailed failed => SandboxAnswers.PreconditionFailed(request.HttpContext.Response, "connect to", failed.Sandbox),
             TimeoutOutcome.Conflict conflict => Problem(Problems.Conflict("connect to", conflict.Current)),
             TimeoutOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded("connect to", ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
             TimeoutOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),

@@ -1,4 +1,5 @@
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Timeouts;
@@ -22,4 +23,13 @@ public abstract record TimeoutOutcome
 
     /// <summary>A connect to a paused sandbox whose lifetime has ended.</summary>
     public sealed record LifetimeEnded(SandboxRow Sandbox) : TimeoutOutcome;
+
+    /// <summary>An earlier call with the same idempotency key and fingerprint: its answer, replayed.</summary>
+    public sealed record Replayed(StoredAnswer Answer) : TimeoutOutcome;
+
+    /// <summary>The idempotency key was used for another request.</summary>
+    public sealed record KeyReused(EarlierRequest Earlier) : TimeoutOutcome;
+
+    /// <summary>The call's <c>If-Match</c> does not name the sandbox as it is; nothing changed.</summary>
+    public sealed record PreconditionFailed(SandboxRow Sandbox) : TimeoutOutcome;
 }

@@ -34,7 +34,8 @@ public sealed class TimeoutStore(NpgsqlDataSource dataSource)
     /// lifetime). Returns the row and the database's time of the change (to order the host's notices), or null when
     /// the sandbox is not the team's or not in a <see cref="Settable"/> status.
     /// </summary>
-    public async Task<(SandboxRow Row, DateTime SetAt)?> SetAsync(Guid teamId, Guid id, int timeoutSec, CancellationToken ct)
+    public async Task<TimeoutChange?> SetAsync(
+        Guid teamId, Guid id, int timeoutSec, CancellationToken ct, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
     {
         const string sql = $"""
             WITH s AS (
@@ -48,7 +49,7 @@ public sealed class TimeoutStore(NpgsqlDataSource dataSource)
             )
             SELECT {SandboxRow.Columns}, clock_timestamp() AS set_at FROM s LEFT JOIN hosts h ON h.id = s.host_id
             """;
-        return await QueryChangeAsync(sql, new { Id = id, TeamId = teamId, TimeoutSec = timeoutSec, Timed = TimedWire, Settable = SettableWire }, ct);
+        return await QueryChangeAsync(sql, new { Id = id, TeamId = teamId, TimeoutSec = timeoutSec, Timed = TimedWire, Settable = SettableWire }, connection, transaction, ct);
     }
 
     /// <summary>
@@ -56,7 +57,8 @@ public sealed class TimeoutStore(NpgsqlDataSource dataSource)
     /// <c>now + timeoutSec</c> (never past its lifetime) if that is later; it is never shortened. Null when the
     /// sandbox is not the team's or is in another status.
     /// </summary>
-    public async Task<(SandboxRow Row, DateTime SetAt)?> ExtendAsync(Guid teamId, Guid id, int? timeoutSec, CancellationToken ct)
+    public async Task<TimeoutChange?> ExtendAsync(
+        Guid teamId, Guid id, int? timeoutSec, CancellationToken ct, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
     {
         const string sql = $"""
             WITH s AS (
@@ -68,7 +70,7 @@ public sealed class TimeoutStore(NpgsqlDataSource dataSource)
             )
             SELECT {SandboxRow.Columns}, clock_timestamp() AS set_at FROM s LEFT JOIN hosts h ON h.id = s.host_id
             """;
-        return await QueryChangeAsync(sql, new { Id = id, TeamId = teamId, TimeoutSec = timeoutSec, Extendable = ExtendableWire }, ct);
+        return await QueryChangeAsync(sql, new { Id = id, TeamId = teamId, TimeoutSec = timeoutSec, Extendable = ExtendableWire }, connection, transaction, ct);
     }
 
     /// <summary>
@@ -95,11 +97,12 @@ public sealed class TimeoutStore(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
-    private async Task<(SandboxRow Row, DateTime SetAt)?> QueryChangeAsync(string sql, object parameters, CancellationToken ct)
+    private async Task<TimeoutChange?> QueryChangeAsync(
+        string sql, object parameters, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
-        await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<SandboxRow, DateTime, (SandboxRow, DateTime)>(
-            new CommandDefinition(sql, parameters, cancellationToken: ct), (row, setAt) => (row, setAt), splitOn: "set_at");
-        return rows.Select(r => ((SandboxRow, DateTime)?)r).SingleOrDefault();
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
+        var rows = await (connection ?? own!).QueryAsync<SandboxRow, DateTime, TimeoutChange>(
+            new CommandDefinition(sql, parameters, transaction, cancellationToken: ct), (row, setAt) => new TimeoutChange(row, setAt), splitOn: "set_at");
+        return rows.SingleOrDefault();
     }
 }

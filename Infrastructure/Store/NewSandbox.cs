@@ -12,5 +12,4 @@ public sealed record NewSandbox(
     int TimeoutSec,
     OnTimeout OnTimeout,
     int? MaxLifetimeSec,
-    string MetadataJson,
-    string? IdempotencyKey);
+    string MetadataJson);

@@ -15,10 +15,9 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Inserts a <c>starting</c> sandbox on <paramref name="hostId"/> and records its create event, in
-    /// one statement. Returns null when that host is no longer online, or when the team already used
-    /// the idempotency key (see <see cref="FindByIdempotencyKeyAsync"/>).
+    /// one statement. Returns null when that host is no longer online.
     /// </summary>
-    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (a quota's).</remarks>
+    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (the request's: its quota and idempotency key).</remarks>
     public async Task<SandboxRow?> CreateOnHostAsync(
         Guid hostId, NewSandbox sandbox, StateEvent created, DateTimeOffset deadline, CancellationToken ct,
         NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
@@ -29,12 +28,11 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             ), s AS (
                 INSERT INTO sandboxes (id, team_id, host_id, status, version, template, vcpus, memory_mb, timeout_sec,
                                        on_timeout, max_lifetime_sec, lifetime_ends_at, expires_at,
-                                       metadata, operation_deadline, idempotency_key, created_at, updated_at)
+                                       metadata, operation_deadline, created_at, updated_at)
                 SELECT @Id, @TeamId, chosen.id, @To, @Version + 1, @Template, @Vcpus, @MemoryMb, @TimeoutSec,
                        @OnTimeout, @MaxLifetimeSec, @LifetimeEndsAt, @ExpiresAt,
-                       @MetadataJson::jsonb, @Deadline, @IdempotencyKey, @At, @At
+                       @MetadataJson::jsonb, @Deadline, @At, @At
                   FROM chosen
-                ON CONFLICT (team_id, idempotency_key) DO NOTHING
                 RETURNING *
             ), recorded AS (
                 INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at)
@@ -58,7 +56,6 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             LifetimeEndsAt = TimeToLive.LifetimeEnd(created.At, sandbox.MaxLifetimeSec)?.UtcDateTime,
             ExpiresAt = TimeToLive.ExpiresAt(created.At, sandbox.TimeoutSec, TimeToLive.LifetimeEnd(created.At, sandbox.MaxLifetimeSec)).UtcDateTime,
             sandbox.MetadataJson,
-            sandbox.IdempotencyKey,
             Deadline = deadline.UtcDateTime,
             created.EventId,
             created.Type,
@@ -91,18 +88,6 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         return rows.ToDictionary(r => r.Host, r => r.Active);
     }
 
-    public async Task<SandboxRow?> FindByIdempotencyKeyAsync(Guid teamId, string idempotencyKey, CancellationToken ct)
-    {
-        const string sql = $"""
-            SELECT {SandboxRow.Columns}
-              FROM sandboxes s LEFT JOIN hosts h ON h.id = s.host_id
-             WHERE s.team_id = @TeamId AND s.idempotency_key = @IdempotencyKey
-            """;
-        await using var conn = dataSource.CreateConnection();
-        return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, new { TeamId = teamId, IdempotencyKey = idempotencyKey }, cancellationToken: ct));
-    }
-
     /// <summary>A team's sandbox; another team's is indistinguishable from a missing one.</summary>
     public async Task<SandboxRow?> GetAsync(Guid teamId, Guid id, CancellationToken ct)
     {
@@ -114,6 +99,19 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         await using var conn = dataSource.CreateConnection();
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(
             new CommandDefinition(sql, new { Id = id, TeamId = teamId }, cancellationToken: ct));
+    }
+
+    /// <summary>A team's sandbox, locked until <paramref name="transaction"/> ends: a precondition checked on it holds for the write that follows.</summary>
+    public async Task<SandboxRow?> GetForUpdateAsync(Guid teamId, Guid id, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {SandboxRow.Columns}
+              FROM sandboxes s LEFT JOIN hosts h ON h.id = s.host_id
+             WHERE s.id = @Id AND s.team_id = @TeamId
+               FOR UPDATE OF s
+            """;
+        return await connection.QuerySingleOrDefaultAsync<SandboxRow>(
+            new CommandDefinition(sql, new { Id = id, TeamId = teamId }, transaction, cancellationToken: ct));
     }
 
     /// <summary>

@@ -108,8 +108,15 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     /// with this one's settings and <paramref name="overrides"/>; returned as soon as its process runs. It is
     /// killed when this harness is disposed.
     /// </summary>
-    public async Task<ControlPlaneProcess> StartProcessReplicaAsync(string name, IEnumerable<KeyValuePair<string, string?>>? overrides = null) =>
-        ((ProcessReplica)await _deployment.StartReplicaAsync(name, ReplicaKind.Process, overrides, waitUntilServing: false)).Process;
+    public async Task<ControlPlaneProcess> StartProcessReplicaAsync(
+        string name, IEnumerable<KeyValuePair<string, string?>>? overrides = null, bool waitUntilServing = false) =>
+        ((ProcessReplica)await _deployment.StartReplicaAsync(name, ReplicaKind.Process, overrides, waitUntilServing)).Process;
+
+    /// <summary>SIGKILL of the process replica named <paramref name="name"/>.</summary>
+    public void KillReplica(string name) => _deployment.Kill(name);
+
+    /// <summary>The address of the process replica named <paramref name="name"/>.</summary>
+    public Uri UrlOf(string name) => _deployment.UrlOf(name);
 
     private static async Task<ControlPlaneHarness> StartAsync(
         DeploymentBuilder builder, TestDatabase database, bool ownsDatabase, int hosts, Func<SimulatorOptions, SimulatorOptions> simulator)

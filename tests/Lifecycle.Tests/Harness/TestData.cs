@@ -36,7 +36,7 @@ public static class TestData
         var now = DateTimeOffset.UtcNow;
         var created = StateEvent.CreateRequested(id, teamId, now);
         var row = await store.CreateOnHostAsync(hostId,
-            new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}", null), created, now.AddMinutes(5), CancellationToken.None);
+            new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"), created, now.AddMinutes(5), CancellationToken.None);
         return row ?? throw new InvalidOperationException("no online host to create a sandbox on");
     }
 

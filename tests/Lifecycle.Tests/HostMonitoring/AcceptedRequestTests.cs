@@ -82,7 +82,7 @@ public sealed class AcceptedRequestTests
         var id = Guid.CreateVersion7();
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         // A create that timed out into error while, unseen, its VM came up on the host.
-        await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}", null),
+        await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"),
             StateEvent.CreateRequested(id, teamId, at), at.AddMinutes(2), CancellationToken.None);
         using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = id.ToString(), Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });

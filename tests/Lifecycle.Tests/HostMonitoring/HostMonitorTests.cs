@@ -101,7 +101,7 @@ public sealed partial class HostMonitorTests
         // The row a create writes before its call, as if the process died between the two: nobody calls the host.
         var requested = StateEvent.CreateRequested(id, teamId, at);
         await store.CreateOnHostAsync(host.HostId!.Value,
-            new NewSandbox(id, teamId, "python-3.12", 2, 1024, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, """{"owner":"ci"}""", null), requested, at.AddSeconds(1), CancellationToken.None);
+            new NewSandbox(id, teamId, "python-3.12", 2, 1024, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, """{"owner":"ci"}"""), requested, at.AddSeconds(1), CancellationToken.None);
 
         await harness.WaitForStatusAsync(id.ToString(), "running", TimeSpan.FromSeconds(10));
 

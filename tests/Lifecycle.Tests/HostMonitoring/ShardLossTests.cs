@@ -46,7 +46,7 @@ public sealed class ShardLossTests
         var id = Guid.CreateVersion7();
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         await harness.Services.GetRequiredService<SandboxStore>().CreateOnHostAsync(hostId,
-            new NewSandbox(id, teamId, "base", 1, 512, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}", null), StateEvent.CreateRequested(id, teamId, at), at.AddSeconds(1), CancellationToken.None);
+            new NewSandbox(id, teamId, "base", 1, 512, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"), StateEvent.CreateRequested(id, teamId, at), at.AddSeconds(1), CancellationToken.None);
         return id;
     }
 }
