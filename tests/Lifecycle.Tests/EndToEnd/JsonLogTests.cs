@@ -7,7 +7,7 @@ namespace Lifecycle.Tests.EndToEnd;
 public sealed class JsonLogTests
 {
     [Test]
-    public async Task Every_line_is_json_and_an_operation_logs_its_sandbox_host_event_and_the_requests_trace()
+    public async Task Every_line_is_json_and_an_operation_logs_its_sandbox_host_event_and_the_requests_trace_and_id()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var deployment = await DeploymentBuilder.On(database.ConnectionString, TestServers.Redis, TestKeyPrefix.New())
@@ -24,7 +24,10 @@ public sealed class JsonLogTests
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sandboxes") { Content = JsonContent.Create(new { template = "base" }) };
         request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(BitConverter.GetBytes(42L))}-01");
+        var requestId = $"client-{Guid.NewGuid():N}";
+        request.Headers.Add("X-Request-Id", requestId);
         var created = await client.SendAsync(request);
+        Assert.That(created.Headers.GetValues("X-Request-Id").Single(), Is.EqualTo(requestId), "the client's own id is echoed");
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         JsonElement? succeeded = null;
@@ -35,6 +38,7 @@ public sealed class JsonLogTests
         Assert.That(succeeded, Is.Not.Null, string.Join('\n', process.Lines));
         var entry = succeeded!.Value;
         Assert.That(Text(entry, "trace_id"), Is.EqualTo(traceId), "the request's trace follows it into the background operation");
+        Assert.That(Text(entry, "request_id"), Is.EqualTo(requestId), "and so does its request id");
         Assert.That(Text(entry, "host_id"), Is.EqualTo(fleet.Hosts[0].HostId.ToString()));
         Assert.That(Guid.TryParse(Text(entry, "event_id"), out _), Is.True, "the outcome event it published");
         Assert.That(Text(entry, "operation"), Is.EqualTo("create"));
