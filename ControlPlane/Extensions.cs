@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lifecycle.Consumers;
+using Lifecycle.Contract.Text;
 using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
@@ -73,7 +74,12 @@ public static class Extensions
         services.AddSingleton<SandboxAnswers>();
         services.AddHostedServicesInOrder(HostMonitorOptions.IsEnabled(configuration));
 
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Every time in an answer as RFC 3339 UTC with milliseconds (docs/contract.md, "Times").
+            TimestampJsonConverters.AddTo(json.SerializerOptions);
+        });
         // The framework's own problems (a 404 route, a 405, a body it could not bind) carry the same
         // style of type as the API's (Problems.TypeOf), not RFC section links.
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>

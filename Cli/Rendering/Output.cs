@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lifecycle.Contract.Text;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -11,15 +12,23 @@ namespace Lifecycle.Cli.Rendering;
 /// </summary>
 public sealed class Output
 {
-    private static readonly JsonSerializerOptions Indented = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static readonly JsonSerializerOptions Indented = IndentedOptions();
 
     private static readonly JsonSerializerOptions OneLine = new(Indented) { WriteIndented = false };
+
+    /// <summary>Names as the API writes them, and every time as it does (RFC 3339 UTC with milliseconds).</summary>
+    private static JsonSerializerOptions IndentedOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = null,
+            WriteIndented = true,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        };
+        TimestampJsonConverters.AddTo(options);
+        return options;
+    }
 
     private readonly TextWriter _writer;
     private readonly bool _terminal;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Text;
 
 namespace Lifecycle.Contract.Events;
 
@@ -36,7 +37,7 @@ public static class StreamFields
         new(Actor, e.Actor),
         new(Reason, e.Reason ?? ""),
         new(Error, e.Error ?? ""),
-        new(At, e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
+        new(At, Timestamps.Write(e.At)),
     ];
 
     /// <summary>

@@ -64,17 +64,24 @@ public sealed record CreateSandboxRequest(
         }
         foreach (var (key, value) in Metadata)
         {
-            if (key.Length is 0 or > MaxMetadataKeyLength || key.Any(char.IsControl))
+            if (!IsValidMetadataKey(key))
             {
                 return $"metadata keys must be 1 to {MaxMetadataKeyLength} characters without control characters.";
             }
-            if (value is null || value.Length > MaxMetadataValueLength)
+            if (!IsValidMetadataValue(value))
             {
                 return $"metadata values must be strings of at most {MaxMetadataValueLength} characters.";
             }
         }
         return null;
     }
+
+    private static bool IsValidMetadataKey(string key) => key.Length is > 0 and <= MaxMetadataKeyLength && !key.Any(char.IsControl);
+
+    private static bool IsValidMetadataValue(string? value) => value is not null && value.Length <= MaxMetadataValueLength;
+
+    /// <summary>Whether a sandbox could have this metadata pair (a listing's filter on one that none can have is refused).</summary>
+    public static bool IsValidMetadataPair(string key, string? value) => IsValidMetadataKey(key) && IsValidMetadataValue(value);
 
     public OnTimeout Policy() => OnTimeouts.Parse(OnTimeout);
 

@@ -25,6 +25,7 @@ public static class HostEndpoints
         admin.MapGet("/hosts", List);
         admin.MapGet("/hosts/{id}", Get);
         admin.MapGet("/hosts/{id}/history", History);
+        admin.MapGet("/hosts/{id}/sandboxes", Sandboxes);
         admin.MapPost("/hosts/{id}/cordon", Cordon);
         admin.MapPost("/hosts/{id}/uncordon", Uncordon);
         admin.MapPost("/hosts/{id}/decommission", Decommission);
@@ -60,6 +61,24 @@ public static class HostEndpoints
 
     public static async Task<Ok<HostList>> List(HostStore hosts, HostResponses responses, CancellationToken ct) =>
         TypedResults.Ok(new HostList(await HostDrainViews.WithDrainsAsync([.. (await hosts.ListAsync(ct)).Select(row => responses.Of(row))], hosts, ct)));
+
+    /// <summary>
+    /// The sandboxes on a host, of every team (or of <c>team_id</c>), with the filters of a team's listing; 404 for a
+    /// host that was never registered.
+    /// </summary>
+    public static async Task<Results<Ok<SandboxPage>, ProblemHttpResult>> Sandboxes(
+        string id, HttpRequest request, HostStore hosts, SandboxStore sandboxes, CancellationToken ct)
+    {
+        if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
+        {
+            return Problem(badId);
+        }
+        if (await hosts.GetAsync(hostId, ct) is null)
+        {
+            return Problem(NotFound(hostId));
+        }
+        return await SandboxEndpoints.ListAsync(request, teamId: null, hostId, sandboxes, ct);
+    }
 
     public static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> Get(string id, HostStore hosts, HostResponses responses, CancellationToken ct)
     {

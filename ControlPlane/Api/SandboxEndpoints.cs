@@ -14,8 +14,6 @@ namespace Lifecycle.ControlPlane.Api;
 /// <summary><c>/v1/sandboxes</c>: every lifecycle call answers 202 with the sandbox already in its transient state.</summary>
 public static class SandboxEndpoints
 {
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 500;
 
     public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
     {
@@ -57,35 +55,26 @@ public static class SandboxEndpoints
         };
     }
 
+    /// <summary>A page of the team's sandboxes that the query's filters show (<see cref="SandboxListQuery"/>), newest first.</summary>
     public static async Task<Results<Ok<SandboxPage>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, SandboxStore store, CancellationToken ct, string? status = null, string? limit = null, string? cursor = null)
+        HttpRequest request, ClaimsPrincipal user, SandboxStore store, CancellationToken ct) =>
+        await ListAsync(request, user.TeamId(), hostId: null, store, ct);
+
+    /// <summary>One page of a listing, with <c>Link: &lt;…&gt;; rel="next"</c> beside <c>next_cursor</c> when there is more.</summary>
+    public static async Task<Results<Ok<SandboxPage>, ProblemHttpResult>> ListAsync(
+        HttpRequest request, Guid? teamId, Guid? hostId, SandboxStore store, CancellationToken ct)
     {
-        SandboxStatus? statusFilter = null;
-        if (status is not null)
+        if (!SandboxListQuery.TryRead(request.Query, teamId, hostId, out var query, out var problem))
         {
-            if (!SandboxStatuses.TryParse(status, out var parsed))
-            {
-                return Problem(Problems.BadRequest($"status must be one of: {string.Join(", ", SandboxStatuses.WireNames)}."));
-            }
-            statusFilter = parsed;
+            return Problem(problem);
         }
-        var pageSize = DefaultPageSize;
-        if (limit is not null && (!int.TryParse(limit, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        var rows = await store.ListAsync(query.Filter, query.Cursor, query.Limit, ct);
+        Guid? next = rows.Count == query.Limit ? rows[^1].Id : null;
+        if (next is { } cursor)
         {
-            return Problem(Problems.BadRequest($"limit must be a whole number from 1 to {MaxPageSize}."));
+            request.HttpContext.Response.Headers.Link = SandboxListQuery.NextLink(request, cursor);
         }
-        Guid? before = null;
-        if (cursor is not null)
-        {
-            if (!Guid.TryParse(cursor, out var parsedCursor))
-            {
-                return Problem(Problems.BadRequest("cursor must be a next_cursor value from a previous page."));
-            }
-            before = parsedCursor;
-        }
-        var rows = await store.ListAsync(user.TeamId(), statusFilter, before, pageSize, ct);
-        var next = rows.Count == pageSize ? rows[^1].Id.ToString() : null;
-        return TypedResults.Ok(new SandboxPage([.. rows.Select(SandboxResponse.From)], next));
+        return TypedResults.Ok(new SandboxPage([.. rows.Select(SandboxResponse.From)], next?.ToString()));
     }
 
     /// <summary>The sandbox with its <c>ETag</c>; 304 without a body when <c>If-None-Match</c> names it as it is.</summary>

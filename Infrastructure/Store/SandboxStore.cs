@@ -129,15 +129,24 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         return await conn.QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new { Id = id }, cancellationToken: ct));
     }
 
-    /// <summary>A page of a team's sandboxes, newest first; <paramref name="before"/> is the last id of the previous page.</summary>
-    public async Task<IReadOnlyList<SandboxRow>> ListAsync(
-        Guid teamId, SandboxStatus? status, Guid? before, int limit, CancellationToken ct)
+    /// <summary>
+    /// A page of the sandboxes <paramref name="filter"/> shows, newest first; <paramref name="before"/> is the last id of the
+    /// previous page. Ids are UUIDv7, so a sandbox created meanwhile sorts before the first page: paging never repeats
+    /// or skips one. A team's listing walks its newest-first index; the metadata pairs are a containment test its GIN
+    /// index answers (014_list_filters.sql); no index mentions status (decision 0001).
+    /// </summary>
+    public async Task<IReadOnlyList<SandboxRow>> ListAsync(SandboxFilter filter, Guid? before, int limit, CancellationToken ct)
     {
         const string sql = $"""
             SELECT {SandboxRow.Columns}
               FROM sandboxes s LEFT JOIN hosts h ON h.id = s.host_id
-             WHERE s.team_id = @TeamId
-               AND (@Status::text IS NULL OR s.status = @Status::text)
+             WHERE (@TeamId::uuid IS NULL OR s.team_id = @TeamId::uuid)
+               AND (@HostId::uuid IS NULL OR s.host_id = @HostId::uuid)
+               AND (@Statuses::text[] IS NULL OR s.status = ANY(@Statuses::text[]))
+               AND (@Template::text IS NULL OR s.template = @Template::text)
+               AND (@Metadata::jsonb IS NULL OR s.metadata @> @Metadata::jsonb)
+               AND (@CreatedAfter::timestamptz IS NULL OR s.created_at > @CreatedAfter::timestamptz)
+               AND (@CreatedBefore::timestamptz IS NULL OR s.created_at < @CreatedBefore::timestamptz)
                AND (@Before::uuid IS NULL OR s.id < @Before::uuid)
              ORDER BY s.id DESC
              LIMIT @Limit
@@ -145,8 +154,13 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         await using var conn = dataSource.CreateConnection();
         var rows = await conn.QueryAsync<SandboxRow>(new CommandDefinition(sql, new
         {
-            TeamId = teamId,
-            Status = status?.ToWire(),
+            filter.TeamId,
+            filter.HostId,
+            Statuses = filter.Statuses?.Select(status => status.ToWire()).ToArray(),
+            filter.Template,
+            Metadata = filter.Metadata is { Count: > 0 } pairs ? System.Text.Json.JsonSerializer.Serialize(pairs) : null,
+            CreatedAfter = filter.CreatedAfter?.UtcDateTime,
+            CreatedBefore = filter.CreatedBefore?.UtcDateTime,
             Before = before,
             Limit = limit,
         }, cancellationToken: ct));

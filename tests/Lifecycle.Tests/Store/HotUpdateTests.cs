@@ -1,0 +1,54 @@
+using Dapper;
+using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Store;
+using Npgsql;
+
+namespace Lifecycle.Tests.Store;
+
+/// <summary>
+/// A status change writes no index entry (decision 0001): with every index on <c>sandboxes</c> in place, the listing
+/// filters' included (014_list_filters.sql), Postgres counts the transitions that keep the time to live as HOT updates.
+/// </summary>
+public sealed class HotUpdateTests
+{
+    private const int Sandboxes = 200;
+
+    [Test]
+    public async Task Moving_sandboxes_from_starting_to_running_and_on_to_pausing_is_all_HOT()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var store = new SandboxStore(database.DataSource);
+        var (teamId, _) = await TestData.TeamAndHostAsync(database, "hot", "hot-key");
+        var rows = new List<SandboxRow>();
+        for (var i = 0; i < Sandboxes; i++)
+        {
+            rows.Add(await TestData.CreateStartingAsync(store, teamId));
+        }
+        await using var conn = await database.DataSource.OpenConnectionAsync();
+        var (updatesBefore, hotBefore) = await UpdateCountsAsync(conn);
+
+        var now = DateTimeOffset.UtcNow;
+        foreach (var row in rows)
+        {
+            var running = await store.TryTransitionAsync(new TransitionWrite(StateEvent.OperationOutcome(SandboxOperation.Create, row, null, null, now), null),
+                CancellationToken.None, conn);
+            Assert.That(await store.TryTransitionAsync(new TransitionWrite(StateEvent.Requested(SandboxOperation.Pause, running!, "test", null, now), now.AddMinutes(1)),
+                CancellationToken.None, conn), Is.Not.Null);
+        }
+        var (updatesAfter, hotAfter) = await UpdateCountsAsync(conn);
+
+        TestContext.Out.WriteLine($"{updatesAfter - updatesBefore} updates, {hotAfter - hotBefore} of them HOT");
+        Assert.That(updatesAfter - updatesBefore, Is.EqualTo(2 * Sandboxes));
+        Assert.That(hotAfter - hotBefore, Is.EqualTo(2 * Sandboxes), "every one HOT: no index names a column they write");
+    }
+
+    /// <summary>The table's update counts, with this connection's own updates flushed to the statistics first.</summary>
+    private static async Task<(long Updates, long Hot)> UpdateCountsAsync(NpgsqlConnection conn)
+    {
+        await conn.ExecuteAsync("SELECT pg_stat_force_next_flush()");
+        // The flush happens at the end of this next transaction; the read after it sees it.
+        await conn.ExecuteAsync("SELECT 1");
+        return await conn.QuerySingleAsync<(long, long)>("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'sandboxes'");
+    }
+}
