@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Problems;
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Microsoft.AspNetCore.Mvc;
@@ -49,7 +50,7 @@ public static class Problems
             $"The sandbox is {current.ToWire()}, from which it cannot become {awaited.ToWire()} without a new request."), current);
 
     /// <summary>The <c>type</c> of a quota's 429, distinct from the rate limiter's (which carries <c>Retry-After</c>; this does not).</summary>
-    public const string QuotaExceededType = "urn:lifecycle:problem:quota-exceeded";
+    public const string QuotaExceededType = ProblemTypes.QuotaExceeded;
 
     /// <summary>A team's request over one of its quotas: which, its limit, and what is in use.</summary>
     public static ProblemDetails QuotaExceeded(QuotaBreach breach)
