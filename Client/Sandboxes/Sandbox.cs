@@ -30,7 +30,7 @@ public sealed record Sandbox(
     int? MaxLifetimeSec,
     StopReason? StopReason)
 {
-    /// <summary>The answer's <c>ETag</c> (quotes included), to pass back as <c>ifMatch</c>; null from a server that sends none.</summary>
+    /// <summary>The answer's <c>ETag</c> (quotes included), to pass back as <c>ifMatch</c>; null in a list, or from a server that sends none.</summary>
     [JsonIgnore]
     public string? ETag { get; init; }
 

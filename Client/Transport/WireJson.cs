@@ -17,6 +17,9 @@ internal static class WireJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A field the answer lacks, or a null where the contract has none, is an error, never a silent default.
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
         Converters =
         {
             new WireNameConverter<SandboxStatus>(SandboxStatuses.ToWire, SandboxStatuses.TryParse),
