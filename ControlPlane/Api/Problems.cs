@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Problems;
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Microsoft.AspNetCore.Mvc;
@@ -49,7 +50,7 @@ public static class Problems
             $"The sandbox is {current.ToWire()}, from which it cannot become {awaited.ToWire()} without a new request."), current);
 
     /// <summary>The <c>type</c> of a quota's 429, distinct from the rate limiter's (which carries <c>Retry-After</c>; this does not).</summary>
-    public const string QuotaExceededType = "urn:lifecycle:problem:quota-exceeded";
+    public const string QuotaExceededType = ProblemTypes.QuotaExceeded;
 
     /// <summary>A team's request over one of its quotas: which, its limit, and what is in use.</summary>
     public static ProblemDetails QuotaExceeded(QuotaBreach breach)
@@ -65,7 +66,7 @@ public static class Problems
     }
 
     /// <summary>The <c>type</c> of a 412: the request's <c>If-Match</c> does not name the sandbox as it is.</summary>
-    public const string PreconditionFailedType = "urn:lifecycle:problem:precondition-failed";
+    public const string PreconditionFailedType = ProblemTypes.PreconditionFailed;
 
     /// <summary>An <c>If-Match</c> that no longer names the sandbox: nothing changed; its status now is named.</summary>
     public static ProblemDetails PreconditionFailed(string operation, SandboxStatus current)
@@ -77,7 +78,7 @@ public static class Problems
     }
 
     /// <summary>The <c>type</c> of a 422: an idempotency key used before for another request.</summary>
-    public const string IdempotencyKeyReusedType = "urn:lifecycle:problem:idempotency-key-reused";
+    public const string IdempotencyKeyReusedType = ProblemTypes.IdempotencyKeyReused;
 
     /// <summary>An idempotency key used before for another request: nothing was done; the client must use a new key.</summary>
     public static ProblemDetails IdempotencyKeyReused(string method, string path)

@@ -14,12 +14,7 @@ public static class LoadGenerator
 
     public static HttpClient Client(Uri baseAddress, int connections, string? bearer = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        })
+        var client = new HttpClient(Handler(connections))
         {
             BaseAddress = baseAddress,
             DefaultRequestVersion = HttpVersion.Version11,
@@ -31,6 +26,14 @@ public static class LoadGenerator
         }
         return client;
     }
+
+    /// <summary>At most <paramref name="connections"/> kept-alive connections per server, never recycled during a run.</summary>
+    public static SocketsHttpHandler Handler(int connections) => new()
+    {
+        MaxConnectionsPerServer = connections,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    };
 
     /// <summary><paramref name="clients"/> loops sending <paramref name="send"/> for <paramref name="duration"/>; counts answers with <paramref name="expected"/>.</summary>
     public static async Task<ClosedResult> ClosedLoopAsync(

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
@@ -93,9 +92,8 @@ public static class ChaosCommand
     /// <summary>Gives the soak team its active quota (so the load meets it); returns the team's id.</summary>
     private static async Task<Guid> QuotaTheTeamAsync(IChaosStack stack, HttpClient adminHttp)
     {
-        using var team = new HttpClient { BaseAddress = stack.Targets[0].Api, Timeout = TimeSpan.FromSeconds(10) };
-        team.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ChaosStack.TeamKey);
-        var teamId = (await team.GetFromJsonAsync<JsonElement>(new Uri("/v1/quota", UriKind.Relative))).GetProperty("team_id").GetGuid();
+        using var team = ChaosLoad.Client(stack.Targets[0].Api);
+        var teamId = (await team.GetQuotaAsync()).TeamId;
         using var body = new StringContent($$"""{"max_active_sandboxes": {{ChaosLoad.ActiveQuota}}}""", System.Text.Encoding.UTF8, "application/json");
         using var set = await adminHttp.PutAsync(new Uri($"/v1/teams/{teamId}/quotas", UriKind.Relative), body);
         set.EnsureSuccessStatusCode();

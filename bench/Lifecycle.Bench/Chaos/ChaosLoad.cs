@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Json;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using Lifecycle.Client;
+using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Contract.Timeouts;
 
 namespace Lifecycle.Bench.Chaos;
 
@@ -12,6 +15,8 @@ namespace Lifecycle.Bench.Chaos;
 /// them), pauses, resumes, destroys, connects, timeout changes, waits, reads, and VM crashes through the simulator.
 /// The team runs under a quota of <see cref="ActiveQuota"/> active sandboxes, below what the load would hold. One request at a time per sandbox, so "the last accepted request"
 /// of a sandbox is well defined. Every request and its answer goes to the <see cref="RunLog"/>.
+/// Requests go through <see cref="LifecycleClient"/> with its retries off, so that every answer the server gives is logged
+/// and counted (each POST and DELETE carries an Idempotency-Key of its own, as the client always sends one).
 /// With several control planes, requests go to them round robin, and a refused connection is tried on
 /// the next one, as a balancer does (nothing was sent, so it is always safe); nothing else is retried.
 /// </summary>
@@ -19,7 +24,7 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
 {
     private readonly ConcurrentDictionary<Guid, Known> _known = new();
     private readonly ConcurrentDictionary<Guid, string> _hostNames = new();
-    private readonly HttpClient[] _clients = [.. stack.Targets.Select(t => LoadGenerator.Client(t.Api, 64, ChaosStack.TeamKey))];
+    private readonly LifecycleClient[] _clients = [.. stack.Targets.Select(t => Client(t.Api))];
     private long _next = -1;
     private const int TargetLive = 60;
 
@@ -36,12 +41,17 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
 
     public IReadOnlyCollection<Guid> Sandboxes => (IReadOnlyCollection<Guid>)_known.Keys;
 
+    /// <summary>The soak team's client of one control plane: every request sent once, given up after 20 s.</summary>
+    public static LifecycleClient Client(Uri api) => new(new LifecycleClientOptions
+    {
+        BaseAddress = api,
+        ApiKey = ChaosStack.TeamKey,
+        MaxRetries = 0,
+        AttemptTimeout = TimeSpan.FromSeconds(20),
+    }, LoadGenerator.Handler(64));
+
     public async Task RunAsync(TimeSpan duration, double perSecond, CancellationToken stop)
     {
-        foreach (var client in _clients)
-        {
-            client.Timeout = TimeSpan.FromSeconds(20);
-        }
         var inFlight = new List<Task>();
         var start = clock.Elapsed;
         for (var i = 0; ; i++)
@@ -89,33 +99,31 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
         return roll switch
         {
             < 25 when live < TargetLive => CreateAsync(),
-            < 38 => OnAsync("pause", s => s == "running", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/pause", UriKind.Relative), null)),
-            < 50 => OnAsync("resume", s => s == "paused", (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/resume", UriKind.Relative), null)),
-            < 64 => OnAsync("destroy", s => s is not "stopped", (http, id) => http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
+            < 38 => OnAsync("pause", s => s == "running", (client, id) => client.PauseAsync(id)),
+            < 50 => OnAsync("resume", s => s == "paused", (client, id) => client.ResumeAsync(id)),
+            < 64 => OnAsync("destroy", s => s is not "stopped", (client, id) => client.DestroyAsync(id)),
             < 74 => OnAsync("wait", s => s is "starting" or "resuming" or "running",
-                (http, id) => http.GetAsync(new Uri($"/v1/sandboxes/{id}/wait?status=running&timeout=5s", UriKind.Relative))),
+                (client, id) => client.WaitAsync(id, SandboxStatus.Running, TimeSpan.FromSeconds(5))),
             < 79 => CrashAsync(),
-            < 87 => OnAsync("connect", s => s is "running" or "paused",
-                (http, id) => http.PostAsync(new Uri($"/v1/sandboxes/{id}/connect", UriKind.Relative), null)),
-            < 91 => OnAsync("timeout", s => s == "running",
-                (http, id) => http.PostAsJsonAsync(new Uri($"/v1/sandboxes/{id}/timeout", UriKind.Relative), new { timeout_sec = ShortOrLong() })),
-            _ => OnAsync("get", _ => true, (http, id) => http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative))),
+            < 87 => OnAsync("connect", s => s is "running" or "paused", (client, id) => client.ConnectAsync(id)),
+            < 91 => OnAsync("timeout", s => s == "running", (client, id) => client.SetTimeoutAsync(id, ShortOrLong())),
+            _ => OnAsync("get", _ => true, (client, id) => client.GetAsync(id)),
         };
     }
 
     private Task CreateAsync()
     {
         var timeout = ShortOrLong();
-        string policy;
+        OnTimeout policy;
         int? lifetime;
         lock (random)
         {
-            policy = random.Next(2) == 0 ? "pause" : "destroy";
+            policy = random.Next(2) == 0 ? OnTimeout.Pause : OnTimeout.Destroy;
             // One in eight lives at most a minute, whatever extends it.
             lifetime = random.Next(8) == 0 ? random.Next(15, 60) : null;
         }
-        var body = new { template = "base", vcpus = 1, memory_mb = 256, timeout_sec = timeout, on_timeout = policy, max_lifetime_sec = lifetime };
-        return SendAsync("create", null, http => http.PostAsJsonAsync(new Uri("/v1/sandboxes", UriKind.Relative), body));
+        var body = new CreateSandboxRequest { Template = "base", Vcpus = 1, MemoryMb = 256, TimeoutSec = timeout, OnTimeout = policy, MaxLifetimeSec = lifetime };
+        return SendAsync("create", null, client => client.CreateAsync(body));
     }
 
     /// <summary>A third expire within seconds (on their host, or by the evictor); the rest live as long as the run.</summary>
@@ -127,7 +135,7 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
         }
     }
 
-    private async Task OnAsync(string op, Func<string, bool> fits, Func<HttpClient, Guid, Task<HttpResponseMessage>> send)
+    private async Task OnAsync(string op, Func<string, bool> fits, Func<LifecycleClient, Guid, Task<Sandbox>> send)
     {
         if (Claim(fits) is not { } id)
         {
@@ -200,7 +208,12 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
         return null;
     }
 
-    private async Task SendAsync(string op, Guid? id, Func<HttpClient, Task<HttpResponseMessage>> send)
+    /// <summary>
+    /// Sends one request and logs it with its answer: the code (a sandbox answer is 202 or 200, as <see cref="Sandbox.Accepted"/>
+    /// says), the status it shows (a problem's <c>current_status</c>), its version, <c>Retry-After</c> and problem title, or the
+    /// transport error when no answer came.
+    /// </summary>
+    private async Task SendAsync(string op, Guid? id, Func<LifecycleClient, Task<Sandbox>> send)
     {
         var seq = log.NextSeq();
         var targets = stack.Targets;
@@ -214,7 +227,7 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
         long? version = null;
         try
         {
-            HttpResponseMessage? answer = null;
+            Sandbox? answer = null;
             for (var attempt = 0; answer is null; attempt++)
             {
                 var index = (first + attempt) % targets.Count;
@@ -229,38 +242,28 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
                 {
                 }
             }
-            using var response = answer;
-            code = (int)response.StatusCode;
-            retryAfter = response.Headers.RetryAfter?.ToString();
-            var text = await response.Content.ReadAsStringAsync();
-            if (text.StartsWith('{'))
+            code = answer.Accepted ? 202 : 200;
+            id ??= answer.Id;
+            status = answer.Status.ToWire();
+            version = answer.Version;
+            Remember(answer.Id, status, answer.HostId);
+        }
+        catch (LifecycleApiException e)
+        {
+            code = (int)e.StatusCode;
+            status = e.CurrentStatus?.ToWire();
+            problem = e.Title;
+            retryAfter = e.RetryAfter is { } wait ? ((long)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture) : null;
+            if (id is { } known && status is not null && code < 500 && code != 404)
             {
-                using var json = JsonDocument.Parse(text);
-                var root = json.RootElement;
-                if (root.TryGetProperty("id", out var idProperty) && idProperty.TryGetGuid(out var answered))
-                {
-                    id ??= answered;
-                }
-                status = root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()
-                    : root.TryGetProperty("current_status", out var c) ? c.GetString() : null;
-                problem = code >= 400 && root.TryGetProperty("title", out var t) ? t.GetString() : null;
-                version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
-                if (id is { } known && status is not null && code < 500 && code != 404)
-                {
-                    var entry = _known.GetOrAdd(known, _ => new Known());
-                    entry.Status = status;
-                    if (root.TryGetProperty("host_id", out var h) && h.ValueKind == JsonValueKind.String)
-                    {
-                        entry.HostId = h.GetGuid();
-                    }
-                }
+                Remember(known, status, null);
             }
         }
         catch (HttpRequestException e)
         {
             error = e.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
         }
-        catch (TaskCanceledException)
+        catch (TimeoutException)
         {
             error = "timeout";
         }
@@ -270,5 +273,15 @@ public sealed class ChaosLoad(IChaosStack stack, RunLog log, Stopwatch clock, Ra
         }
         log.Add(new RequestRecord(seq, op, id, sent, clock.Elapsed.TotalMilliseconds, code, status, version, error, retryAfter, problem,
             generation, up, target.Up, target.Generation, targets.Count == 1 ? null : target.Name));
+    }
+
+    private void Remember(Guid id, string status, Guid? hostId)
+    {
+        var entry = _known.GetOrAdd(id, _ => new Known());
+        entry.Status = status;
+        if (hostId is not null)
+        {
+            entry.HostId = hostId;
+        }
     }
 }
