@@ -18,6 +18,10 @@ public sealed record ChangeHeaders(IdempotentRequest? Idempotency, IfMatch? IfMa
     public static async Task<(ChangeHeaders? Headers, ProblemDetails? Problem)> ReadAsync(
         HttpRequest request, Guid teamId, SandboxAnswers answers, Func<SandboxRow, int> statusOf, CancellationToken ct)
     {
+        // The body is kept, and read from its start, so that a run again after a broken Postgres connection (the
+        // ride-through) reads the same body and takes the same fingerprint.
+        request.EnableBuffering();
+        request.Body.Position = 0;
         if (!IfMatch.TryRead(request, out var ifMatch))
         {
             return (null, Problems.BadRequest("If-Match must be * or a list of entity tags (an ETag from an earlier answer)."));

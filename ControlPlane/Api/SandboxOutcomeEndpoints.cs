@@ -40,7 +40,7 @@ public static class SandboxOutcomeEndpoints
     /// <paramref name="timeout"/> passes first. Both problems carry <c>current_status</c>.
     /// </summary>
     public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> Wait(
-        string id, ClaimsPrincipal user, SandboxStore store, SandboxChangeListener listener, TimeProvider clock,
+        string id, HttpResponse response, ClaimsPrincipal user, SandboxStore store, SandboxChangeListener listener, TimeProvider clock,
         CancellationToken ct, string? status = null, string? timeout = null)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
@@ -71,7 +71,7 @@ public static class SandboxOutcomeEndpoints
             var current = row.Status;
             if (current == awaited)
             {
-                return TypedResults.Ok(SandboxResponse.From(row));
+                return SandboxAnswers.Ok(response, row);
             }
             if (!TransitionTable.CanReachUnasked(current, awaited))
             {

@@ -47,7 +47,9 @@ public static class IdempotencyHeaders
 
     private static async Task<byte[]> FingerprintAsync(HttpRequest request, CancellationToken ct)
     {
+        // From the start, whatever read it before: the ride-through runs an endpoint again after a broken connection.
         request.EnableBuffering();
+        request.Body.Position = 0;
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, ct);
         request.Body.Position = 0;

@@ -132,7 +132,8 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// A page of the sandboxes <paramref name="filter"/> shows, newest first; <paramref name="before"/> is the last id of the
     /// previous page. Ids are UUIDv7, so a sandbox created meanwhile sorts before the first page: paging never repeats
-    /// or skips one. A team's listing walks its newest-first index; the metadata pairs are a containment test its GIN
+    /// or skips one. The creation window compares times as the API shows them (to the millisecond), so a sandbox's own
+    /// <c>created_at</c> is a bound that excludes it. A team's listing walks its newest-first index; the metadata pairs are a containment test its GIN
     /// index answers (014_list_filters.sql); no index mentions status (decision 0001).
     /// </summary>
     public async Task<IReadOnlyList<SandboxRow>> ListAsync(SandboxFilter filter, Guid? before, int limit, CancellationToken ct)
@@ -145,8 +146,8 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
                AND (@Statuses::text[] IS NULL OR s.status = ANY(@Statuses::text[]))
                AND (@Template::text IS NULL OR s.template = @Template::text)
                AND (@Metadata::jsonb IS NULL OR s.metadata @> @Metadata::jsonb)
-               AND (@CreatedAfter::timestamptz IS NULL OR s.created_at > @CreatedAfter::timestamptz)
-               AND (@CreatedBefore::timestamptz IS NULL OR s.created_at < @CreatedBefore::timestamptz)
+               AND (@CreatedAfter::timestamptz IS NULL OR date_trunc('milliseconds', s.created_at) > @CreatedAfter::timestamptz)
+               AND (@CreatedBefore::timestamptz IS NULL OR date_trunc('milliseconds', s.created_at) < @CreatedBefore::timestamptz)
                AND (@Before::uuid IS NULL OR s.id < @Before::uuid)
              ORDER BY s.id DESC
              LIMIT @Limit

@@ -10,7 +10,6 @@ namespace Lifecycle.Tests.Client;
 /// </summary>
 public sealed class ClientPreconditionAndReplayTests
 {
-    private const string NeedsServer = "NeedsServer24";
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
     private ControlPlaneHarness _harness = null!;
 
@@ -21,7 +20,6 @@ public sealed class ClientPreconditionAndReplayTests
     public async Task StopAsync() => await _harness.DisposeAsync();
 
     [Test]
-    [Category(NeedsServer)]
     public async Task A_pause_under_a_stale_ETag_is_a_PreconditionFailedException_and_changes_nothing()
     {
         using var client = (await ClientTeam.NewAsync(_harness)).Client();
@@ -45,7 +43,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task A_get_under_the_current_ETag_is_unchanged_until_a_transition()
     {
         using var client = (await ClientTeam.NewAsync(_harness)).Client();
@@ -61,7 +58,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task A_create_repeated_under_its_key_answers_the_first_sandbox_marked_replayed()
     {
         var team = await ClientTeam.NewAsync(_harness);
@@ -75,7 +71,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task A_pause_whose_answer_is_lost_is_answered_again_by_the_replay()
     {
         var team = await ClientTeam.NewAsync(_harness);
@@ -94,7 +89,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task A_key_used_again_for_another_request_is_an_IdempotencyKeyReusedException()
     {
         var team = await ClientTeam.NewAsync(_harness);
@@ -109,7 +103,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task A_problem_names_its_request_id()
     {
         using var client = (await ClientTeam.NewAsync(_harness)).Client();
@@ -120,7 +113,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task Filters_select_by_statuses_template_metadata_and_creation_time()
     {
         using var client = (await ClientTeam.NewAsync(_harness)).Client();
@@ -149,7 +141,6 @@ public sealed class ClientPreconditionAndReplayTests
     }
 
     [Test]
-    [Category(NeedsServer)]
     public async Task Times_arrive_to_the_millisecond()
     {
         using var client = (await ClientTeam.NewAsync(_harness)).Client();

@@ -231,12 +231,12 @@ public sealed class ListingFilterTests
         }
         if (after is { } a)
         {
-            where.Add("created_at > @After");
+            where.Add("date_trunc('milliseconds', created_at) > @After");
             parameters.Add("After", a.UtcDateTime);
         }
         if (before is { } b)
         {
-            where.Add("created_at < @Before");
+            where.Add("date_trunc('milliseconds', created_at) < @Before");
             parameters.Add("Before", b.UtcDateTime);
         }
         var sql = $"SELECT id FROM sandboxes {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC";
