@@ -7,7 +7,8 @@
 # back after 1 success). A replica that dies costs no request that can be replayed: a connection it
 # refuses is retried on another replica (always safe, nothing was sent), and a request it dropped
 # unanswered is retried too, but only when replaying it cannot do anything twice: GET, HEAD, OPTIONS,
-# or a create carrying an Idempotency-Key (the same key answers the same sandbox).
+# or a request carrying an Idempotency-Key (the API stores the key with the change it answers, and answers
+# a repeat as it answered the first: docs/contract.md, "Retries and idempotency").
 set -euo pipefail
 
 (($# >= 2)) || { echo "usage: $0 LISTEN_PORT REPLICA_PORT..." >&2; exit 2; }
