@@ -16,16 +16,16 @@ public sealed class DocumentInfo : IOpenApiDocumentTransformer
         times are RFC 3339 in UTC. The states, transitions and invariants behind these routes are in docs/contract.md.
         """;
 
-    /// <summary>What each tag of the routes groups.</summary>
-    private static readonly Dictionary<string, string> Tags = new()
-    {
-        ["health"] = "Whether the process and its servers answer, its metrics and this document: no credential.",
-        ["sandboxes"] = "A team's sandboxes, with the team's API key.",
-        ["quotas"] = "A team's quotas and what is in use, with the team's API key.",
-        ["teams (admin)"] = "Teams, their API keys and their quotas, with the admin key.",
-        ["hosts (admin)"] = "The fleet of hosts: registration, cordons, drains, decommissions, with the admin key.",
-        ["host agents"] = "What a host agent sends about itself, with its host token.",
-    };
+    /// <summary>What each tag of the routes groups, in the order a reader wants them.</summary>
+    private static readonly (string Name, string Description)[] Tags =
+    [
+        ("sandboxes", "A team's sandboxes, with the team's API key."),
+        ("quotas", "A team's quotas and what is in use, with the team's API key."),
+        ("teams (admin)", "Teams, their API keys and their quotas, with the admin key."),
+        ("hosts (admin)", "The fleet of hosts: registration, cordons, drains, decommissions, with the admin key."),
+        ("host agents", "What a host agent sends about itself, with its host token."),
+        ("health", "Whether the process and its servers answer, its metrics and this document: no credential."),
+    ];
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
@@ -34,10 +34,13 @@ public sealed class DocumentInfo : IOpenApiDocumentTransformer
         {
             server.Url = server.Url?.TrimEnd('/');
         }
-        foreach (var tag in document.Tags ?? Enumerable.Empty<OpenApiTag>())
+        var order = Tags.Select(tag => tag.Name).ToList();
+        var tags = (document.Tags ?? Enumerable.Empty<OpenApiTag>()).OrderBy(tag => order.IndexOf(tag.Name ?? "") is var i and >= 0 ? i : order.Count).ToList();
+        foreach (var tag in tags)
         {
-            tag.Description ??= tag.Name is { } name ? Tags.GetValueOrDefault(name) : null;
+            tag.Description ??= Tags.FirstOrDefault(known => known.Name == tag.Name).Description;
         }
+        document.Tags = new HashSet<OpenApiTag>(tags);
         return Task.CompletedTask;
     }
 }

@@ -42,6 +42,7 @@ public static class OpenApiDocumentation
         app.MapScalarApiReference(ReferencePath, options => options
                 .WithTitle("Lifecycle API")
                 .WithOpenApiRoutePattern(DocumentPath)
+                .HideDeveloperTools()
                 .DisableDefaultFonts()
                 .DisableTelemetry()
                 .DisableAgent()
