@@ -14,7 +14,8 @@ namespace Lifecycle.Tests.OpenApi;
 
 /// <summary>
 /// The document at <c>/openapi/v1.json</c> of a running control plane describes what the app really maps and
-/// answers: every route (from the app's own endpoints), every request body, and every status code the run saw.
+/// answers: every route (from the app's own endpoints), every request body, and every status code the run saw; and
+/// its reference page at <c>/docs</c> shows it.
 /// </summary>
 public sealed partial class OpenApiDocumentTests
 {
@@ -89,6 +90,29 @@ public sealed partial class OpenApiDocumentTests
             "the walk saw the answers it is meant to");
         Assert.That(answers.SelectMany(_document.GapsIn).Distinct(), Is.Empty);
     }
+
+    [Test]
+    public async Task The_reference_page_serves_its_own_scripts_and_reads_the_document()
+    {
+        using var anonymous = _harness.ClientWithKey(null);
+
+        using var page = await anonymous.GetAsync("/docs");
+
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(page.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.That(html, Does.Contain("openapi/v1.json"));
+        var scripts = ScriptSource().Matches(html).Select(match => match.Groups[1].Value).ToList();
+        Assert.That(scripts, Is.Not.Empty.And.All.Not.Contains("//"), "every script comes from the control plane itself");
+        foreach (var script in scripts)
+        {
+            using var served = await anonymous.GetAsync(new Uri(page.RequestMessage!.RequestUri!, script));
+            Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK), script);
+        }
+    }
+
+    [GeneratedRegex("<script[^>]*\\ssrc=\"([^\"]+)\"")]
+    private static partial Regex ScriptSource();
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex RouteParameter();
