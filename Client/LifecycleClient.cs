@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Lifecycle.Contract.Http;
 using Lifecycle.Contract.Sandboxes;
 using Microsoft.Extensions.Http.Resilience;
 using Polly.Timeout;
@@ -181,7 +182,7 @@ public sealed class LifecycleClient : IDisposable
         {
             ETag = response.Headers.ETag?.ToString(),
             Accepted = response.StatusCode == HttpStatusCode.Accepted,
-            Replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var replayed)
+            Replayed = response.Headers.TryGetValues(HeaderNames.IdempotentReplayed, out var replayed)
                 && replayed.Any(value => value.Equals("true", StringComparison.OrdinalIgnoreCase)),
         };
 

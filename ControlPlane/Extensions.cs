@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lifecycle.Consumers;
 using Lifecycle.Contract.Text;
 using Lifecycle.ControlPlane.Api;
@@ -7,6 +8,7 @@ using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
 using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Observability;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
 using Lifecycle.ControlPlane.Placement;
@@ -77,6 +79,9 @@ public static class Extensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Numbers are numbers on the wire, both ways (the web default also reads them from strings), so the
+            // OpenAPI document types them as plain integers.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             // Every time in an answer as RFC 3339 UTC with milliseconds (docs/contract.md, "Times").
             TimestampJsonConverters.AddTo(json.SerializerOptions);
         });
@@ -99,8 +104,7 @@ public static class Extensions
         // error log with a stack trace per request is for the failures that stay 500s.
         services.Configure<ExceptionHandlerOptions>(handler =>
             handler.SuppressDiagnosticsCallback = context => context.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService);
-        // The OpenAPI document, generated from the endpoints and their typed results at /openapi/v1.json.
-        services.AddOpenApi();
+        services.AddLifecycleOpenApi();
         // No default scheme: each endpoint group names the one credential it takes (a team key, a
         // host token, the admin key), so none is accepted where another is expected.
         services.AddAuthentication()
@@ -129,11 +133,13 @@ public static class Extensions
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).DisableRateLimiting().WithTags("health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new Liveness("alive"))).DisableRateLimiting().WithTags("health")
+            .WithName("getLiveness").WithSummary("Whether the process answers");
         app.MapLifecycleTelemetry();
-        app.MapOpenApi().DisableRateLimiting();
-        // Every API endpoint rides through a short Postgres outage (health, metrics and OpenAPI need none).
-        var api = app.MapGroup("").AddEndpointFilter<RideThroughFilter>();
+        app.MapLifecycleOpenApi();
+        // Every API endpoint rides through a short Postgres outage (health, metrics and OpenAPI need none), and
+        // declares the problems it answers with because of what it is (a credential, a body, the rate limit).
+        var api = app.MapGroup("").AddEndpointFilter<RideThroughFilter>().WithStandardAnswers();
         api.MapSandboxes();
         api.MapSandboxOutcomes();
         api.MapTimeouts();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the native tools that dev mode and the tests need (Redis, PostgreSQL, HAProxy, which
-# balances over several control-plane replicas, openssl, which makes the dev CA, and jq and curl, which the
-# README's examples use)
-# when they are missing, so CI and new machines can start bare.
+# balances over several control-plane replicas, openssl, which makes the dev CA, jq and curl, which the
+# README's examples use, and node and npm, which run the OpenAPI tools)
+# when they are missing, so CI and new machines can start bare; then the OpenAPI tools themselves
+# (scripts/openapi-tools.sh).
 # Idempotent and quick: when everything is present it prints one line and exits 0.
 # dotnet is only checked, never installed (its version comes from global.json).
 set -euo pipefail
@@ -22,6 +23,9 @@ command -v openssl >/dev/null || missing+=(openssl)
 # (the walk-through test runs them as written).
 command -v jq >/dev/null || missing+=(jq)
 command -v curl >/dev/null || missing+=(curl)
+# The OpenAPI tests lint the document and compile a TypeScript client made from it (tools/openapi).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 status=0
 if ! command -v dotnet >/dev/null; then
@@ -42,5 +46,6 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${install[@]}"
 fi
 
-((status == 0)) && echo "install-deps: redis, postgres, haproxy, openssl, jq, curl and dotnet present" >&2
+((status == 0)) && echo "install-deps: redis, postgres, haproxy, openssl, jq, curl, node, npm and dotnet present" >&2
+"$(dirname "$0")/openapi-tools.sh"
 exit "$status"

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Lifecycle.Contract.Http;
 using Lifecycle.Contract.Problems;
 using Lifecycle.Contract.Sandboxes;
 
@@ -54,7 +55,7 @@ internal static class ProblemReader
         }
         string? Text(string name) => members.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         var requestId = Text("request_id")
-            ?? (response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.FirstOrDefault() : null);
+            ?? (response.Headers.TryGetValues(HeaderNames.RequestId, out var ids) ? ids.FirstOrDefault() : null);
         SandboxStatus? current = SandboxStatuses.TryParse(Text("current_status"), out var status) ? status : null;
         return new LifecycleProblem((int)response.StatusCode, Text("type"), Text("title") ?? response.ReasonPhrase, Text("detail"), requestId,
             current, RetryAfter(response), members.Where(m => !Standard.Contains(m.Key)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal));

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Lifecycle.Contract.Http;
 
 namespace Lifecycle.Client;
 
@@ -9,7 +10,7 @@ namespace Lifecycle.Client;
 /// </summary>
 internal sealed record ApiRequest(HttpMethod Method, string Path, object? Body = null, string? IfMatch = null, string? IdempotencyKey = null)
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string IdempotencyKeyHeader = HeaderNames.IdempotencyKey;
 
     /// <summary>More time for one attempt than the client's default, for a long poll.</summary>
     public TimeSpan? AttemptTimeout { get; init; }

@@ -17,6 +17,8 @@ public static class HostStatuses
     /// <summary>Statuses whose host keeps its sandboxes and is reconciled against what it runs while it answers.</summary>
     public static IReadOnlyList<HostStatus> Serving { get; } = [HostStatus.Online, HostStatus.Cordoned, HostStatus.Draining, HostStatus.Drained];
 
+    public static IEnumerable<string> WireNames => Wire.Values;
+
     public static string ToWire(this HostStatus status) => Wire[status];
 
     public static bool TryParse(string? wire, out HostStatus status) => ByWire.TryGetValue(wire ?? "", out status);

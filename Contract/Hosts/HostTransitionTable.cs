@@ -36,6 +36,9 @@ public static class HostTransitionTable
     private static readonly FrozenDictionary<string, HostTransition> ByType =
         Rows.ToFrozenDictionary(row => row.EventType, StringComparer.Ordinal);
 
+    /// <summary>Every host event type, one per row: the closed set of a host transition's <c>type</c>.</summary>
+    public static IEnumerable<string> AllEventTypes => Rows.Select(row => row.EventType);
+
     public static HostTransition Get(string eventType) =>
         ByType.TryGetValue(eventType, out var row) ? row : throw new ArgumentException($"unknown host event type '{eventType}'", nameof(eventType));
 

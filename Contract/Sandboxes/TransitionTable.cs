@@ -49,6 +49,9 @@ public static class TransitionTable
     private static readonly FrozenDictionary<SandboxStatus, FrozenSet<SandboxStatus>> ReachableUnasked =
         Enum.GetValues<SandboxStatus>().ToFrozenDictionary(status => status, ReachableUnaskedFrom);
 
+    /// <summary>Every event type, one per row: the closed set of a state event's <c>type</c>.</summary>
+    public static IEnumerable<string> AllEventTypes => Rows.Select(row => row.EventType);
+
     public static bool TryGet(string? eventType, out Transition transition) =>
         ByType.TryGetValue(eventType ?? "", out transition!);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
@@ -12,6 +13,7 @@ namespace Lifecycle.ControlPlane.Api;
 /// The operators' admin key (<c>Lifecycle:Admin:Key</c>), compared in constant time by hash. With no
 /// key configured every admin call is refused: there is no default key.
 /// </summary>
+[Description("The operators' admin key (Lifecycle:Admin:Key), for /v1/teams, /v1/hosts and /v1/reconcile.")]
 public sealed class AdminKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,

@@ -1,5 +1,9 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lifecycle.Contract.Timeouts;
+using Lifecycle.ControlPlane.OpenApi;
 
 namespace Lifecycle.ControlPlane.Api;
 
@@ -8,13 +12,22 @@ namespace Lifecycle.ControlPlane.Api;
 /// to live from now (and from every resume, timeout or connect call); <c>on_timeout</c> says what then happens to it;
 /// <c>max_lifetime_sec</c>, when given, bounds its whole life from now, whatever extends it.
 /// </summary>
+/// <remarks>The attributes describe the fields in the OpenAPI document; <see cref="Validate"/> enforces them.</remarks>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateSandboxRequest(
+    [property: RegularExpression(Slug.Pattern), StringLength(CreateSandboxRequest.MaxTemplateLength, MinimumLength = 1), DefaultValue("base")]
     string Template = "base",
+    [property: Range(1, CreateSandboxRequest.MaxVcpus), DefaultValue(1)]
     int Vcpus = 1,
+    [property: Range(CreateSandboxRequest.MinMemoryMb, CreateSandboxRequest.MaxMemoryMb), DefaultValue(512)]
     int MemoryMb = 512,
+    [property: Range(1, CreateSandboxRequest.MaxTimeoutSec), DefaultValue(300), Description("Its time to live in seconds, from now and from every resume, timeout or connect call.")]
     int TimeoutSec = 300,
+    [property: OneOf(typeof(OnTimeouts), nameof(OnTimeouts.WireNames)), DefaultValue(OnTimeouts.PauseName), Description("What happens to it when its time to live runs out.")]
     string OnTimeout = OnTimeouts.PauseName,
+    [property: Range(1, CreateSandboxRequest.MaxLifetimeSecLimit), Description("Bounds its whole life from now, whatever extends it; absent for no bound.")]
     int? MaxLifetimeSec = null,
+    [property: Description("At most 32 entries; keys 1 to 64 characters, values at most 512.")]
     Dictionary<string, string>? Metadata = null) : IValidatable
 {
     public const int MaxVcpus = 64;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.Infrastructure.Trust;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +20,9 @@ public static class HostCertificateEndpoints
     public static IEndpointRouteBuilder MapHostCertificates(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents")
-            .MapPost("/{id}/certificate", Renew);
+            .MapPost("/{id}/certificate", Renew).WithName("renewHostCertificate").WithSummary("Renew a host's certificate")
+            .ReadsBody<RenewCertificateRequest>()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

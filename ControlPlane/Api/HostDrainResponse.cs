@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Api;
@@ -11,7 +12,7 @@ namespace Lifecycle.ControlPlane.Api;
 /// sandboxes left on the host with their snapshots: decommissioning the host would stop them.
 /// </summary>
 public sealed record HostDrainResponse(
-    string Mode,
+    [property: OneOf(typeof(DrainModes), nameof(DrainModes.WireNames))] string Mode,
     DateTime StartedAt,
     DateTime Deadline,
     long Remaining,

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Http;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
 using Lifecycle.Infrastructure.Store;
@@ -21,20 +23,36 @@ public static class HostEndpoints
     public static IEndpointRouteBuilder MapHosts(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)");
-        admin.MapPost("/hosts", Register).WithMetadata(new NotRepeatableAfterBreak());
-        admin.MapGet("/hosts", List);
-        admin.MapGet("/hosts/{id}", Get);
-        admin.MapGet("/hosts/{id}/history", History);
-        admin.MapGet("/hosts/{id}/sandboxes", Sandboxes);
-        admin.MapPost("/hosts/{id}/cordon", Cordon);
-        admin.MapPost("/hosts/{id}/uncordon", Uncordon);
-        admin.MapPost("/hosts/{id}/decommission", Decommission);
-        admin.MapPost("/reconcile", Reconcile);
+        admin.MapPost("/hosts", Register).WithName("registerHost").WithSummary("Register a host")
+            .ReadsBody<RegisterHostRequest>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(new NotRepeatableAfterBreak());
+        admin.MapGet("/hosts", List).WithName("listHosts").WithSummary("List hosts");
+        admin.MapGet("/hosts/{id}", Get).WithName("getHost").WithSummary("Read a host").ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapGet("/hosts/{id}/history", History).WithName("getHostHistory").WithSummary("Read a host's status changes, oldest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapGet("/hosts/{id}/sandboxes", Sandboxes).WithName("listHostSandboxes").WithSummary("List a host's sandboxes, of every team, newest first")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesHeader(HeaderNames.Link, StatusCodes.Status200OK)
+            .AddOpenApiOperationTransformer(SandboxListDocumentation.DescribeHostListAsync);
+        admin.MapPost("/hosts/{id}/cordon", Cordon).WithName("cordonHost").WithSummary("Give a host no new sandboxes").ChangesOneHost();
+        admin.MapPost("/hosts/{id}/uncordon", Uncordon).WithName("uncordonHost").WithSummary("Return a host to service, ending a drain").ChangesOneHost();
+        admin.MapPost("/hosts/{id}/decommission", Decommission).WithName("decommissionHost").WithSummary("Take a host out of service for good")
+            .ReadsOptionalBody<HostTransitionRequest>().ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/reconcile", Reconcile).WithName("requestReconcilePass").WithSummary("Ask the HostMonitor for a pass now");
         var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
-        agents.MapPost("/{id}/heartbeat", Heartbeat);
-        agents.MapPost("/sandbox-events", Report);
+        agents.MapPost("/{id}/heartbeat", Heartbeat).WithName("sendHeartbeat").WithSummary("A host's heartbeat")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        agents.MapPost("/sandbox-events", Report).WithName("reportSandboxEvent").WithSummary("A host's report of an auto-pause or an exit")
+            .ReadsBody<SandboxEventReport>()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
+
+    /// <summary>Cordon and uncordon: an optional reason; 404 for an unknown host, 409 when the host transition table has no row from its status.</summary>
+    private static RouteHandlerBuilder ChangesOneHost(this RouteHandlerBuilder builder) => builder
+        .ReadsOptionalBody<HostTransitionRequest>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
 
     /// <summary>The host is <c>registered</c>: it is given no sandbox until its first heartbeat.</summary>
     public static async Task<Results<Created<HostResponse>, ProblemHttpResult>> Register(

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Certificates;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Api;
@@ -16,7 +17,7 @@ public sealed record HostResponse(
     Guid Id,
     string Name,
     string GrpcAddress,
-    string Status,
+    [property: OneOf(typeof(HostStatuses), nameof(HostStatuses.WireNames))] string Status,
     DateTime? LastHeartbeatAt,
     bool Silent,
     DateTime CreatedAt,

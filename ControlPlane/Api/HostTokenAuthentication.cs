@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Lifecycle.ControlPlane.Outages;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>A host agent's token, looked up by its hash; a decommissioned host's token is dead.</summary>
+[Description("A host agent's token (lch_…), shown once at its registration, for the host's own routes.")]
 public sealed class HostTokenAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,

@@ -1,7 +1,18 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>The body of <c>POST /v1/hosts</c>; <c>csr</c> is the host's PKCS#10 request (PEM) for its certificate.</summary>
-public sealed record RegisterHostRequest(string? Name = null, string? GrpcAddress = null, string? Csr = null) : IValidatable
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RegisterHostRequest(
+    [property: Required, RegularExpression(Slug.Pattern), StringLength(RegisterHostRequest.MaxNameLength, MinimumLength = 1)]
+    string? Name = null,
+    [property: Required, StringLength(RegisterHostRequest.MaxAddressLength), Description("Where its agent serves gRPC: https://HOST:PORT (http:// only with the insecure development flag).")]
+    string? GrpcAddress = null,
+    [property: Description("The host's PKCS#10 certificate request (PEM); required unless the insecure development flag is set.")]
+    string? Csr = null) : IValidatable
 {
     public const int MaxNameLength = 64;
     public const int MaxAddressLength = 256;

@@ -1,10 +1,19 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>
 /// The body of <c>POST /v1/hosts/{id}/certificate</c>: a new CSR, and the proof that the caller holds the
 /// current certificate's key: <c>proof</c> = base64 of the signature, by that key, over the CSR's DER bytes.
 /// </summary>
-public sealed record RenewCertificateRequest(string? Csr = null, string? Proof = null)
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RenewCertificateRequest(
+    [property: Required, Description("The new PKCS#10 certificate request (PEM).")]
+    string? Csr = null,
+    [property: Required, StringLength(RenewCertificateRequest.MaxProofLength), Description("Base64 of the signature, by the current certificate's key, over the new CSR's DER bytes.")]
+    string? Proof = null)
 {
     public const int MaxProofLength = 2048;
 

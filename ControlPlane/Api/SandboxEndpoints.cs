@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Http;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Idempotency;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Outages;
 using Lifecycle.ControlPlane.Preconditions;
@@ -18,12 +20,17 @@ public static class SandboxEndpoints
     public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
     {
         var group = app.MapSandboxGroup();
-        group.MapPost("/", Create).WithMetadata(new NotRepeatableAfterBreak(UnlessHeader: "Idempotency-Key")).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/", List);
-        group.MapGet("/{id}", Get);
-        group.MapPost("/{id}/pause", Pause).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{id}/resume", Resume).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapDelete("/{id}", Destroy).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/", Create).WithName("createSandbox").WithSummary("Create a sandbox")
+            .ReadsOptionalBody<CreateSandboxRequest>()
+            .AcceptsIdempotencyKey()
+            .WithMetadata(new NotRepeatableAfterBreak(UnlessHeader: HeaderNames.IdempotencyKey));
+        group.MapGet("/", List).WithName("listSandboxes").WithSummary("List sandboxes, newest first")
+            .ProducesHeader(HeaderNames.Link, StatusCodes.Status200OK)
+            .AddOpenApiOperationTransformer(SandboxListDocumentation.DescribeTeamListAsync);
+        group.MapGet("/{id}", Get).WithName("getSandbox").WithSummary("Read a sandbox").AboutOneSandbox().AcceptsIfNoneMatch();
+        group.MapPost("/{id}/pause", Pause).WithName("pauseSandbox").WithSummary("Pause a running sandbox").ChangesOneSandbox();
+        group.MapPost("/{id}/resume", Resume).WithName("resumeSandbox").WithSummary("Resume a paused sandbox").ChangesOneSandbox();
+        group.MapDelete("/{id}", Destroy).WithName("destroySandbox").WithSummary("Destroy a sandbox").ChangesOneSandbox();
         return app;
     }
 

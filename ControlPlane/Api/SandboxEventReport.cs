@@ -1,15 +1,26 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Operations;
 
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>The body of <c>POST /v1/hosts/sandbox-events</c>: what a host agent saw happen to one of its sandboxes.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SandboxEventReport(
+    [property: Required, Description("A UUID the host chose for this report; a report repeated with it changes nothing.")]
     Guid? EventId = null,
+    [property: Required]
     Guid? SandboxId = null,
+    [property: Required, OneOf(typeof(SandboxEventReport), nameof(SandboxEventReport.Types))]
     string? Type = null,
+    [property: StringLength(SandboxEventReport.MaxReasonLength)]
     string? Reason = null,
+    [property: Required, Description("When the host saw it happen.")]
     DateTimeOffset? At = null,
+    [property: Required, Description("The host's report number, 0 or more, increasing with every report.")]
     long? Sequence = null) : IValidatable
 {
     public const int MaxReasonLength = 256;
@@ -20,6 +31,9 @@ public sealed record SandboxEventReport(
         ["auto_paused"] = EventTypes.AutoPaused,
         ["exited"] = EventTypes.Exited,
     };
+
+    /// <summary>The report types a host sends.</summary>
+    public static IEnumerable<string> Types => EventTypeOf.Keys;
 
     /// <summary>The first problem with this report, or null when it is valid.</summary>
     public string? Validate()

@@ -1,7 +1,10 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Claims;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Contract.Text;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,8 +32,9 @@ public static class SandboxOutcomeEndpoints
     public static IEndpointRouteBuilder MapSandboxOutcomes(this IEndpointRouteBuilder app)
     {
         var group = app.MapSandboxGroup();
-        group.MapGet("/{id}/wait", Wait).ProducesProblem(StatusCodes.Status408RequestTimeout).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/{id}/events", Events);
+        group.MapGet("/{id}/wait", Wait).WithName("waitForSandbox").WithSummary("Wait until a sandbox is in a status").AboutOneSandbox()
+            .ProducesProblem(StatusCodes.Status408RequestTimeout).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id}/events", Events).WithName("listSandboxEvents").WithSummary("Read a sandbox's history, oldest first").AboutOneSandbox();
         return app;
     }
 
@@ -41,7 +45,9 @@ public static class SandboxOutcomeEndpoints
     /// </summary>
     public static async Task<Results<Ok<SandboxResponse>, ProblemHttpResult>> Wait(
         string id, HttpResponse response, ClaimsPrincipal user, SandboxStore store, SandboxChangeListener listener, TimeProvider clock,
-        CancellationToken ct, string? status = null, string? timeout = null)
+        CancellationToken ct,
+        [Required, OneOf(typeof(SandboxStatuses), nameof(SandboxStatuses.WireNames))] string? status = null,
+        [Description("How long to wait: a duration up to 55s, like 500ms or 30s (30s when absent).")] string? timeout = null)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {
@@ -90,7 +96,8 @@ public static class SandboxOutcomeEndpoints
     /// <summary>The sandbox's applied transitions, oldest first, in pages; the cursor is the last version seen.</summary>
     public static async Task<Results<Ok<SandboxEventPage>, ProblemHttpResult>> Events(
         string id, ClaimsPrincipal user, SandboxStore store, TransitionHistoryStore history, CancellationToken ct,
-        string? limit = null, string? cursor = null)
+        [WholeNumber(1, MaxEventPage, DefaultEventPage)] string? limit = null,
+        [Description("The next_cursor of the previous page.")] string? cursor = null)
     {
         if (!PathIds.TryParse(id, "sandbox", out var sandboxId, out var badId))
         {

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.ControlPlane.Outages;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.Infrastructure.Trust;
@@ -16,7 +18,9 @@ public static class TeamEndpoints
     public const string KeyPrefix = "lck_";
     public const int MaxNameLength = 64;
 
-    public sealed record CreateTeamRequest(string? Name = null) : IValidatable
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    public sealed record CreateTeamRequest(
+        [property: Required, RegularExpression(Slug.Pattern), StringLength(MaxNameLength, MinimumLength = 1)] string? Name = null) : IValidatable
     {
         public string? Validate() => Slug.IsValid(Name, MaxNameLength) ? null : Slug.Describe("name", MaxNameLength);
     }
@@ -33,10 +37,15 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1/teams").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("teams (admin)");
-        admin.MapPost("/", Create).WithMetadata(new NotRepeatableAfterBreak());
-        admin.MapGet("/", List);
-        admin.MapPost("/{id}/keys", AddKey).WithMetadata(new NotRepeatableAfterBreak());
-        admin.MapDelete("/{id}/keys/{keyId}", RevokeKey);
+        admin.MapPost("/", Create).WithName("createTeam").WithSummary("Create a team and its first API key")
+            .ReadsBody<CreateTeamRequest>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(new NotRepeatableAfterBreak());
+        admin.MapGet("/", List).WithName("listTeams").WithSummary("List teams");
+        admin.MapPost("/{id}/keys", AddKey).WithName("createTeamKey").WithSummary("Give a team another API key")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(new NotRepeatableAfterBreak());
+        admin.MapDelete("/{id}/keys/{keyId}", RevokeKey).WithName("revokeTeamKey").WithSummary("Revoke a team's API key")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

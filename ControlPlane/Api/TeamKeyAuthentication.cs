@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Lifecycle.ControlPlane.Outages;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Lifecycle.ControlPlane.Api;
 
 /// <summary>A team API key, looked up by its hash.</summary>
+[Description("A team's API key (lck_…), for /v1/sandboxes and /v1/quota.")]
 public sealed class TeamKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,

@@ -1,5 +1,6 @@
 using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.OpenApi;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -16,7 +17,9 @@ public static class DrainEndpoints
     public static IEndpointRouteBuilder MapDrains(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/v1").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("hosts (admin)")
-            .MapPost("/hosts/{id}/drain", Drain);
+            .MapPost("/hosts/{id}/drain", Drain).WithName("drainHost").WithSummary("Drain a host: pause, destroy or wait out its sandboxes")
+            .ReadsBody<DrainHostRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

@@ -1,10 +1,21 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.OpenApi;
 
 namespace Lifecycle.ControlPlane.Drains;
 
 /// <summary>The body of <c>POST /v1/hosts/{id}/drain</c>.</summary>
-public sealed record DrainHostRequest(string? Mode = null, int? DeadlineSec = null, string? Reason = null) : IValidatable
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DrainHostRequest(
+    [property: Required, OneOf(typeof(DrainModes), nameof(DrainModes.WireNames))]
+    string? Mode = null,
+    [property: Required, Range(1, DrainHostRequest.MaxDeadlineSec), Description("The seconds the drain may take; what is not done by then is destroyed.")]
+    int? DeadlineSec = null,
+    [property: StringLength(DrainHostRequest.MaxReasonLength)]
+    string? Reason = null) : IValidatable
 {
     /// <summary>A week: longer than any drain an operator would wait on, short enough to catch a unit mistake (ms for s).</summary>
     public const int MaxDeadlineSec = 7 * 24 * 3600;
@@ -30,5 +41,6 @@ public sealed record DrainHostRequest(string? Mode = null, int? DeadlineSec = nu
         return null;
     }
 
+    [JsonIgnore]
     public DrainMode ModeValue => DrainModes.Parse(Mode!);
 }

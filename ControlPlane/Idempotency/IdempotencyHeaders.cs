@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Lifecycle.Contract.Http;
 using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.ControlPlane.Idempotency;
@@ -13,10 +14,10 @@ namespace Lifecycle.ControlPlane.Idempotency;
 /// </summary>
 public static class IdempotencyHeaders
 {
-    public const string Key = "Idempotency-Key";
+    public const string Key = HeaderNames.IdempotencyKey;
 
     /// <summary>On an answer replayed from an earlier request with the same key.</summary>
-    public const string Replayed = "Idempotent-Replayed";
+    public const string Replayed = HeaderNames.IdempotentReplayed;
 
     public const int MaxKeyLength = 200;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lifecycle.Contract.Http;
 
 namespace Lifecycle.ControlPlane.Observability;
 
@@ -10,7 +11,7 @@ namespace Lifecycle.ControlPlane.Observability;
 /// </summary>
 public static partial class RequestIds
 {
-    public const string Header = "X-Request-Id";
+    public const string Header = HeaderNames.RequestId;
     public const int MaxLength = 128;
 
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app)

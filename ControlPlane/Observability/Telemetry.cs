@@ -32,8 +32,14 @@ public static class Telemetry
     {
         // Made now, so its gauges exist from the first scrape.
         app.Services.GetRequiredService<ClusterGauges>();
-        app.MapPrometheusScrapingEndpoint("/metrics").DisableRateLimiting();
-        app.MapHealthChecks("/readyz").DisableRateLimiting();
+        app.MapPrometheusScrapingEndpoint("/metrics").DisableRateLimiting()
+            .WithName("getMetrics").WithSummary("Prometheus metrics").WithTags("health")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/plain"]));
+        app.MapHealthChecks("/readyz").DisableRateLimiting()
+            .WithName("getReadiness").WithSummary("Whether Redis and Postgres answer and every migration is applied").WithTags("health")
+            .WithMetadata(
+                new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/plain"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(string), ["text/plain"]));
         return app;
     }
 }

@@ -1,9 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Lifecycle.ControlPlane.Api;
 
 namespace Lifecycle.ControlPlane.Timeouts;
 
 /// <summary>The body of <c>POST /v1/sandboxes/{id}/timeout</c>: the new time to live, from now.</summary>
-public sealed record SetTimeoutRequest(int? TimeoutSec = null) : IValidatable
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SetTimeoutRequest([property: Required, Range(1, CreateSandboxRequest.MaxTimeoutSec)] int? TimeoutSec = null) : IValidatable
 {
     public string? Validate() =>
         TimeoutSec is not { } seconds || seconds is < 1 or > CreateSandboxRequest.MaxTimeoutSec
@@ -12,7 +15,8 @@ public sealed record SetTimeoutRequest(int? TimeoutSec = null) : IValidatable
 }
 
 /// <summary>The body of <c>POST /v1/sandboxes/{id}/connect</c>, which may be empty: a time to live other than the sandbox's own.</summary>
-public sealed record ConnectRequest(int? TimeoutSec = null) : IValidatable
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ConnectRequest([property: Range(1, CreateSandboxRequest.MaxTimeoutSec)] int? TimeoutSec = null) : IValidatable
 {
     public string? Validate() =>
         TimeoutSec is < 1 or > CreateSandboxRequest.MaxTimeoutSec

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Api;
 using Lifecycle.ControlPlane.Idempotency;
+using Lifecycle.ControlPlane.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,8 +14,10 @@ public static class TimeoutEndpoints
     public static IEndpointRouteBuilder MapTimeouts(this IEndpointRouteBuilder app)
     {
         var group = app.MapSandboxGroup();
-        group.MapPost("/{id}/timeout", SetTimeout).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{id}/connect", Connect).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id}/timeout", SetTimeout).WithName("setSandboxTimeout").WithSummary("Set a sandbox's time to live from now")
+            .ReadsBody<SetTimeoutRequest>().ChangesOneSandbox();
+        group.MapPost("/{id}/connect", Connect).WithName("connectSandbox").WithSummary("Extend a sandbox's time to live for a client, resuming it if paused")
+            .ReadsOptionalBody<ConnectRequest>().ChangesOneSandbox();
         return app;
     }
 

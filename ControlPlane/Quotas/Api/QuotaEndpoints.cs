@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -12,9 +13,10 @@ public static class QuotaEndpoints
     public static IEndpointRouteBuilder MapQuotas(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/v1/quota").RequireAuthorization(TeamKeyAuthentication.SchemeName).WithTags("quotas")
-            .MapGet("/", Get);
+            .MapGet("/", Get).WithName("getQuota").WithSummary("Read the team's quotas and what is in use");
         app.MapGroup("/v1/teams").RequireAuthorization(AdminKeyAuthentication.SchemeName).WithTags("teams (admin)")
-            .MapPut("/{id}/quotas", Set).ProducesProblem(StatusCodes.Status404NotFound);
+            .MapPut("/{id}/quotas", Set).WithName("setTeamQuotas").WithSummary("Set a team's quotas")
+            .ReadsOptionalBody<QuotaChanges>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lifecycle.Contract.Quotas;
 
 namespace Lifecycle.ControlPlane.Quotas.Api;
@@ -37,3 +39,14 @@ public static class SetQuotasRequest
         return (limits, null);
     }
 }
+
+/// <summary>
+/// The body of <c>PUT /v1/teams/{id}/quotas</c> as the OpenAPI document describes it (read by
+/// <see cref="SetQuotasRequest.Apply"/>): each field a limit, or null for none; a field left out keeps its value.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record QuotaChanges(
+    [property: Range(0, SetQuotasRequest.MaxLimit)] int? MaxActiveSandboxes = null,
+    [property: Range(0, SetQuotasRequest.MaxLimit)] int? MaxVcpus = null,
+    [property: Range(0, SetQuotasRequest.MaxLimit)] int? MaxMemoryMb = null,
+    [property: Range(0, SetQuotasRequest.MaxLimit)] int? MaxPausedSandboxes = null);

@@ -1,4 +1,5 @@
 using Lifecycle.ControlPlane;
+using Lifecycle.Testing.Answers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -34,6 +35,10 @@ public sealed class InProcessReplica : Replica
             if (logs is not null)
             {
                 builder.Logging.AddProvider(logs);
+            }
+            if (AnswerLog.Shared.Recording)
+            {
+                builder.Services.AddSingleton<IStartupFilter>(new AnswerRecording(AnswerLog.Shared));
             }
         });
         try
