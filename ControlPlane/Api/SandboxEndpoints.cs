@@ -26,6 +26,7 @@ public static class SandboxEndpoints
             .WithMetadata(new NotRepeatableAfterBreak(UnlessHeader: HeaderNames.IdempotencyKey));
         group.MapGet("/", List).WithName("listSandboxes").WithSummary("List sandboxes, newest first")
             .ProducesHeader(HeaderNames.Link, StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest) // its query is read whole (SandboxListQuery), not bound
             .AddOpenApiOperationTransformer(SandboxListDocumentation.DescribeTeamListAsync);
         group.MapGet("/{id}", Get).WithName("getSandbox").WithSummary("Read a sandbox").AboutOneSandbox().AcceptsIfNoneMatch();
         group.MapPost("/{id}/pause", Pause).WithName("pauseSandbox").WithSummary("Pause a running sandbox").ChangesOneSandbox();
