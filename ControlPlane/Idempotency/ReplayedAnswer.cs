@@ -5,8 +5,6 @@ namespace Lifecycle.ControlPlane.Idempotency;
 /// <summary>An earlier request's answer, written as it was, with <c>Idempotent-Replayed: true</c>.</summary>
 public sealed class ReplayedAnswer(StoredAnswer answer) : IResult
 {
-    public StoredAnswer Answer => answer;
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
