@@ -16,7 +16,6 @@ namespace Lifecycle.ControlPlane.Api;
 /// <summary><c>/v1/sandboxes</c>: every lifecycle call answers 202 with the sandbox already in its transient state.</summary>
 public static class SandboxEndpoints
 {
-
     public static IEndpointRouteBuilder MapSandboxes(this IEndpointRouteBuilder app)
     {
         var group = app.MapSandboxGroup();
