@@ -10,8 +10,6 @@ namespace Lifecycle.Client;
 /// </summary>
 internal sealed record ApiRequest(HttpMethod Method, string Path, object? Body = null, string? IfMatch = null, string? IdempotencyKey = null)
 {
-    public const string IdempotencyKeyHeader = HeaderNames.IdempotencyKey;
-
     /// <summary>More time for one attempt than the client's default, for a long poll.</summary>
     public TimeSpan? AttemptTimeout { get; init; }
 
@@ -29,7 +27,7 @@ internal sealed record ApiRequest(HttpMethod Method, string Path, object? Body =
         }
         if (Method == HttpMethod.Post || Method == HttpMethod.Delete)
         {
-            message.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, IdempotencyKey ?? NewIdempotencyKey());
+            message.Headers.TryAddWithoutValidation(HeaderNames.IdempotencyKey, IdempotencyKey ?? NewIdempotencyKey());
         }
         if (IfMatch is not null)
         {

@@ -14,14 +14,9 @@ namespace Lifecycle.ControlPlane.Idempotency;
 /// </summary>
 public static class IdempotencyHeaders
 {
-    public const string Key = HeaderNames.IdempotencyKey;
-
-    /// <summary>On an answer replayed from an earlier request with the same key.</summary>
-    public const string Replayed = HeaderNames.IdempotentReplayed;
-
     public const int MaxKeyLength = 200;
 
-    public static string Describe => $"{Key} must be 1 to {MaxKeyLength} printable ASCII characters.";
+    public static string Describe => $"{HeaderNames.IdempotencyKey} must be 1 to {MaxKeyLength} printable ASCII characters.";
 
     /// <summary>
     /// The request as an <see cref="IdempotentRequest"/> of <paramref name="teamId"/> whose answer reads as
@@ -31,7 +26,7 @@ public static class IdempotencyHeaders
     public static async Task<(bool Sane, IdempotentRequest? Request)> ReadAsync(
         HttpRequest request, Guid teamId, Func<SandboxRow, StoredAnswer> answer, CancellationToken ct)
     {
-        if (!request.Headers.TryGetValue(Key, out var values))
+        if (!request.Headers.TryGetValue(HeaderNames.IdempotencyKey, out var values))
         {
             return (true, null);
         }

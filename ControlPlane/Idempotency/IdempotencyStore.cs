@@ -28,6 +28,13 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
     }
 
     /// <summary>
+    /// The earlier request with <paramref name="request"/>'s key, when there is one (none without a key), and whether it
+    /// was the same request: its answer is then replayed, else the request is refused.
+    /// </summary>
+    public async Task<(EarlierRequest Earlier, bool Same)?> EarlierAsync(IdempotentRequest? request, CancellationToken ct) =>
+        request is not null && await FindAsync(request, ct) is { } earlier ? (earlier, request.SameAs(earlier)) : null;
+
+    /// <summary>
     /// Claims the key within <paramref name="transaction"/>: false when another request holds it (waiting first for that
     /// request's transaction, if it is still open). A key past its retention is claimed afresh.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using Lifecycle.Contract.Http;
 
 namespace Lifecycle.ControlPlane.Idempotency;
 
@@ -9,7 +10,7 @@ public sealed class ReplayedAnswer(StoredAnswer answer) : IResult
     {
         var response = httpContext.Response;
         response.StatusCode = answer.StatusCode;
-        response.Headers[IdempotencyHeaders.Replayed] = "true";
+        response.Headers[HeaderNames.IdempotentReplayed] = "true";
         if (answer.Location is not null)
         {
             response.Headers.Location = answer.Location;

@@ -11,7 +11,6 @@ namespace Lifecycle.ControlPlane.Observability;
 /// </summary>
 public static partial class RequestIds
 {
-    public const string Header = HeaderNames.RequestId;
     public const int MaxLength = 128;
 
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app)
@@ -19,11 +18,11 @@ public static partial class RequestIds
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RequestIds).FullName!);
         return app.Use(async (context, next) =>
         {
-            var id = Sane(context.Request.Headers[Header].ToString())
+            var id = Sane(context.Request.Headers[HeaderNames.RequestId].ToString())
                 ?? Activity.Current?.TraceId.ToHexString()
                 ?? context.TraceIdentifier;
             context.TraceIdentifier = id;
-            context.Response.Headers[Header] = id;
+            context.Response.Headers[HeaderNames.RequestId] = id;
             using (logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id }))
             {
                 await next(context);

@@ -183,14 +183,13 @@ public sealed partial class OperationRequests(
         await EarlierAsync(request.Idempotency, ct) ?? outcome;
 
     /// <summary>The answer of an earlier request with the key: replayed when it was the same request, refused when another.</summary>
-    private async Task<RequestOutcome?> EarlierAsync(IdempotentRequest? idempotency, CancellationToken ct)
-    {
-        if (idempotency is null || await keys.FindAsync(idempotency, ct) is not { } earlier)
+    private async Task<RequestOutcome?> EarlierAsync(IdempotentRequest? idempotency, CancellationToken ct) =>
+        await keys.EarlierAsync(idempotency, ct) switch
         {
-            return null;
-        }
-        return idempotency.SameAs(earlier) ? new RequestOutcome.Replayed(earlier.Answer) : new RequestOutcome.KeyReused(earlier);
-    }
+            ({ } earlier, true) => new RequestOutcome.Replayed(earlier.Answer),
+            ({ } earlier, false) => new RequestOutcome.KeyReused(earlier),
+            null => null,
+        };
 
     /// <summary>What a team's own resume or pause adds to its usage; null for anything not checked against quotas.</summary>
     private static QuotaDemand? DemandOf(OperationRequest request, SandboxRow row) =>

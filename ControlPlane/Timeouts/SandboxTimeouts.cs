@@ -113,7 +113,10 @@ public sealed class SandboxTimeouts(
         await EarlierAsync(request, ct) ?? outcome;
 
     private async Task<TimeoutOutcome?> EarlierAsync(TimeoutRequest request, CancellationToken ct) =>
-        request.Idempotency is { } key && await keys.FindAsync(key, ct) is { } earlier
-            ? key.SameAs(earlier) ? new TimeoutOutcome.Replayed(earlier.Answer) : new TimeoutOutcome.KeyReused(earlier)
-            : null;
+        await keys.EarlierAsync(request.Idempotency, ct) switch
+        {
+            ({ } earlier, true) => new TimeoutOutcome.Replayed(earlier.Answer),
+            ({ } earlier, false) => new TimeoutOutcome.KeyReused(earlier),
+            null => null,
+        };
 }
