@@ -48,7 +48,7 @@ public static class LifecycleCtl
         {
             StreamsCommand.Create(run), PendingCommand.Create(run), TailCommand.Create(run), DeadCommand.Create(run),
             SandboxCommand.Create(run), HostsCommand.Create(run), HostCommand.Create(run), StuckCommand.Create(run), ReconcileCommand.Create(run),
-            OwnersCommand.Create(run),
+            OwnersCommand.Create(run), OutboxCommand.Create(run),
         })
         {
             root.Subcommands.Add(command);

@@ -14,7 +14,12 @@ public sealed class ApplierOptions
     /// <summary>Wait after a failed iteration (Redis or Postgres unavailable), doubled up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The longest wait between tries during an outage: also how late, at worst, a consumer resumes after it. Two
+    /// seconds keep a sandbox's settling within seconds of Redis or Postgres answering again, at a cost of one failed
+    /// call per partition every two seconds while they do not.
+    /// </summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>On shutdown, how long the batch in hand may take to commit and acknowledge.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);

@@ -11,7 +11,8 @@ namespace Lifecycle.Consumers;
 
 /// <summary>
 /// Applies one batch of one partition's stream entries: every readable event as a compare-and-set in one
-/// Postgres transaction (in stream order), unreadable ones to the dead-letter stream. Only
+/// Postgres transaction (in stream order), unreadable ones to the dead-letter stream. The same transaction removes
+/// the batch's events from the outbox: seen on the stream, they need not be sent again. Only
 /// after the commit does it acknowledge the whole batch, with one XACK, and name the sandboxes it
 /// changed to waiting long polls.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class BatchApplier(
     NpgsqlDataSource dataSource,
     SandboxStore sandboxes,
     TransitionHistoryStore history,
+    OutboxStore outbox,
     DeadLetters deadLetters,
     IOptions<ApplierOptions> options,
     IConnectionMultiplexer redis,
@@ -38,12 +40,18 @@ public sealed class BatchApplier(
         var eventCount = 0;
         var dead = new List<DeadLetters.Letter>();
         var apiApplied = new List<Guid>();
+        // Every event the batch holds, whatever becomes of it: applied, stale, a copy, or dead-lettered.
+        var seen = new List<Guid>(entries.Length);
         var maxDeliveries = options.Value.MaxDeliveries;
         for (var i = 0; i < entries.Length; i++)
         {
             var delivered = deliveries?.GetValueOrDefault(entries[i].Id.ToString(), 1) ?? 1;
             if (!StreamEvents.TryDecode(entries[i].Values ?? [], out var stateEvent, out var error))
             {
+                if (entries[i].Values is { Length: > 0 } && Guid.TryParse(entries[i][StreamFields.EventId].ToString(), out var unreadableId))
+                {
+                    seen.Add(unreadableId);
+                }
                 outcomes[i] = ApplyOutcome.DeadLettered;
                 var trimmed = entries[i].Values is null or [];
                 dead.Add(new(entries[i].Id, entries[i].Values ?? [], trimmed ? DeadLetters.TrimmedWhilePending : error, delivered,
@@ -51,25 +59,30 @@ public sealed class BatchApplier(
             }
             else if (delivered > maxDeliveries)
             {
+                seen.Add(stateEvent.EventId);
                 outcomes[i] = ApplyOutcome.DeadLettered;
                 dead.Add(new(entries[i].Id, entries[i].Values, $"delivered {delivered} times (more than {maxDeliveries})", delivered, DeadLetters.Kinds.TooManyDeliveries));
             }
             else if (TransitionTable.Get(stateEvent.Type).EmittedBy == Emitter.Api)
             {
+                seen.Add(stateEvent.EventId);
                 outcomes[i] = ApplyOutcome.AppliedByApi;
                 apiApplied.Add(stateEvent.SandboxId);
             }
             else
             {
+                seen.Add(stateEvent.EventId);
                 events[eventCount++] = (i, stateEvent);
             }
         }
 
+        var removed = false;
         if (eventCount > 0)
         {
             try
             {
-                await ApplyInOneTransactionAsync(events.AsMemory(0, eventCount), outcomes, ct);
+                await ApplyInOneTransactionAsync(events.AsMemory(0, eventCount), outcomes, seen, ct);
+                removed = true;
             }
             catch (PostgresException ex) when (!ex.IsTransient)
             {
@@ -77,6 +90,11 @@ public sealed class BatchApplier(
                 // apply one event at a time, so only the offender is set aside and the rest apply.
                 await ApplyOneByOneAsync(events.AsMemory(0, eventCount), outcomes, dead, entries, deliveries, ct);
             }
+        }
+        if (!removed)
+        {
+            // Nothing to apply (requests, dead letters), or applied one by one: removed on their own, before the XACK.
+            await outbox.RemoveAsync(seen, ct);
         }
         if (dead.Count > 0)
         {
@@ -111,7 +129,7 @@ public sealed class BatchApplier(
     /// many sandboxes (the usual case) takes a single round trip.
     /// </summary>
     private async Task ApplyInOneTransactionAsync(
-        ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, CancellationToken ct)
+        ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, IReadOnlyCollection<Guid> seen, CancellationToken ct)
     {
         var skipped = new List<(int Index, Guid EventId)>();
         var stopped = new List<string>();
@@ -136,6 +154,7 @@ public sealed class BatchApplier(
                     }
                 }
             }
+            await outbox.RemoveAsync(seen, ct, conn, tx);
             await tx.CommitAsync(ct);
         }
         foreach (var reason in stopped)
@@ -177,7 +196,7 @@ public sealed class BatchApplier(
         {
             try
             {
-                await ApplyInOneTransactionAsync(events.Slice(i, 1), outcomes, ct);
+                await ApplyInOneTransactionAsync(events.Slice(i, 1), outcomes, [], ct);
             }
             catch (PostgresException ex) when (!ex.IsTransient)
             {

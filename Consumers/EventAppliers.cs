@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,8 +11,9 @@ using StackExchange.Redis;
 namespace Lifecycle.Consumers;
 
 /// <summary>
-/// This replica's consumers: one <see cref="PartitionConsumer"/> per event partition it owns, started
-/// and stopped by the <see cref="OwnershipCoordinator"/>. One subscription to the wake channel serves
+/// This replica's consumers: one <see cref="PartitionConsumer"/> per event partition it owns, with the partition's
+/// outbox <see cref="PartitionRelay"/> beside it under the same lease, started and stopped by the
+/// <see cref="OwnershipCoordinator"/>. One subscription to the wake channel serves
 /// them all; a wake-up names its partition.
 /// </summary>
 public sealed partial class EventAppliers(
@@ -18,6 +21,10 @@ public sealed partial class EventAppliers(
     StreamKeys keys,
     BatchApplier applier,
     StreamMaintenance maintenance,
+    OutboxStore outbox,
+    EventPublisher publisher,
+    OutboxCounters outboxCounters,
+    IOptions<OutboxOptions> outboxOptions,
     TimeProvider clock,
     IOptions<ApplierOptions> options,
     IOptions<ReplicaOptions> replica,
@@ -37,27 +44,31 @@ public sealed partial class EventAppliers(
     {
         var consumer = new PartitionConsumer(keys.Partition(slot), ConsumerName, _wakes.GetOrAdd(slot, _ => new WakeSignal()),
             redis, applier, maintenance, clock, options.Value, loggers.CreateLogger<PartitionConsumer>());
-        await consumer.RunAsync(owned);
+        var relay = new PartitionRelay(keys.Partition(slot), outbox, publisher, outboxCounters, outboxOptions.Value,
+            loggers.CreateLogger<PartitionRelay>());
+        await Task.WhenAll(consumer.RunAsync(owned), relay.RunAsync(owned));
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Subscribes in the background: a start-up while Redis is away must not wait for it (consumers poll meanwhile).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await redis.GetSubscriber()
-                .SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, message) => Wake(message));
-        }
-        catch (RedisException ex)
-        {
-            // Consumers poll anyway; the subscription comes back with the connection.
-            LogSubscribeFailed(ex.Message);
-        }
+        _ = Subscriptions.KeepTryingAsync(
+            () => redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(keys.WakeChannel), (_, message) => Wake(message)),
+            ex => LogSubscribeFailed(ex.Message), _stopping.Token);
+        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
 
     public void Dispose()
     {
+        _stopping.Dispose();
         foreach (var wake in _wakes.Values)
         {
             wake.Dispose();

@@ -21,6 +21,7 @@ public static class HostMonitorServiceCollectionExtensions
         services.AddSingleton(sp => new OrphanTracker(
             sp.GetRequiredService<OrphanSightingStore>(),
             sp.GetRequiredService<IOptions<HostMonitorOptions>>().Value.OrphanGrace));
+        services.AddSingleton<RecordedEvents>();
         services.AddSingleton<HostReconcile>();
         services.AddSingleton<ReconcilePass>();
         services.AddSingleton<PassRequests>();

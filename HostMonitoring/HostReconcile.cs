@@ -4,8 +4,8 @@ using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
@@ -15,12 +15,13 @@ namespace Lifecycle.HostMonitoring;
 /// <summary>
 /// Reconciles one host in service (online, cordoned, draining or drained): reads its sandboxes from the database, then asks the host what it
 /// runs, plans, passes the plan through the safety brake, and carries it out. Every status change is
-/// an event on the stream, applied by the consumer with the same compare-and-set as any other.
+/// an event recorded in the outbox, applied by the consumer from the stream with the same compare-and-set as any other.
 /// </summary>
 public sealed partial class HostReconcile(
     SandboxStore sandboxes,
     HostAgentClients clients,
-    EventPublisher publisher,
+    EventOutbox outbox,
+    RecordedEvents recorded,
     SafetyBrake brake,
     OrphanTracker orphans,
     ReconcileCounters counters,
@@ -41,6 +42,7 @@ public sealed partial class HostReconcile(
         var now = clock.GetUtcNow().UtcDateTime;
 
         var plan = SettlePlanner.Plan(rows, reply, now, settings.TransientGrace);
+        plan = await WithoutRecordedAsync(plan, host, ct);
         var due = await orphans.DueAsync(host.Id, [.. plan.OfType<Orphan>()], ct);
         plan = [.. plan.Where(d => d is not Orphan), .. due];
         var population = Math.Max(rows.Count, reply.Sandboxes.Count);
@@ -56,6 +58,31 @@ public sealed partial class HostReconcile(
             async (decision, token) => await CarryOutAsync(decision, client, host, readAt, token));
     }
 
+    /// <summary>
+    /// The plan less the sandboxes that had an event recorded and not yet delivered by the stream (<see cref="RecordedEvents"/>):
+    /// that event is applied instead, and the next pass decides afresh from the row it leaves.
+    /// </summary>
+    private async Task<List<Decision>> WithoutRecordedAsync(List<Decision> plan, HostTarget host, CancellationToken ct)
+    {
+        var about = plan.Select(SandboxOf).OfType<HostedSandbox>().ToList();
+        var applied = await recorded.ApplyAsync(about, ct);
+        foreach (var stateEvent in applied)
+        {
+            counters.Change("recorded_applied", stateEvent.Type);
+            LogRecordedApplied(stateEvent.SandboxId, host.Name, stateEvent.Type, stateEvent.EventId);
+        }
+        var settled = applied.Select(e => e.SandboxId).ToHashSet();
+        return settled.Count == 0 ? plan : [.. plan.Where(d => SandboxOf(d) is not { } row || !settled.Contains(row.Id))];
+    }
+
+    private static HostedSandbox? SandboxOf(Decision decision) => decision switch
+    {
+        Transit transit => transit.Sandbox,
+        Redrive redrive => redrive.Sandbox,
+        Enforce enforce => enforce.Sandbox,
+        _ => null,
+    };
+
     private async Task CarryOutAsync(Decision decision, HostAgentClient client, HostTarget host, DateTimeOffset readAt, CancellationToken ct)
     {
         switch (decision)
@@ -64,7 +91,7 @@ public sealed partial class HostReconcile(
                 await SyncDeadlineAsync(client, sync, host, readAt, ct);
                 break;
             case Transit transit:
-                await PublishAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status.ToWire()} sandbox not on its host" : null);
+                await RecordAsync(transit, host, transit.To == SandboxStatus.Error ? $"{transit.Reason}: {transit.Sandbox.Status.ToWire()} sandbox not on its host" : null, ct);
                 break;
             case Redrive redrive:
                 await RedriveAsync(client, redrive, host, ct);
@@ -106,7 +133,7 @@ public sealed partial class HostReconcile(
                     clock.GetUtcNow().UtcDateTime + settings.HostDeadline, ct);
                 var to = HostOutcomes.SettlesIn(redrive.Operation, shown) ?? redrive.Operation.OnSuccess;
                 counters.Change("redrive", redrive.Operation.Name);
-                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null);
+                await RecordAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null, ct);
                 return;
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
@@ -118,7 +145,7 @@ public sealed partial class HostReconcile(
                     continue;
                 }
                 var error = $"{Reasons.DeadlinePassed}: re-driving {redrive.Operation.Name} failed after {attempt} attempt(s): {ex.StatusCode} {ex.Status.Detail}";
-                await PublishAsync(new Transit(redrive.Sandbox, EventTypes.TimedOut, SandboxStatus.Error, Reasons.DeadlinePassed), host, error);
+                await RecordAsync(new Transit(redrive.Sandbox, EventTypes.TimedOut, SandboxStatus.Error, Reasons.DeadlinePassed), host, error, ct);
                 return;
             }
         }
@@ -162,13 +189,16 @@ public sealed partial class HostReconcile(
     private static bool IsWorthRetrying(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown;
 
-    private async Task PublishAsync(Transit transit, HostTarget host, string? error)
+    private async Task RecordAsync(Transit transit, HostTarget host, string? error, CancellationToken ct)
     {
         var row = transit.Sandbox;
-        await publisher.PublishAsync(StateEvent.HostMonitorCorrection(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow()));
+        await outbox.RecordAsync(StateEvent.HostMonitorCorrection(row, transit.EventType, transit.To, transit.Reason, error, clock.GetUtcNow()), ct);
         counters.Change(transit.EventType, transit.Reason);
         LogTransit(row.Id, host.Name, row.Status.ToWire(), transit.To.ToWire(), transit.EventType, transit.Reason);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox {SandboxId} on {HostName}: applied its recorded {EventType} ({EventId}), which the stream had not delivered")]
+    private partial void LogRecordedApplied(Guid sandboxId, string hostName, string eventType, Guid eventId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox {SandboxId} on {HostName}: the host holds another deadline and refused the row's ({Status}); the next pass tries again")]
     private partial void LogDeadlineNotSynced(Guid sandboxId, string hostName, string status);

@@ -5,9 +5,9 @@ using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Infrastructure.Logging;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Ownership;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +27,7 @@ public sealed partial class ReconcilePass(
     HostStore hosts,
     SandboxStore sandboxes,
     HostReconcile hostReconcile,
-    EventPublisher publisher,
+    EventOutbox outbox,
     ReconcileCounters counters,
     TimeProvider clock,
     IOptions<HostMonitorOptions> options,
@@ -137,7 +137,7 @@ public sealed partial class ReconcilePass(
         foreach (var (hostStatus, reason) in new[] { (HostStatus.Unreachable.ToWire(), Reasons.HostUnreachable), (HostStatus.Decommissioned.ToWire(), Reasons.HostDecommissioned) })
         {
             var stranded = Owned(await sandboxes.OnHostsInStatusAsync(hostStatus, lostable, ct), ownsHost);
-            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, reason)));
+            await RecordAsync(stranded, EventTypes.Lost, SandboxStatus.Missing, reason, ct);
         }
         if (silentKeepingStatus.Count > 0)
         {
@@ -147,21 +147,24 @@ public sealed partial class ReconcilePass(
             {
                 LogSilentKeepingStatus(host.Name, options.Value.HeartbeatTimeout, host.Status.ToWire());
             }
-            await Task.WhenAll(stranded.Select(row => PublishAsync(row, EventTypes.Lost, SandboxStatus.Missing, Reasons.HostUnreachable)));
+            await RecordAsync(stranded, EventTypes.Lost, SandboxStatus.Missing, Reasons.HostUnreachable, ct);
         }
         // A decommissioned host never comes back, so what it ran is gone.
         var gone = Owned(await sandboxes.OnHostsInStatusAsync(HostStatus.Decommissioned.ToWire(), [SandboxStatus.Missing], ct), ownsHost);
-        await Task.WhenAll(gone.Select(row => PublishAsync(row, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned)));
+        await RecordAsync(gone, EventTypes.Vanished, SandboxStatus.Stopped, Reasons.HostDecommissioned, ct);
     }
 
-    private static IEnumerable<HostedSandbox> Owned(IEnumerable<HostedSandbox> rows, Func<Guid, bool> ownsHost) =>
-        rows.Where(row => row.HostId is { } host && ownsHost(host));
+    private static List<HostedSandbox> Owned(IEnumerable<HostedSandbox> rows, Func<Guid, bool> ownsHost) =>
+        [.. rows.Where(row => row.HostId is { } host && ownsHost(host))];
 
-    /// <summary>Started side by side, the publishes share the Redis connection's pipeline: one round trip, not one per sandbox.</summary>
-    private async Task PublishAsync(HostedSandbox row, string eventType, SandboxStatus to, string reason)
+    /// <summary>Corrections of many sandboxes at once, recorded in one statement.</summary>
+    private async Task RecordAsync(IReadOnlyList<HostedSandbox> rows, string eventType, SandboxStatus to, string reason, CancellationToken ct)
     {
-        await publisher.PublishAsync(StateEvent.HostMonitorCorrection(row, eventType, to, reason, null, clock.GetUtcNow()));
-        counters.Change(eventType, reason);
+        await outbox.RecordAsync([.. rows.Select(row => StateEvent.HostMonitorCorrection(row, eventType, to, reason, null, clock.GetUtcNow()))], ct);
+        foreach (var _ in rows)
+        {
+            counters.Change(eventType, reason);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information,

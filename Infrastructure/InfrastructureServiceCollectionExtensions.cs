@@ -1,4 +1,5 @@
 using Lifecycle.Infrastructure.HostAgents;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Ownership;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
@@ -23,6 +24,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
         services.Configure<ReplicaOptions>(configuration.GetSection(ReplicaOptions.Section));
         services.Configure<OwnershipOptions>(configuration.GetSection(OwnershipOptions.Section));
+        services.Configure<OutboxOptions>(configuration.GetSection(OutboxOptions.Section));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => PostgresDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -34,6 +36,10 @@ public static class InfrastructureServiceCollectionExtensions
         });
         services.AddSingleton<StreamKeys>();
         services.AddSingleton<EventPublisher>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxCounters>();
+        services.AddSingleton<AtOnceSender>();
+        services.AddSingleton<EventOutbox>();
         services.AddSingleton<ReconcileRequests>();
         services.AddSingleton<SandboxChanges>();
         services.AddSingleton<DeadLetters>();

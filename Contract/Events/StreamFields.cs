@@ -24,6 +24,14 @@ public static class StreamFields
     public const string Error = "error";
     public const string At = "at";
 
+    /// <summary>Every field, in the order an entry carries them.</summary>
+    public static IReadOnlyList<string> Names => Ordered;
+
+    private static readonly string[] Ordered = [EventId, Type, SandboxId, TeamId, HostId, From, To, Version, Actor, Reason, Error, At];
+
+    /// <summary>A field's place in an entry (<see cref="Names"/>); a name the schema lacks goes after them all.</summary>
+    public static int OrderOf(string name) => Array.IndexOf(Ordered, name) is var index and >= 0 ? index : Ordered.Length;
+
     public static KeyValuePair<string, string>[] Encode(StateEvent e) =>
     [
         new(EventId, e.EventId.ToString()),

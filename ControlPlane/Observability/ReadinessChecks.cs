@@ -23,7 +23,10 @@ public sealed class PostgresReadiness(Migrator migrator) : IHealthCheck
     }
 }
 
-/// <summary>Redis answers a PING.</summary>
+/// <summary>
+/// Redis answers a PING. Its absence degrades the replica but does not make it unready: requests are accepted and
+/// their events wait in the outbox (invariant 8), so a balancer must keep sending it requests.
+/// </summary>
 public sealed class RedisReadiness(IConnectionMultiplexer redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -35,7 +38,21 @@ public sealed class RedisReadiness(IConnectionMultiplexer redis) : IHealthCheck
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("unreachable", ex);
+            return HealthCheckResult.Degraded("unreachable: requests are accepted, their events wait in the outbox", ex);
         }
+    }
+}
+
+/// <summary>
+/// The body of <c>/readyz</c>: the overall status, then one line per dependency with what it said (text/plain), so a
+/// 200 with Redis away names the outage.
+/// </summary>
+public static class ReadinessReport
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var lines = report.Entries.Select(entry => $"{entry.Key}: {entry.Value.Status} ({entry.Value.Description})");
+        return context.Response.WriteAsync(string.Join('\n', [report.Status.ToString(), .. lines]) + "\n");
     }
 }

@@ -27,7 +27,7 @@ public sealed class HostHeartbeats(HostStore hosts, HostPlacement placement, Rec
         }
         if (beat.WasSilent)
         {
-            await reconcile.RequestAsync(hostId);
+            reconcile.Hint(hostId);
         }
         return true;
     }

@@ -1,18 +1,18 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Infrastructure.Streams;
 
 namespace Lifecycle.ControlPlane.Operations;
 
 /// <summary>
 /// A host's report of an auto-pause or an exit becomes the table's event, from the status and version the
-/// sandbox has when the report arrives, published for the consumer to apply. Only the reporting host's
+/// sandbox has when the report arrives, recorded in the outbox for the consumer to apply. Only the reporting host's
 /// sandboxes; a report already applied writes nothing twice; an older one than a report already received
 /// is refused, so it cannot undo the newer one.
 /// </summary>
 public sealed class HostReports(
-    SandboxStore sandboxes, TransitionHistoryStore history, HostReportStore reports, EventPublisher publisher)
+    SandboxStore sandboxes, TransitionHistoryStore history, HostReportStore reports, EventOutbox outbox)
 {
     public async Task<HostReportOutcome> ReportAsync(HostReport report, CancellationToken ct)
     {
@@ -38,7 +38,8 @@ public sealed class HostReports(
         {
             return new HostReportOutcome.Conflict(sandbox.Status);
         }
-        await publisher.PublishAsync(StateEvent.HostReport(report.EventId, report.EventType, sandbox, report.HostId, report.Reason, report.At));
+        // Under the host's own event id: a retried report is recorded once.
+        await outbox.RecordAsync(StateEvent.HostReport(report.EventId, report.EventType, sandbox, report.HostId, report.Reason, report.At), ct);
         return new HostReportOutcome.Published();
     }
 }

@@ -44,6 +44,6 @@ public sealed class HostTransitions(HostStore hosts, HostPlacement placement, Ho
         // A statement of its own, after the status change: replicas count a decommissioned host's
         // certificates as revoked anyway, so a crash between the two revokes nothing less.
         await certificates.RevokeAsync(hostId, ct);
-        await reconcile.RequestAsync(null);
+        reconcile.Hint(null);
     }
 }

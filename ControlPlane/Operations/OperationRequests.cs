@@ -4,27 +4,27 @@ using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Contract.Timeouts;
 using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Placement;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 
 namespace Lifecycle.ControlPlane.Operations;
 
 /// <summary>
-/// The API side of every operation: apply the <c>requested</c> transition as a compare-and-set
-/// (with its history row), publish it, and hand the host RPC to a tracked background task.
+/// The API side of every operation: apply the <c>requested</c> transition as a compare-and-set, with its history row
+/// and its outbox record in the same statement, hand the event to the at-once sender, and the host RPC to a tracked
+/// background task. Nothing here waits for Redis: a request is accepted while Postgres is.
 /// </summary>
-public sealed partial class OperationRequests(
+public sealed class OperationRequests(
     SandboxStore store,
     HostPlacement placement,
-    EventPublisher publisher,
+    EventOutbox outbox,
     BackgroundOperations background,
     RequestWrites writes,
     IdempotencyStore keys,
     OperationRunner runner,
     TimeProvider clock,
-    IOptions<OperationOptions> options,
-    ILogger<OperationRequests> logger)
+    IOptions<OperationOptions> options)
 {
     // Losing a compare-and-set means another request moved the row first; re-deciding on the fresh
     // row settles it, and after a few rounds of contention the caller is told the current status.
@@ -37,7 +37,6 @@ public sealed partial class OperationRequests(
     /// </summary>
     public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, IdempotentRequest? idempotency, CancellationToken ct)
     {
-        publisher.EnsureConnected();
         if (await EarlierAsync(idempotency, ct) is { } earlier)
         {
             return earlier;
@@ -51,7 +50,8 @@ public sealed partial class OperationRequests(
             {
                 return new RequestOutcome.NoCapacity();
             }
-            var result = await writes.RunAsync(request, (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, created, Deadline(), ct, conn, tx), row => row, ct);
+            var recorded = outbox.RecordOf(created with { HostId = hostId });
+            var result = await writes.RunAsync(request, (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, recorded, Deadline(), ct, conn, tx), row => row, ct);
             if (result.KeyTaken)
             {
                 // A concurrent request with the same key committed first: its answer is this one's.
@@ -63,7 +63,7 @@ public sealed partial class OperationRequests(
             }
             if (result.Written is { } row)
             {
-                await StartAsync(SandboxOperation.Create, created with { HostId = row.HostId }, row, null);
+                Start(SandboxOperation.Create, recorded, row, null);
                 return new RequestOutcome.Accepted(row);
             }
             placement.Invalidate();
@@ -91,7 +91,6 @@ public sealed partial class OperationRequests(
     public async Task<RequestOutcome> RequestAsync(OperationRequest request, CancellationToken ct)
     {
         var operation = request.Operation;
-        publisher.EnsureConnected();
         if (await EarlierAsync(request.Idempotency, ct) is { } earlier)
         {
             return earlier;
@@ -147,10 +146,11 @@ public sealed partial class OperationRequests(
             }
             var requested = StateEvent.Requested(operation, row, request.Actor, request.Reason, now);
             var transition = new TransitionWrite(requested, Deadline(), expiresAt, request.OnlyIfExpiredBy);
-            var result = await writes.RunAsync(write, (conn, tx) => store.TryTransitionAsync(transition, ct, conn, tx), moved => moved, ct);
+            var recorded = outbox.RecordOf(requested);
+            var result = await writes.RunAsync(write, (conn, tx) => store.TryTransitionAsync(transition, recorded, ct, conn, tx), moved => moved, ct);
             if (result.Written is { } moved)
             {
-                await StartAsync(operation, requested, moved, request.Reason);
+                Start(operation, recorded, moved, request.Reason);
                 return new RequestOutcome.Accepted(moved);
             }
             if (await OutcomeOfAsync(request, result, ct) is { } refused)
@@ -198,22 +198,12 @@ public sealed partial class OperationRequests(
         : request.Operation == SandboxOperation.Pause ? QuotaDemand.Paused
         : null;
 
-    private async Task StartAsync(SandboxOperation operation, StateEvent requested, SandboxRow row, string? reason)
+    /// <summary>The request has committed with its event recorded: the event goes to the stream, the operation to its host.</summary>
+    private void Start(SandboxOperation operation, OutboxRecord requested, SandboxRow row, string? reason)
     {
-        try
-        {
-            await publisher.PublishAsync(requested);
-        }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            // The transition is committed with its history row; the stream copy is for watchers only.
-            LogPublishFailed(ex, requested.EventId, row.Id);
-        }
+        outbox.Committed(requested);
         background.Start(operation.Name, row.Id, ct => runner.RunAsync(operation, row, reason, ct));
     }
 
     private DateTimeOffset Deadline() => clock.GetUtcNow() + options.Value.Deadline;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing requested event {EventId} of sandbox {SandboxId} failed")]
-    private partial void LogPublishFailed(Exception ex, Guid eventId, Guid sandboxId);
 }

@@ -3,20 +3,21 @@ using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Infrastructure.HostAgents;
 using Lifecycle.Infrastructure.Logging;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
-using Lifecycle.Infrastructure.Streams;
 using Microsoft.Extensions.Options;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
 
 namespace Lifecycle.ControlPlane.Operations;
 
 /// <summary>
-/// Carries out one operation on the sandbox's host and publishes its outcome as a state event.
-/// It never writes Postgres: the consumer group applies the event with the version fence.
+/// Carries out one operation on the sandbox's host and records its outcome as a state event in the outbox as soon as
+/// the host has answered. It never changes the sandbox's row: the consumer group applies the event from the stream
+/// with the version fence.
 /// </summary>
 public sealed partial class OperationRunner(
     HostAgentClients clients,
-    EventPublisher publisher,
+    EventOutbox outbox,
     TimeProvider clock,
     IOptions<OperationOptions> options,
     ILogger<OperationRunner> logger)
@@ -59,7 +60,10 @@ public sealed partial class OperationRunner(
         }
 
         var outcome = StateEvent.OperationOutcome(operation, sandbox, error, reason, clock.GetUtcNow());
-        await PublishWithRetryAsync(outcome, ct);
+        if (!await RecordAsync(outcome, sandbox, ct))
+        {
+            return OperationCounters.Unknown;
+        }
         if (error is null)
         {
             LogSucceeded(operation.Name, sandbox.Id, outcome.EventId);
@@ -87,37 +91,46 @@ public sealed partial class OperationRunner(
     }
 
     /// <summary>
-    /// Redis may blink; retry a few times. If it stays down the event is lost, but the sandbox is not:
-    /// it stays transient and the HostMonitor settles it after its deadline.
+    /// Records the outcome, trying again while Postgres is away, until the operation's deadline: once it has passed the
+    /// HostMonitor settles the sandbox against its host, so an outcome recorded later would only be stale. Redis plays
+    /// no part: the outcome is safe once recorded, and reaches the stream when it can.
     /// </summary>
-    private async Task PublishWithRetryAsync(StateEvent stateEvent, CancellationToken ct)
+    private async Task<bool> RecordAsync(StateEvent outcome, SandboxRow sandbox, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await publisher.PublishAsync(stateEvent);
-                return;
+                await outbox.RecordAsync(outcome, ct);
+                return true;
             }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException && attempt < 5)
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
-                LogPublishRetry(ex, stateEvent.EventId, attempt);
+                if (sandbox.OperationDeadline is { } deadline && clock.GetUtcNow() + delay >= deadline.AsUtc())
+                {
+                    LogRecordAbandoned(ex, outcome.EventId, sandbox.Id, attempt);
+                    return false;
+                }
+                LogRecordRetry(ex, outcome.EventId, attempt);
                 await Task.Delay(delay, ct);
-                delay *= 2;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} of sandbox {SandboxId} succeeded on its host; published {EventId}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} of sandbox {SandboxId} succeeded on its host; recorded {EventId}")]
     private partial void LogSucceeded(string operation, Guid sandboxId, Guid eventId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} failed on its host: {Error}; published {EventId}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} failed on its host: {Error}; recorded {EventId}")]
     private partial void LogFailed(string operation, Guid sandboxId, string error, Guid eventId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} of sandbox {SandboxId} undecided: {Error}, and the host does not answer; left to the HostMonitor")]
     private partial void LogUndecided(string operation, Guid sandboxId, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} failed (attempt {Attempt}); retrying")]
-    private partial void LogPublishRetry(Exception ex, Guid eventId, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording outcome {EventId} failed (attempt {Attempt}); retrying")]
+    private partial void LogRecordRetry(Exception ex, Guid eventId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording outcome {EventId} of sandbox {SandboxId} failed {Attempts} time(s) until its deadline; left to the HostMonitor")]
+    private partial void LogRecordAbandoned(Exception ex, Guid eventId, Guid sandboxId, int attempts);
 }

@@ -7,6 +7,7 @@ using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Timeouts;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.HostMonitoring;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Ownership;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -25,6 +26,8 @@ public static class HostedServiceOrder
         Add<DatabaseMigrationService>(services);
         // Before any host is called: bad CA files stop the process here, and revoked certificates are loaded.
         Add<RevocationRefresher>(services);
+        // Before anything records an event, and stopped after all that do: what is queued then is sent, or left to the relay.
+        Add<AtOnceSender>(services);
         // The development team and key, once the schema exists.
         Add<DevModeSeeder>(services);
         // Listening before any change can be applied, so no waiting request misses one.

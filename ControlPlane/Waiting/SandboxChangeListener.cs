@@ -17,6 +17,7 @@ public sealed partial class SandboxChangeListener : IHostedService, IDisposable
     private readonly SandboxChanges _changes;
     private readonly ILogger<SandboxChangeListener> _logger;
     private readonly Meter _meter;
+    private readonly CancellationTokenSource _stopping = new();
     private int _waits;
 
     public SandboxChangeListener(SandboxChanges changes, IMeterFactory meters, ILogger<SandboxChangeListener> logger)
@@ -54,22 +55,24 @@ public sealed partial class SandboxChangeListener : IHostedService, IDisposable
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Subscribes in the background: a start-up while Redis is away must not wait for it (waits still end: they re-read the row every poll interval).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await _changes.SubscribeAsync(OnChanged);
-        }
-        catch (StackExchange.Redis.RedisException ex)
-        {
-            // Waits still end: they re-read the row every poll interval.
-            LogSubscribeFailed(ex);
-        }
+        _ = Subscriptions.KeepTryingAsync(() => _changes.SubscribeAsync(OnChanged), LogSubscribeFailed, _stopping.Token);
+        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _stopping.Dispose();
+    }
 
     private void OnChanged(Guid sandboxId)
     {

@@ -14,12 +14,12 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     static SandboxStore() => DapperMapping.Apply();
 
     /// <summary>
-    /// Inserts a <c>starting</c> sandbox on <paramref name="hostId"/> and records its create event, in
-    /// one statement. Returns null when that host is no longer online.
+    /// Inserts a <c>starting</c> sandbox on <paramref name="hostId"/> and records its create event, in history and in the
+    /// outbox (<paramref name="outboxed"/>), in one statement. Returns null when that host is no longer online.
     /// </summary>
     /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (the request's: its quota and idempotency key).</remarks>
     public async Task<SandboxRow?> CreateOnHostAsync(
-        Guid hostId, NewSandbox sandbox, StateEvent created, DateTimeOffset deadline, CancellationToken ct,
+        Guid hostId, NewSandbox sandbox, OutboxRecord outboxed, DateTimeOffset deadline, CancellationToken ct,
         NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
     {
         const string sql = $"""
@@ -37,11 +37,11 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             ), recorded AS (
                 INSERT INTO sandbox_transitions (event_id, sandbox_id, type, from_status, to_status, version, actor, reason, error, at)
                 SELECT @EventId, s.id, @Type, NULL, @To, @Version, @Actor, @Reason, NULL, @At FROM s
-            )
+            ){OutboxStore.RecordWith}
             SELECT {SandboxRow.Columns} FROM s JOIN hosts h ON h.id = s.host_id
             """;
-        await using var own = connection is null ? dataSource.CreateConnection() : null;
-        return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, new
+        var created = outboxed.Event;
+        var parameters = new DynamicParameters(new
         {
             HostId = hostId,
             Placing = PlacingWire,
@@ -64,7 +64,10 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             created.Actor,
             created.Reason,
             At = created.At.UtcDateTime,
-        }, transaction, cancellationToken: ct));
+        });
+        OutboxStore.RecordParameters(parameters, outboxed);
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
+        return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, parameters, transaction, cancellationToken: ct));
     }
 
     /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
@@ -311,22 +314,36 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>
-    /// Applies one transition (see <see cref="TransitionUpdate"/>). Returns the new row, or null when
-    /// the fence did not hold (a stale event, or one already applied): nothing is written then.
+    /// Applies one transition of an event recorded elsewhere, or of none (seeding, a test's own events); see
+    /// <see cref="TransitionUpdate"/>. Returns the new row, or null when the fence did not hold.
     /// <paramref name="deadline"/> is the new operation deadline; null clears it.
     /// </summary>
     public Task<SandboxRow?> TryTransitionAsync(StateEvent e, DateTimeOffset? deadline, CancellationToken ct) =>
         TryTransitionAsync(new TransitionWrite(e, deadline), ct);
 
     /// <inheritdoc cref="TryTransitionAsync(StateEvent, DateTimeOffset?, CancellationToken)"/>
-    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (a quota's).</remarks>
-    public async Task<SandboxRow?> TryTransitionAsync(
-        TransitionWrite write, CancellationToken ct, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
+    public async Task<SandboxRow?> TryTransitionAsync(TransitionWrite write, CancellationToken ct, NpgsqlConnection? connection = null)
     {
         const string sql = $"{TransitionUpdate} sandboxes.* {TransitionRecord} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
         await using var own = connection is null ? dataSource.CreateConnection() : null;
+        return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, TransitionParameters([write]), cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Applies a request's transition (see <see cref="TransitionUpdate"/>) and records its event in the outbox
+    /// (<paramref name="outboxed"/>) in the same statement. Returns the new row, or null when the fence did not hold (a
+    /// stale event, or one already applied): nothing is written then.
+    /// </summary>
+    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (a quota's).</remarks>
+    public async Task<SandboxRow?> TryTransitionAsync(
+        TransitionWrite write, OutboxRecord outboxed, CancellationToken ct, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
+    {
+        const string sql = $"{TransitionUpdate} sandboxes.* {TransitionRecord}{OutboxStore.RecordWith} SELECT {SandboxRow.Columns} FROM s LEFT JOIN hosts h ON h.id = s.host_id";
+        var parameters = new DynamicParameters(TransitionParameters([write]));
+        OutboxStore.RecordParameters(parameters, outboxed);
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
         return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(
-            new CommandDefinition(sql, TransitionParameters([write]), transaction, cancellationToken: ct));
+            new CommandDefinition(sql, parameters, transaction, cancellationToken: ct));
     }
 
     /// <summary>

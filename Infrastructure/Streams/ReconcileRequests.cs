@@ -17,6 +17,23 @@ public sealed class ReconcileRequests(IConnectionMultiplexer redis, StreamKeys k
         redis.GetSubscriber().PublishAsync(RedisChannel.Literal(keys.ReconcileChannel), hostId?.ToString() ?? "");
 
     /// <summary>
+    /// The same request as a hint, for a caller that must not wait on Redis or fail with it (a heartbeat, a host's
+    /// retirement): sent without waiting for an answer, and dropped while Redis is away, when the HostMonitor's own
+    /// interval passes do the work.
+    /// </summary>
+    public void Hint(Guid? hostId)
+    {
+        try
+        {
+            redis.GetSubscriber().Publish(RedisChannel.Literal(keys.ReconcileChannel), hostId?.ToString() ?? "", CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // A hint: the next interval's pass covers it.
+        }
+    }
+
+    /// <summary>
     /// Calls <paramref name="handler"/> with each request (a host id, or null for all hosts) until the
     /// returned subscription is disposed.
     /// </summary>

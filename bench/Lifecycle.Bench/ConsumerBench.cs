@@ -4,8 +4,11 @@ using System.Text;
 using Dapper;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -41,14 +44,15 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         var (oneConsumer, latencies) = await DrainAsync(db, redis, processes: 1, measureLatency: true);
 
         var section = new Section("Consumer group drain", settings.Sandboxes * 4, settings.Sandboxes, settings.BatchSize, settings.Repeats,
-            singleRow, setBased, oneConsumer, Stats.Of(latencies), Stats.Percentile(latencies, 99));
+            singleRow, setBased, oneConsumer, Stats.Of(latencies.Direct), Stats.Percentile(latencies.Direct, 99),
+            Stats.Of(latencies.Outbox), Stats.Percentile(latencies.Outbox, 99));
         Console.WriteLine(section.Verdict());
         return section;
     }
 
     public sealed record Section(
         string Title, int Events, int Sandboxes, int BatchSize, int Repeats, Stats SingleRowPerSecond, Stats SetBasedPerSecond,
-        Stats OneConsumerPerSecond, Stats IdleLatencyMs, double IdleLatencyP99Ms) : IResultSection
+        Stats OneConsumerPerSecond, Stats IdleLatencyMs, double IdleLatencyP99Ms, Stats OutboxLatencyMs, double OutboxLatencyP99Ms) : IResultSection
     {
         public double OneConsumerRatio => OneConsumerPerSecond.Median / SingleRowPerSecond.Median;
 
@@ -66,7 +70,9 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             ResultsFile.Row(md, $"baseline: set-based UPDATE + history INSERT alone, {BatchSize} per statement (events/s)", SetBasedPerSecond);
             ResultsFile.Row(md, "drain to zero pending, 1 consumer process (events/s)", OneConsumerPerSecond);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| idle-to-applied latency of one event (ms) | {IdleLatencyMs.Median:F1} | {IdleLatencyMs.Min:F1} | {IdleLatencyMs.Max:F1} (p99 {IdleLatencyP99Ms:F1}) |");
+                $"| idle-to-applied latency of one event, appended straight to the stream (ms) | {IdleLatencyMs.Median:F1} | {IdleLatencyMs.Min:F1} | {IdleLatencyMs.Max:F1} (p99 {IdleLatencyP99Ms:F1}) |");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| idle-to-applied latency of one event through the outbox: recorded, sent at once, applied (ms) | {OutboxLatencyMs.Median:F1} | {OutboxLatencyMs.Min:F1} | {OutboxLatencyMs.Max:F1} (p99 {OutboxLatencyP99Ms:F1}) |");
             md.AppendLine();
             md.AppendLine("Ratios of medians, measured in the same run:");
             md.AppendLine();
@@ -77,7 +83,9 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
 
         public string Verdict() =>
             $"consumer: drain {OneConsumerPerSecond.Median:N0}/s with 1 process ({OneConsumerRatio:F1}x the single-row baseline); target 10x: " +
-            (OneConsumerRatio >= 10 ? "met" : "NOT met");
+            (OneConsumerRatio >= 10 ? "met" : "NOT met") +
+            $"; event to applied at idle through the outbox p99 {OutboxLatencyP99Ms:F1} ms (straight to the stream {IdleLatencyP99Ms:F1} ms); target 5 ms: " +
+            (OutboxLatencyP99Ms <= 5 ? "met" : "NOT met");
     }
 
     private async Task SeedAsync()
@@ -178,7 +186,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         return _events.Count / watch.Elapsed.TotalSeconds;
     }
 
-    private async Task<(Stats Rate, List<double> LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
+    private async Task<(Stats Rate, (List<double> Direct, List<double> Outbox) LatenciesMs)> DrainAsync(IDatabase db, ConnectionMultiplexer redis, int processes, bool measureLatency)
     {
         var consumers = await DeploymentBuilder.On(dataSource.ConnectionString, servers.Redis, Prefix)
             .With("Logging:LogLevel:Default", "Warning")
@@ -214,7 +222,7 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             }
             var stats = Stats.Of(rates);
             Console.WriteLine($"consumer: drain with {processes} consumer process(es): {stats}/s");
-            return (stats, measureLatency ? await IdleLatenciesAsync(db) : []);
+            return (stats, measureLatency ? await IdleLatenciesAsync(db, redis) : ([], []));
         }
         finally
         {
@@ -226,10 +234,21 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         }
     }
 
-    /// <summary>One event at a time to an idle consumer: publish time to commit time (both on this machine's clock).</summary>
-    private async Task<List<double>> IdleLatenciesAsync(IDatabase db)
+    /// <summary>
+    /// One event at a time to an idle consumer, alternately appended straight to the stream (as before the outbox) and
+    /// through the outbox as the product sends every event (recorded in Postgres, handed to the at-once sender, appended
+    /// and marked): the event's time to the applying transaction's start (both on this machine's clock).
+    /// </summary>
+    private async Task<(List<double> Direct, List<double> Outbox)> IdleLatenciesAsync(IDatabase db, ConnectionMultiplexer redis)
     {
-        var ids = new List<Guid>();
+        var keys = new StreamKeys(Options.Create(new StreamOptions { KeyPrefix = Prefix }));
+        var store = new OutboxStore(dataSource);
+        using var counters = new OutboxCounters();
+        using var sender = new AtOnceSender(store, new EventPublisher(redis, keys), counters, Options.Create(new OutboxOptions()), NullLogger<AtOnceSender>.Instance);
+        await sender.StartAsync(CancellationToken.None);
+        var outbox = new EventOutbox(store, keys, sender);
+        var direct = new List<Guid>();
+        var recorded = new List<Guid>();
         for (var i = 0; i < settings.LatencySamples; i++)
         {
             await Task.Delay(50);
@@ -237,9 +256,23 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
                 SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.HostMonitor, "latency", null, DateTimeOffset.UtcNow);
             await db.StreamAddAsync(Stream, StreamEvents.Encode(e));
             await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
-            ids.Add(e.EventId);
+            direct.Add(e.EventId);
+            await Task.Delay(50);
+            var viaOutbox = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[settings.LatencySamples + i], _teamId, _hostId,
+                SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.HostMonitor, "latency", null, DateTimeOffset.UtcNow);
+            await outbox.RecordAsync(viaOutbox, CancellationToken.None);
+            recorded.Add(viaOutbox.EventId);
         }
         await Task.Delay(500);
+        await sender.StopAsync(CancellationToken.None);
+        var latencies = (await AppliedLatenciesAsync(direct), await AppliedLatenciesAsync(recorded));
+        Console.WriteLine($"consumer: idle-to-applied latency straight to the stream: median {Stats.Of(latencies.Item1).Median:F1} ms, p99 {Stats.Percentile(latencies.Item1, 99):F1} ms; " +
+            $"through the outbox: median {Stats.Of(latencies.Item2).Median:F1} ms, p99 {Stats.Percentile(latencies.Item2, 99):F1} ms");
+        return latencies;
+    }
+
+    private async Task<List<double>> AppliedLatenciesAsync(List<Guid> ids)
+    {
         await using var conn = await dataSource.OpenConnectionAsync();
         // applied_at is the applying transaction's start: the consumer had read the entry by then.
         var latencies = (await conn.QueryAsync<double>(
@@ -249,8 +282,6 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         {
             throw new InvalidOperationException($"only {latencies.Count} of {ids.Count} latency events applied");
         }
-        var stats = Stats.Of(latencies);
-        Console.WriteLine($"consumer: idle-to-applied latency: median {stats.Median:F1} ms, p99 {Stats.Percentile(latencies, 99):F1} ms, max {stats.Max:F1} ms");
         return latencies;
     }
 

@@ -90,6 +90,23 @@ public sealed class LocalServers : IAsyncDisposable
             $"postgres (pid {pid}) stops after SIGQUIT", TimeSpan.FromMilliseconds(20));
     }
 
+    /// <summary>SIGSTOP of Redis: it stops answering with its connections open, as a hung or cut-off server does.</summary>
+    public Task FreezeRedisAsync() => SignalRedisAsync("STOP");
+
+    /// <summary>SIGCONT of a frozen Redis: it answers again, and runs what it was sent meanwhile.</summary>
+    public Task ThawRedisAsync() => SignalRedisAsync("CONT");
+
+    private async Task SignalRedisAsync(string signal)
+    {
+        var pid = File.ReadAllText(Path.Combine(_dir, "redis", "redis.pid")).Trim();
+        using var kill = Process.Start("kill", [$"-{signal}", pid]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} failed");
+        }
+    }
+
     /// <summary>Starts whichever of the two is down; the data of both survives.</summary>
     public Task StartAgainAsync() => RunAsync(_durability, "start", _dir, _redisPort.ToString(), _postgresPort.ToString());
 

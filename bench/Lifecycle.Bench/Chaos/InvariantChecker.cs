@@ -59,7 +59,7 @@ public static class InvariantChecker
             NothingInLimbo(facts),
             NoOrphansOrLeaks(facts),
             AcceptedNeverUndone(facts, requests),
-            OutagesAnswer(requests),
+            OutagesAnswer(requests, limits?.Faults ?? []),
         ];
         if (cluster is not null)
         {
@@ -307,13 +307,21 @@ public static class InvariantChecker
         return new InvariantResult(9, $"the team's quota of {limits.ActiveQuota} active sandboxes is never exceeded", samples.Count, violations);
     }
 
-    private static InvariantResult OutagesAnswer(IReadOnlyCollection<RequestRecord> requests)
+    /// <summary>
+    /// Invariant 6: no 5xx but 503 with Retry-After, an answer to every request while the control plane is up, and no
+    /// 503 at all while only Redis is away (a Redis kill's window): requests are accepted then, their events wait in the outbox.
+    /// </summary>
+    private static InvariantResult OutagesAnswer(IReadOnlyCollection<RequestRecord> requests, IReadOnlyList<FaultRecord> faults)
     {
+        var redisAway = faults.Where(f => f.Kind == nameof(FaultKind.RedisKill)).ToList();
         var violations = requests.Where(r => r.ServerFailure)
             .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered {r.Code}{(r.Code == 503 ? " without Retry-After" : "")} ({r.Problem ?? "no problem title"})")
             .Concat(requests.Where(r => r.Op != "crash" && r.UnansweredWhileUp)
                 .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s: no answer ({r.Error}) after {(r.AnsweredMs - r.SentMs) / 1000:F1}s while the control plane was up"))
+            .Concat(requests.Where(r => r.Code == 503 && redisAway.Any(f => f.StartedMs <= r.SentMs && r.SentMs <= f.EndedMs))
+                .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered 503 while only Redis was away ({r.Problem ?? "no problem title"})"))
             .ToList();
-        return new InvariantResult(6, "no 5xx but 503 with Retry-After, and an answer to every request, while the control plane was up", requests.Count, violations);
+        return new InvariantResult(6, "no 5xx but 503 with Retry-After, an answer to every request while the control plane was up, and no 503 while only Redis was away",
+            requests.Count, violations);
     }
 }

@@ -17,7 +17,7 @@ namespace Lifecycle.Tests.Cluster;
 
 /// <summary>
 /// A Redis master killed after it acknowledged outcome events its replica never got: the failover loses
-/// them for good, and the HostMonitor settles their sandboxes from what the host runs. The events must
+/// them from the stream, and the outbox, which still holds them, has them applied as they were. The events must
 /// not be applied before the kill, so the replica that owns their partitions is stalled (SIGSTOP) while
 /// they are written, then dies (SIGKILL) — a replica paused by its machine, then lost.
 /// </summary>
@@ -60,7 +60,7 @@ public sealed class MasterFailoverTests
     };
 
     [Test]
-    public async Task Outcome_events_lost_with_a_killed_master_are_gone_yet_the_HostMonitor_settles_their_sandboxes()
+    public async Task Outcome_events_lost_with_a_killed_master_are_sent_again_from_the_outbox_and_applied()
     {
         await using var harness = await ControlPlaneHarness.StartAsync(hosts: 1, latencyMs: 20, redis: _cluster.Configuration, settings: Settings);
         var stalled = await harness.StartProcessReplicaAsync(Stalled, [KeyValuePair.Create("Logging:LogLevel:Default", (string?)"Warning")]);
@@ -141,7 +141,9 @@ public sealed class MasterFailoverTests
                 "SELECT sandbox_id, actor FROM sandbox_transitions WHERE sandbox_id = ANY(@Ids) AND to_status = 'running'",
                 new { Ids = lostSandboxes.ToArray() });
             Assert.That(settledBy.Select(s => s.Id), Is.EquivalentTo(lostSandboxes), "each lost sandbox reached running once");
-            Assert.That(settledBy.Select(s => s.Actor), Is.All.EqualTo(Actors.HostMonitor), "the HostMonitor settled the sandboxes whose events were lost");
+            // The recorded outcome itself, sent again by the relay (or applied by the HostMonitor from the outbox): never a
+            // correction of the HostMonitor's, since the host's answer was recorded before Redis lost it.
+            Assert.That(settledBy.Select(s => s.Actor), Is.All.EqualTo(Actors.Operation), "the lost outcomes themselves were applied");
         }
         await ClusterInvariants.NothingUnsettledAndNoOrphanAsync(harness);
         await ClusterInvariants.HistoriesAreContiguousAsync(harness);

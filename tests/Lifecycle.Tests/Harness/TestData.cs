@@ -1,4 +1,5 @@
 using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Partitioning;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.ControlPlane.Teams;
@@ -27,8 +28,11 @@ public static class TestData
         return host.Id;
     }
 
-    /// <summary>A new <c>starting</c> sandbox of the team on its least-loaded online host, as the API creates it.</summary>
-    public static async Task<SandboxRow> CreateStartingAsync(SandboxStore store, Guid teamId)
+    /// <summary>
+    /// A new <c>starting</c> sandbox of the team on its least-loaded online host, as the API creates it (its event
+    /// recorded in the outbox for a deployment of <paramref name="partitions"/> partitions).
+    /// </summary>
+    public static async Task<SandboxRow> CreateStartingAsync(SandboxStore store, Guid teamId, int partitions = 1)
     {
         using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions()));
         var hostId = await placement.ChooseAsync(CancellationToken.None) ?? Guid.Empty;
@@ -36,7 +40,8 @@ public static class TestData
         var now = DateTimeOffset.UtcNow;
         var created = StateEvent.CreateRequested(id, teamId, now);
         var row = await store.CreateOnHostAsync(hostId,
-            new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"), created, now.AddMinutes(5), CancellationToken.None);
+            new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"),
+            new OutboxRecord(created, StableHash.SlotOf(id, partitions)), now.AddMinutes(5), CancellationToken.None);
         return row ?? throw new InvalidOperationException("no online host to create a sandbox on");
     }
 

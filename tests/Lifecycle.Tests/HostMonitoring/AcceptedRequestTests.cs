@@ -5,6 +5,7 @@ using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostMonitoring;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.DependencyInjection;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
@@ -83,7 +84,7 @@ public sealed class AcceptedRequestTests
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         // A create that timed out into error while, unseen, its VM came up on the host.
         await store.CreateOnHostAsync(host.HostId!.Value, new NewSandbox(id, teamId, "base", 1, 512, 300, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"),
-            StateEvent.CreateRequested(id, teamId, at), at.AddMinutes(2), CancellationToken.None);
+            harness.Services.GetRequiredService<EventOutbox>().RecordOf(StateEvent.CreateRequested(id, teamId, at)), at.AddMinutes(2), CancellationToken.None);
         using var channel = TestTrust.Channel(host);
         await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = id.ToString(), Template = "base", Vcpus = 1, MemoryMb = 512, TimeoutSec = 300 });
         var failed = await store.TryTransitionAsync(new StateEvent(Guid.CreateVersion7(), EventTypes.TimedOut, id, teamId, host.HostId,

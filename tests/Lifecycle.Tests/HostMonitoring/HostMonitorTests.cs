@@ -10,6 +10,7 @@ using Lifecycle.ControlPlane.Teams;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.HostAgentSim.Fleet;
 using Lifecycle.HostMonitoring;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.DependencyInjection;
 using HostAgentClient = Lifecycle.HostAgent.V1.HostAgent.HostAgentClient;
@@ -101,7 +102,7 @@ public sealed partial class HostMonitorTests
         // The row a create writes before its call, as if the process died between the two: nobody calls the host.
         var requested = StateEvent.CreateRequested(id, teamId, at);
         await store.CreateOnHostAsync(host.HostId!.Value,
-            new NewSandbox(id, teamId, "python-3.12", 2, 1024, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, """{"owner":"ci"}"""), requested, at.AddSeconds(1), CancellationToken.None);
+            new NewSandbox(id, teamId, "python-3.12", 2, 1024, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, """{"owner":"ci"}"""), harness.Services.GetRequiredService<EventOutbox>().RecordOf(requested), at.AddSeconds(1), CancellationToken.None);
 
         await harness.WaitForStatusAsync(id.ToString(), "running", TimeSpan.FromSeconds(10));
 

@@ -1,6 +1,7 @@
 using Lifecycle.Contract.Events;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.HostMonitoring;
+using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,7 +47,8 @@ public sealed class ShardLossTests
         var id = Guid.CreateVersion7();
         var at = DateTimeOffset.UtcNow.AddMinutes(-1);
         await harness.Services.GetRequiredService<SandboxStore>().CreateOnHostAsync(hostId,
-            new NewSandbox(id, teamId, "base", 1, 512, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"), StateEvent.CreateRequested(id, teamId, at), at.AddSeconds(1), CancellationToken.None);
+            new NewSandbox(id, teamId, "base", 1, 512, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"),
+            harness.Services.GetRequiredService<EventOutbox>().RecordOf(StateEvent.CreateRequested(id, teamId, at)), at.AddSeconds(1), CancellationToken.None);
         return id;
     }
 }

@@ -1,0 +1,21 @@
+using System.Text.Json;
+using Lifecycle.Contract.Events;
+
+namespace Lifecycle.Infrastructure.Store;
+
+/// <summary>One <c>event_outbox</c> row as the senders read it (sql/015_event_outbox.sql).</summary>
+public sealed record OutboxEntry(long Seq, Guid EventId, Guid SandboxId, int Partition, string Fields, string? StreamId)
+{
+    private KeyValuePair<string, string>[]? _pairs;
+
+    /// <summary>An event just recorded, as the at-once sender takes it: its fields are at hand, not read back.</summary>
+    public static OutboxEntry Of(OutboxRecord record) =>
+        new(0, record.Event.EventId, record.Event.SandboxId, record.Partition, record.FieldsJson, null) { _pairs = StreamFields.Encode(record.Event) };
+
+    /// <summary>The stream fields, in the schema's order (<c>jsonb</c> keeps its own).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Pairs => _pairs ??=
+        [.. (JsonSerializer.Deserialize<Dictionary<string, string>>(Fields) ?? []).OrderBy(pair => StreamFields.OrderOf(pair.Key))];
+
+    /// <summary>The event's type, for the metrics' label; empty if the fields lack one.</summary>
+    public string Type => Pairs.FirstOrDefault(pair => pair.Key == StreamFields.Type).Value ?? "";
+}

@@ -1,0 +1,192 @@
+using Dapper;
+using Npgsql;
+
+namespace Lifecycle.Infrastructure.Store;
+
+/// <summary>
+/// Owns <c>event_outbox</c> (sql/015_event_outbox.sql): every state event is recorded here before anything depends on
+/// its stream copy, marked when it is on the stream, and removed once the <c>appliers</c> group has seen it there.
+/// A request's event is recorded by the statement that moves its sandbox (<see cref="RecordWith"/>).
+/// </summary>
+public sealed class OutboxStore(NpgsqlDataSource dataSource)
+{
+    static OutboxStore() => DapperMapping.Apply();
+
+    /// <summary>
+    /// The part of a statement that records the event of the sandbox row it wrote (<c>s</c>, with <c>s.id</c>) in the
+    /// same statement, so the two commit together; it takes <see cref="RecordParameters"/>.
+    /// </summary>
+    public const string RecordWith = """
+        , outboxed AS (
+            INSERT INTO event_outbox (event_id, sandbox_id, partition, fields)
+            SELECT @OutboxEventId, s.id, @OutboxPartition, @OutboxFields::jsonb FROM s
+        )
+        """;
+
+    /// <summary>The parameters of <see cref="RecordWith"/>, to merge into the statement's own.</summary>
+    public static void RecordParameters(DynamicParameters parameters, OutboxRecord record)
+    {
+        parameters.Add("OutboxEventId", record.Event.EventId);
+        parameters.Add("OutboxPartition", record.Partition);
+        parameters.Add("OutboxFields", record.FieldsJson);
+    }
+
+    /// <summary>Records events on their own (an outcome, a host's report, a correction); one already recorded is left as it is.</summary>
+    public async Task RecordAsync(IReadOnlyList<OutboxRecord> records, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO event_outbox (event_id, sandbox_id, partition, fields)
+            SELECT r.event_id, r.sandbox_id, r.partition, r.fields::jsonb
+              FROM unnest(@EventIds, @SandboxIds, @Partitions, @Fields) WITH ORDINALITY AS r(event_id, sandbox_id, partition, fields, n)
+             ORDER BY r.n
+            ON CONFLICT (event_id) DO NOTHING
+            """;
+        await using var conn = dataSource.CreateConnection();
+        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            EventIds = records.Select(r => r.Event.EventId).ToArray(),
+            SandboxIds = records.Select(r => r.Event.SandboxId).ToArray(),
+            Partitions = records.Select(r => r.Partition).ToArray(),
+            Fields = records.Select(r => r.FieldsJson).ToArray(),
+        }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// For each of <paramref name="eventIds"/> still waiting to go on the stream, the events of its sandbox recorded
+    /// before it that are not on the stream yet (empty when none). An id missing from the answer is on the stream or
+    /// already applied.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, Guid[]>> UnsentBeforeAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT mine.event_id AS event_id,
+                   COALESCE(array_agg(older.event_id) FILTER (WHERE older.event_id IS NOT NULL), '{}') AS older
+              FROM event_outbox mine
+              LEFT JOIN event_outbox older
+                ON older.sandbox_id = mine.sandbox_id AND older.seq < mine.seq AND older.stream_id IS NULL
+             WHERE mine.event_id = ANY(@EventIds) AND mine.stream_id IS NULL
+             GROUP BY mine.event_id
+            """;
+        await using var conn = dataSource.CreateConnection();
+        var rows = await conn.QueryAsync<(Guid EventId, Guid[] Older)>(
+            new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.EventId, r => r.Older);
+    }
+
+    /// <summary>Marks events as on the stream under the entry ids they got.</summary>
+    public async Task MarkSentAsync(IReadOnlyList<(Guid EventId, string StreamId)> sent, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE event_outbox o
+               SET stream_id = u.stream_id, sent_at = now()
+              FROM unnest(@EventIds, @StreamIds) AS u(event_id, stream_id)
+             WHERE o.event_id = u.event_id
+            """;
+        await using var conn = dataSource.CreateConnection();
+        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            EventIds = sent.Select(s => s.EventId).ToArray(),
+            StreamIds = sent.Select(s => s.StreamId).ToArray(),
+        }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// A partition's events not on the stream yet that were recorded at least <paramref name="minAge"/> ago (younger
+    /// ones are the at-once sender's), oldest first.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxEntry>> UnsentAsync(int partition, TimeSpan minAge, int limit, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
+              FROM event_outbox
+             WHERE partition = @Partition AND stream_id IS NULL AND recorded_at <= now() - @MinAge
+             ORDER BY seq
+             LIMIT @Limit
+            """;
+        await using var conn = dataSource.CreateConnection();
+        var rows = await conn.QueryAsync<OutboxEntry>(new CommandDefinition(sql,
+            new { Partition = partition, MinAge = minAge, Limit = limit }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    /// <summary>
+    /// A partition's events put on the stream at least <paramref name="minAge"/> ago and not yet seen there by the
+    /// <c>appliers</c>, oldest first: the ones to check are still on the stream.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxEntry>> SentBeforeAsync(int partition, TimeSpan minAge, int limit, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
+              FROM event_outbox
+             WHERE partition = @Partition AND stream_id IS NOT NULL AND sent_at <= now() - @MinAge
+             ORDER BY seq
+             LIMIT @Limit
+            """;
+        await using var conn = dataSource.CreateConnection();
+        var rows = await conn.QueryAsync<OutboxEntry>(new CommandDefinition(sql,
+            new { Partition = partition, MinAge = minAge, Limit = limit }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    /// <summary>Events found still on the stream: looked at again only after another while.</summary>
+    public async Task SeenOnStreamAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct)
+    {
+        const string sql = "UPDATE event_outbox SET sent_at = now() WHERE event_id = ANY(@EventIds)";
+        await using var conn = dataSource.CreateConnection();
+        await conn.ExecuteAsync(new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct));
+    }
+
+    /// <summary>Events found missing from the stream (Redis lost them): the relay sends them again, in order.</summary>
+    public async Task LostFromStreamAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct)
+    {
+        const string sql = "UPDATE event_outbox SET stream_id = NULL, sent_at = NULL WHERE event_id = ANY(@EventIds)";
+        await using var conn = dataSource.CreateConnection();
+        await conn.ExecuteAsync(new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Removes the events the <c>appliers</c> have seen on the stream, in one statement; within
+    /// <paramref name="transaction"/> when given (the apply's own), so they go exactly when it commits.
+    /// </summary>
+    public async Task RemoveAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
+    {
+        if (eventIds.Count == 0)
+        {
+            return;
+        }
+        const string sql = "DELETE FROM event_outbox WHERE event_id = ANY(@EventIds)";
+        await using var own = connection is null ? dataSource.CreateConnection() : null;
+        await (connection ?? own!).ExecuteAsync(new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, transaction, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Per partition: events recorded and not yet on the stream, and how long the oldest of them has waited (seconds);
+    /// and events on the stream the <c>appliers</c> have not seen yet.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxPartitionState>> StateByPartitionAsync(CancellationToken ct)
+    {
+        const string sql = """
+            SELECT partition,
+                   count(*) FILTER (WHERE stream_id IS NULL) AS unsent,
+                   COALESCE(EXTRACT(EPOCH FROM now() - min(recorded_at) FILTER (WHERE stream_id IS NULL)), 0)::float8 AS oldest_unsent_age_seconds,
+                   count(*) FILTER (WHERE stream_id IS NOT NULL) AS on_stream
+              FROM event_outbox
+             GROUP BY partition
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<OutboxPartitionState>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>The events recorded for these sandboxes that the <c>appliers</c> have not seen yet, oldest first.</summary>
+    public async Task<IReadOnlyList<OutboxEntry>> ForSandboxesAsync(IReadOnlyCollection<Guid> sandboxIds, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
+              FROM event_outbox
+             WHERE sandbox_id = ANY(@SandboxIds)
+             ORDER BY seq
+            """;
+        await using var conn = dataSource.CreateConnection();
+        return (await conn.QueryAsync<OutboxEntry>(new CommandDefinition(sql, new { SandboxIds = sandboxIds.ToArray() }, cancellationToken: ct))).AsList();
+    }
+}
