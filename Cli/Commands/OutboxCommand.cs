@@ -52,7 +52,7 @@ public static class OutboxCommand
                 }));
                 foreach (var problem in problems)
                 {
-                    output.Line(problem);
+                    output.Line($"UNHEALTHY: {problem}");
                 }
             }
             return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Unhealthy;

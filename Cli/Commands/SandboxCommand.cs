@@ -8,7 +8,10 @@ using static Lifecycle.Cli.Rendering.Cells;
 
 namespace Lifecycle.Cli.Commands;
 
-/// <summary><c>sandbox ID</c>: the row (whatever its team), its history from Postgres, and its entries still on the streams.</summary>
+/// <summary>
+/// <c>sandbox ID</c>: the row (whatever its team), its history from Postgres, its events in the outbox not yet seen by
+/// the appliers, and its entries still on the streams. While Redis is away it says so and shows the rest.
+/// </summary>
 public static class SandboxCommand
 {
     private const int PageSize = 1000;
@@ -28,11 +31,21 @@ public static class SandboxCommand
             var limit = parsed.GetValue(scan);
             var row = await session.Get<SandboxStore>().GetAnyTeamAsync(sandboxId, ct);
             var history = await session.Get<TransitionHistoryStore>().ForSandboxAsync(sandboxId, ct);
+            var outbox = await session.Get<OutboxStore>().ForSandboxesAsync([sandboxId], ct);
             // All of a sandbox's events are on one partition.
             var partition = session.Keys.For(sandboxId);
-            var onStream = await ScanAsync(session.Redis, partition.Events, sandboxId, limit);
-            var dead = await ScanAsync(session.Redis, partition.DeadLetters, sandboxId, limit);
-            Render(session.Output, sandboxId, row, history, onStream, dead, session.Clock.GetUtcNow());
+            List<EventView> onStream = [], dead = [];
+            string? redisAway = null;
+            try
+            {
+                onStream = await ScanAsync(session.Redis, partition.Events, sandboxId, limit);
+                dead = await ScanAsync(session.Redis, partition.DeadLetters, sandboxId, limit);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                redisAway = ex.Message;
+            }
+            Render(session.Output, new SandboxStory(sandboxId, row, history, outbox, onStream, dead, redisAway), session.Clock.GetUtcNow());
             return row is null ? ExitCodes.NotFound : ExitCodes.Ok;
         }));
         return command;
@@ -59,12 +72,26 @@ public static class SandboxCommand
         return found;
     }
 
-    private static void Render(
-        Output output, Guid id, SandboxRow? row, IReadOnlyList<TransitionRow> history, List<EventView> onStream, List<EventView> dead, DateTimeOffset now)
+    /// <summary>What the command found; <see cref="RedisAway"/> is why the streams could not be read, if they could not.</summary>
+    private sealed record SandboxStory(
+        Guid Id, SandboxRow? Row, IReadOnlyList<TransitionRow> History, IReadOnlyList<OutboxEntry> Outbox,
+        List<EventView> OnStream, List<EventView> Dead, string? RedisAway);
+
+    private static void Render(Output output, SandboxStory story, DateTimeOffset now)
     {
+        var (id, row, history, outbox, onStream, dead, redisAway) = story;
         if (output.Json)
         {
-            output.WriteJson(new { id, sandbox = row, history, on_stream = onStream, dead_letters = dead });
+            output.WriteJson(new
+            {
+                id,
+                sandbox = row,
+                history,
+                outbox = outbox.Select(e => new { e.Seq, e.EventId, e.Type, e.StreamId }),
+                on_stream = onStream,
+                dead_letters = dead,
+                redis_unreachable = redisAway,
+            });
             return;
         }
         if (row is null)
@@ -86,12 +113,26 @@ public static class SandboxCommand
             {
                 Number(h.Version), Time(h.At), h.Type, $"{h.FromStatus.ToWire() ?? "(new)"}→{h.ToStatus.ToWire()}", h.Actor, h.Error ?? h.Reason, h.StopReason, h.EventId.ToString(),
             }));
+        if (outbox.Count > 0)
+        {
+            Section(output, $"In the outbox ({outbox.Count} recorded, not yet seen on the stream by the appliers):", ["SEQ", "TYPE", "FROM→TO", "VERSION", "ON THE STREAM AS", "EVENT"],
+                outbox.Select(e => new[] { Number(e.Seq), e.Type, $"{Field(e, StreamFields.From) ?? "(new)"}→{Field(e, StreamFields.To)}", Field(e, StreamFields.Version), e.StreamId ?? "not yet", e.EventId.ToString() }));
+        }
+        if (redisAway is not null)
+        {
+            output.Line();
+            output.Line($"The streams could not be read: Redis is unreachable ({redisAway}).");
+            return;
+        }
         Section(output, $"On the events stream ({onStream.Count} entries):", EventView.Headers, onStream.Select(e => e.Row()));
         if (dead.Count > 0)
         {
             Section(output, $"Dead-lettered ({dead.Count}; see 'lifecyclectl dead'):", EventView.Headers, dead.Select(e => e.Row()));
         }
     }
+
+    private static string? Field(OutboxEntry entry, string name) =>
+        entry.Pairs.FirstOrDefault(pair => pair.Key == name).Value is { Length: > 0 } value ? value : null;
 
     private static void Section(Output output, string title, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
     {

@@ -33,7 +33,8 @@ public sealed partial class PartitionRelay(
         {
             try
             {
-                var busy = await SendUnsentAsync(owned) | await RecheckAsync(owned);
+                var (unsent, toRecheck) = await store.DueAsync(partition.Index, options.AtOnceGrace, options.RecheckAfter, options.BatchSize, owned);
+                var busy = await SendUnsentAsync(unsent, owned) | await RecheckAsync(toRecheck, owned);
                 LastProgress = DateTimeOffset.UtcNow;
                 backoff = TimeSpan.FromMilliseconds(100);
                 if (!busy)
@@ -45,8 +46,10 @@ public sealed partial class PartitionRelay(
             {
                 break;
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception ex)
             {
+                // An outage (Redis or Postgres away, Redis out of memory) most of all; anything else is a bug, and the
+                // relay must outlive it too: what it did not send is still in the outbox for its next try.
                 LogOutage(ex.GetType().Name, ex.Message);
                 try
                 {
@@ -62,9 +65,8 @@ public sealed partial class PartitionRelay(
     }
 
     /// <summary>Appends one batch of unsent events; true when there was a batch (there may be more).</summary>
-    private async Task<bool> SendUnsentAsync(CancellationToken ct)
+    private async Task<bool> SendUnsentAsync(IReadOnlyList<OutboxEntry> unsent, CancellationToken ct)
     {
-        var unsent = await store.UnsentAsync(partition.Index, options.AtOnceGrace, options.BatchSize, ct);
         if (unsent.Count == 0)
         {
             return false;
@@ -88,17 +90,13 @@ public sealed partial class PartitionRelay(
             }
             rest = later;
         }
-        if (unsent.Count > 0)
-        {
-            LogRelayed(unsent.Count, partition.Index);
-        }
+        LogRelayed(unsent.Count, partition.Index);
         return unsent.Count == options.BatchSize;
     }
 
     /// <summary>Looks for one batch of long-unapplied events on the stream; those gone are marked unsent, to go again.</summary>
-    private async Task<bool> RecheckAsync(CancellationToken ct)
+    private async Task<bool> RecheckAsync(IReadOnlyList<OutboxEntry> waiting, CancellationToken ct)
     {
-        var waiting = await store.SentBeforeAsync(partition.Index, options.RecheckAfter, options.BatchSize, ct);
         if (waiting.Count == 0)
         {
             return false;

@@ -91,41 +91,30 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// A partition's events not on the stream yet that were recorded at least <paramref name="minAge"/> ago (younger
-    /// ones are the at-once sender's), oldest first.
+    /// A partition's relay's work, in one round trip, oldest first: events not on the stream yet that were recorded at
+    /// least <paramref name="unsentAge"/> ago (younger ones are the at-once sender's), and events put on the stream at
+    /// least <paramref name="recheckAge"/> ago and not yet seen there by the <c>appliers</c> (to look for on the stream).
     /// </summary>
-    public async Task<IReadOnlyList<OutboxEntry>> UnsentAsync(int partition, TimeSpan minAge, int limit, CancellationToken ct)
+    public async Task<(IReadOnlyList<OutboxEntry> Unsent, IReadOnlyList<OutboxEntry> ToRecheck)> DueAsync(
+        int partition, TimeSpan unsentAge, TimeSpan recheckAge, int limit, CancellationToken ct)
     {
         const string sql = """
-            SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
-              FROM event_outbox
-             WHERE partition = @Partition AND stream_id IS NULL AND recorded_at <= now() - @MinAge
-             ORDER BY seq
-             LIMIT @Limit
+            (SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
+               FROM event_outbox
+              WHERE partition = @Partition AND stream_id IS NULL AND recorded_at <= now() - @UnsentAge
+              ORDER BY seq
+              LIMIT @Limit)
+            UNION ALL
+            (SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
+               FROM event_outbox
+              WHERE partition = @Partition AND stream_id IS NOT NULL AND sent_at <= now() - @RecheckAge
+              ORDER BY sent_at
+              LIMIT @Limit)
             """;
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<OutboxEntry>(new CommandDefinition(sql,
-            new { Partition = partition, MinAge = minAge, Limit = limit }, cancellationToken: ct));
-        return rows.AsList();
-    }
-
-    /// <summary>
-    /// A partition's events put on the stream at least <paramref name="minAge"/> ago and not yet seen there by the
-    /// <c>appliers</c>, oldest first: the ones to check are still on the stream.
-    /// </summary>
-    public async Task<IReadOnlyList<OutboxEntry>> SentBeforeAsync(int partition, TimeSpan minAge, int limit, CancellationToken ct)
-    {
-        const string sql = """
-            SELECT seq, event_id, sandbox_id, partition, fields::text AS fields, stream_id
-              FROM event_outbox
-             WHERE partition = @Partition AND stream_id IS NOT NULL AND sent_at <= now() - @MinAge
-             ORDER BY seq
-             LIMIT @Limit
-            """;
-        await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<OutboxEntry>(new CommandDefinition(sql,
-            new { Partition = partition, MinAge = minAge, Limit = limit }, cancellationToken: ct));
-        return rows.AsList();
+        var rows = (await conn.QueryAsync<OutboxEntry>(new CommandDefinition(sql,
+            new { Partition = partition, UnsentAge = unsentAge, RecheckAge = recheckAge, Limit = limit }, cancellationToken: ct))).AsList();
+        return ([.. rows.Where(r => r.StreamId is null).OrderBy(r => r.Seq)], [.. rows.Where(r => r.StreamId is not null)]);
     }
 
     /// <summary>Events found still on the stream: looked at again only after another while.</summary>

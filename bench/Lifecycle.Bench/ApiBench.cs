@@ -77,6 +77,9 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
             var sandboxes = await CountAsync("SELECT count(*) FROM sandboxes");
             var memory = new MemoryFigures(idleRss, sandboxes, Stats.Of(stormRss), stormRss.Max(), controlPlane.Memory().PeakMb, storm.PerSecond, passSeconds);
 
+            var outboxBytesPerRow = await OutboxFootprint.BytesPerRowAsync(dataSource);
+            Console.WriteLine($"api: one event waiting in the outbox takes {outboxBytesPerRow:F0} bytes (heap, TOAST and indexes)");
+
             Console.WriteLine("api: accept");
             var accept16 = await RepeatClosedAsync(api, TeamKey, 16, run);
             var accept64 = await RepeatClosedAsync(api, TeamKey, 64, run);
@@ -86,7 +89,7 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
             var latency1000 = await RepeatLatencyAsync(api, 1000, run);
 
 
-            var section = new Section(settings, insert16, insert64, xadd16, bare16, bare64, accept16, accept64, latency200, latency1000, memory);
+            var section = new Section(settings, insert16, insert64, xadd16, bare16, bare64, accept16, accept64, latency200, latency1000, memory, outboxBytesPerRow);
             Console.WriteLine(section.Verdict());
             return section;
         }
@@ -317,7 +320,7 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
         Settings Sizes, Stats PostgresInserts16, Stats PostgresInserts64, Stats RedisXadds16,
         LoadGenerator.ClosedResult[] Bare16, LoadGenerator.ClosedResult[] Bare64,
         LoadGenerator.ClosedResult[] Accept16, LoadGenerator.ClosedResult[] Accept64,
-        LatencyRun[] Latency200, LatencyRun[] Latency1000, MemoryFigures Memory) : IResultSection
+        LatencyRun[] Latency200, LatencyRun[] Latency1000, MemoryFigures Memory, double OutboxBytesPerRow) : IResultSection
     {
         public const double AcceptTarget = 0.60;
         public const double P50TargetMs = 10;
@@ -351,6 +354,13 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
             md.AppendLine(CultureInfo.InvariantCulture, $"| control-plane RSS idle (MB) | {Memory.IdleRssMb:F0} | | |");
             ResultsFile.Row(md, $"control-plane RSS during a 64-client create storm with {Memory.Sandboxes:N0} sandboxes (MB)", Memory.StormRssMb);
             md.AppendLine(CultureInfo.InvariantCulture, $"| control-plane RSS, highest sample in the storm / peak since start (VmHWM) (MB) | {Memory.StormMaxRssMb:F0} / {Memory.PeakRssMb:F0} | | |");
+            md.AppendLine();
+            var peak = Stats.Of([.. Accept64.Concat(Accept16).Select(r => r.PerSecond)]).Max;
+            var hourRows = peak * 2 * 3600;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Every create is accepted through the outbox (its request event recorded by the statement that creates the row; its outcome recorded as the host answers). " +
+                $"One event waiting in the outbox takes **{OutboxBytesPerRow:F0} bytes** of Postgres (heap, TOAST and indexes). An hour of Redis outage at this run's peak accept rate " +
+                $"({peak:N0} creates/s, two events each) would leave {hourRows / 1e6:F1} million rows, **{hourRows * OutboxBytesPerRow / 1e9:F1} GB**, sent within seconds of Redis returning.");
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"The storm's RSS includes one HostMonitor pass over every host, requested a third of the way in; it ended {Memory.PassSeconds:F1} s after the request, and sampling went on until it had.");
             md.AppendLine();

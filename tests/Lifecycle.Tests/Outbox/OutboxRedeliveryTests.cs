@@ -58,20 +58,22 @@ public sealed class OutboxRedeliveryTests
         var outcomes = await SeedStartingWithOutcomesAsync(database);
         using (var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis))
         {
-            // What a sender leaves when it dies between its XADD and its UPDATE: every event on the stream, none marked.
+            // What a sender that dies between its XADD and its UPDATE leaves, and the relay's copy of the same unmarked rows:
+            // every event twice on the stream, none marked. (Appended here, not left to the relay, because the appliers may
+            // see the first copy and remove the rows before the relay looks: then nothing is sent twice, which is fine but tests nothing.)
             var publisher = new EventPublisher(redis, Keys(prefix));
             var store = new OutboxStore(database.DataSource);
-            var recorded = await store.UnsentAsync(0, TimeSpan.Zero, 10_000, CancellationToken.None);
+            var (recorded, _) = await store.DueAsync(0, TimeSpan.Zero, TimeSpan.FromDays(3650), 10_000, CancellationToken.None);
             Assert.That(recorded, Has.Count.EqualTo(2 * Sandboxes));
+            Assert.That(await publisher.AppendAsync(recorded), Has.All.Not.Null);
             Assert.That(await publisher.AppendAsync(recorded), Has.All.Not.Null);
         }
 
-        // The relay finds them unmarked and appends them again: every event is twice on the stream.
         await using var harness = await ControlPlaneHarness.StartAsync(database: database, redis: servers.Redis,
             settings: new Dictionary<string, string?>(QuickRecheck) { ["Lifecycle:Streams:KeyPrefix"] = prefix });
         await AssertAppliedOnceAsync(harness, outcomes);
-        Assert.That(await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events), Is.EqualTo(4 * Sandboxes),
-            "each event reached the stream twice");
+        Assert.That(await harness.Redis.StreamLengthAsync(harness.Keys.Partition(0).Events), Is.GreaterThanOrEqualTo(4 * Sandboxes),
+            "each event reached the stream at least twice");
     }
 
     /// <summary><see cref="Sandboxes"/> starting sandboxes, each with its create's request and success recorded and not sent.</summary>
