@@ -314,14 +314,21 @@ public static class InvariantChecker
     private static InvariantResult OutagesAnswer(IReadOnlyCollection<RequestRecord> requests, IReadOnlyList<FaultRecord> faults)
     {
         var redisAway = faults.Where(f => f.Kind == nameof(FaultKind.RedisKill)).ToList();
+        // A long poll sent while Redis is away can be answered in a Postgres fault that follows: that 503 is Postgres's.
+        var otherOutages = faults.Where(f => f.Kind is nameof(FaultKind.PostgresCrash) or nameof(FaultKind.PostgresLock) or nameof(FaultKind.ControlPlaneKill)).ToList();
         var violations = requests.Where(r => r.ServerFailure)
             .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered {r.Code}{(r.Code == 503 ? " without Retry-After" : "")} ({r.Problem ?? "no problem title"})")
             .Concat(requests.Where(r => r.Op != "crash" && r.UnansweredWhileUp)
                 .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s: no answer ({r.Error}) after {(r.AnsweredMs - r.SentMs) / 1000:F1}s while the control plane was up"))
-            .Concat(requests.Where(r => r.Code == 503 && redisAway.Any(f => f.StartedMs <= r.SentMs && r.SentMs <= f.EndedMs))
+            .Concat(requests.Where(r => r.Code == 503 && OnlyRedisAway(r, redisAway, otherOutages))
                 .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered 503 while only Redis was away ({r.Problem ?? "no problem title"})"))
             .ToList();
         return new InvariantResult(6, "no 5xx but 503 with Retry-After, an answer to every request while the control plane was up, and no 503 while only Redis was away",
             requests.Count, violations);
     }
+
+    /// <summary>Whether the request was sent inside a Redis kill's window and answered with no Postgres or control-plane fault meanwhile.</summary>
+    private static bool OnlyRedisAway(RequestRecord request, IReadOnlyList<FaultRecord> redisAway, IReadOnlyList<FaultRecord> otherOutages) =>
+        redisAway.Any(f => f.StartedMs <= request.SentMs && request.SentMs <= f.EndedMs)
+        && !otherOutages.Any(f => f.StartedMs <= request.AnsweredMs && request.SentMs <= f.EndedMs);
 }
