@@ -116,7 +116,7 @@ public static class SandboxCommand
         if (outbox.Count > 0)
         {
             Section(output, $"In the outbox ({outbox.Count} recorded, not yet seen on the stream by the appliers):", ["SEQ", "TYPE", "FROM→TO", "VERSION", "ON THE STREAM AS", "EVENT"],
-                outbox.Select(e => new[] { Number(e.Seq), e.Type, $"{Field(e, StreamFields.From) ?? "(new)"}→{Field(e, StreamFields.To)}", Field(e, StreamFields.Version), e.StreamId ?? "not yet", e.EventId.ToString() }));
+                outbox.Select(e => new[] { Number(e.Seq), e.Type, $"{e.Field(StreamFields.From) ?? "(new)"}→{e.Field(StreamFields.To)}", e.Field(StreamFields.Version), e.StreamId ?? "not yet", e.EventId.ToString() }));
         }
         if (redisAway is not null)
         {
@@ -130,9 +130,6 @@ public static class SandboxCommand
             Section(output, $"Dead-lettered ({dead.Count}; see 'lifecyclectl dead'):", EventView.Headers, dead.Select(e => e.Row()));
         }
     }
-
-    private static string? Field(OutboxEntry entry, string name) =>
-        entry.Pairs.FirstOrDefault(pair => pair.Key == name).Value is { Length: > 0 } value ? value : null;
 
     private static void Section(Output output, string title, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
     {

@@ -17,5 +17,8 @@ public sealed record OutboxEntry(long Seq, Guid EventId, Guid SandboxId, int Par
         [.. (JsonSerializer.Deserialize<Dictionary<string, string>>(Fields) ?? []).OrderBy(pair => StreamFields.OrderOf(pair.Key))];
 
     /// <summary>The event's type, for the metrics' label; empty if the fields lack one.</summary>
-    public string Type => Pairs.FirstOrDefault(pair => pair.Key == StreamFields.Type).Value ?? "";
+    public string Type => Field(StreamFields.Type) ?? "";
+
+    /// <summary>One stream field's value (a <see cref="StreamFields"/> name); null when absent or empty.</summary>
+    public string? Field(string name) => Pairs.FirstOrDefault(pair => pair.Key == name).Value is { Length: > 0 } value ? value : null;
 }
