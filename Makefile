@@ -11,8 +11,9 @@ build: deps
 run: deps
 	@scripts/run-dev.sh
 
+# Two lanes of tests side by side, each with servers of its own (scripts/test.sh).
 test: deps
-	dotnet test Lifecycle.sln
+	@scripts/test.sh
 
 # The code as `dotnet format` writes it (.editorconfig: whitespace, sorted usings, style rules);
 # `make format` rewrites it so, `make format-check` fails on any difference (CI runs it).

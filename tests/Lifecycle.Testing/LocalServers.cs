@@ -179,8 +179,32 @@ public sealed class LocalServers : IAsyncDisposable
         throw new InvalidOperationException($"no free port found in {LowestPort}..{EphemeralStart - 1}");
     }
 
-    /// <summary>Marks a port as handed out by this process; false when it already was.</summary>
-    public static bool Reserve(int port) => Handed.TryAdd(port, 0);
+    /// <summary>
+    /// Marks a port as handed out by this process, and by every process of the run when
+    /// <c>LIFECYCLE_TEST_PORT_CLAIMS</c> names a folder (scripts/test.sh runs two test processes side by side: either
+    /// could find a port free that the other has just found free too); false when it already was.
+    /// </summary>
+    public static bool Reserve(int port) => Handed.TryAdd(port, 0) && ClaimForTheRun(port);
+
+    private static readonly string? PortClaims = Environment.GetEnvironmentVariable("LIFECYCLE_TEST_PORT_CLAIMS") is { Length: > 0 } claims ? claims : null;
+
+    /// <summary>Creating a file that must not exist yet is atomic across processes: the first to create it has the port.</summary>
+    private static bool ClaimForTheRun(int port)
+    {
+        if (PortClaims is null)
+        {
+            return true;
+        }
+        try
+        {
+            using var claim = new FileStream(Path.Combine(PortClaims, port.ToString(CultureInfo.InvariantCulture)), FileMode.CreateNew);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The first of <paramref name="count"/> consecutive free ports (a balancer and its replicas, the simulator's hosts).</summary>
     public static int FreePortRun(int count)

@@ -23,6 +23,7 @@ namespace Lifecycle.Tests.Cluster;
 /// </summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class MasterFailoverTests
 {
     private const string Stalled = "stalled-replica";

@@ -10,6 +10,7 @@ namespace Lifecycle.Tests.Cluster;
 /// </summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class RedisClusterTests
 {
     private const int Partitions = 16;

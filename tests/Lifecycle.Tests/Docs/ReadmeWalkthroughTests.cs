@@ -8,6 +8,7 @@ namespace Lifecycle.Tests.Docs;
 /// walk runs through the balancer of three replicas on a Redis Cluster in <c>RunDevReplicasTests</c>.
 /// </summary>
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class ReadmeWalkthroughTests
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);

@@ -9,6 +9,7 @@ using Lifecycle.Infrastructure.Ownership;
 namespace Lifecycle.Tests.HostMonitoring;
 
 /// <summary>The HostMonitor across real control-plane processes: hosts split between replicas, and recovery after SIGKILL.</summary>
+[Category(TestLanes.Processes)]
 public sealed class HostMonitorProcessTests
 {
     private const string TeamKey = DeploymentBuilder.TeamKey;

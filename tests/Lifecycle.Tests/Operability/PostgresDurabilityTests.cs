@@ -8,6 +8,7 @@ namespace Lifecycle.Tests.Operability;
 /// when Postgres stops without a clean shutdown, and the fast mode the tests use keeps that promise
 /// too (it gives up only fsync, which matters on an OS crash).
 /// </summary>
+[Category(TestLanes.Processes)]
 public sealed class PostgresDurabilityTests
 {
     private const int Writers = 4;

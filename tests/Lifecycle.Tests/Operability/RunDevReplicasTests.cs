@@ -13,6 +13,7 @@ namespace Lifecycle.Tests.Operability;
 /// </summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class RunDevReplicasTests
 {
     private const int Replicas = 3;

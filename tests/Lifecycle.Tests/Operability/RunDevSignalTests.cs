@@ -7,6 +7,7 @@ namespace Lifecycle.Tests.Operability;
 /// state dir gone and every port it used free.
 /// </summary>
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class RunDevSignalTests
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);

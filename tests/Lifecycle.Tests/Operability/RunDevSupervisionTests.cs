@@ -12,6 +12,7 @@ namespace Lifecycle.Tests.Operability;
 /// temporary state dir, with the control plane and simulator this test project built.
 /// </summary>
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class RunDevSupervisionTests
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);

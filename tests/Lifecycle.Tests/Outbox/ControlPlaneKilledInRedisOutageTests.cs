@@ -13,6 +13,7 @@ namespace Lifecycle.Tests.Outbox;
 /// exactly once, by a replica started while Redis is still away; only the operations whose host call the kill cut
 /// short are the HostMonitor's to settle.
 /// </summary>
+[Category(TestLanes.Processes)]
 public sealed class ControlPlaneKilledInRedisOutageTests
 {
     private const string Replica = "killed-in-outage";

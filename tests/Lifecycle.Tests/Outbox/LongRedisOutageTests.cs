@@ -14,6 +14,7 @@ namespace Lifecycle.Tests.Outbox;
 /// whose host answered while the stream was away is settled by its recorded outcome (the HostMonitor applies it from
 /// the outbox), never re-driven or timed out.
 /// </summary>
+[Category(TestLanes.Processes)]
 public sealed class LongRedisOutageTests
 {
     [Test]

@@ -15,6 +15,7 @@ namespace Lifecycle.Tests.Outbox;
 /// the stream whose sender died before marking it (so it is sent twice) is applied once, with every history chain
 /// unbroken.
 /// </summary>
+[Category(TestLanes.Processes)]
 public sealed class OutboxRedeliveryTests
 {
     private const int Sandboxes = 30;

@@ -14,6 +14,7 @@ namespace Lifecycle.Tests.Outbox;
 /// another 5xx; every sandbox settles within 10 s of Redis taking writes again, through the stream (no event of the
 /// HostMonitor's), and the outbox is empty afterwards.
 /// </summary>
+[Category(TestLanes.Processes)]
 public sealed class RedisOutageUnderLoadTests
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);

@@ -5,6 +5,7 @@ namespace Lifecycle.Tests.Scaling;
 /// <summary>A third replica started beside two that carry a steady load.</summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class ReplicaAddedUnderLoadTests
 {
     [Test]

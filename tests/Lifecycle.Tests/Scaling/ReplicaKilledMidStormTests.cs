@@ -6,6 +6,7 @@ namespace Lifecycle.Tests.Scaling;
 /// <summary>Three replicas under a storm of requests, one of them SIGKILLed in the middle of it.</summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class ReplicaKilledMidStormTests
 {
     [Test]

@@ -9,6 +9,7 @@ namespace Lifecycle.Tests.Scaling;
 /// </summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class TakeoverTimeTests
 {
     [Test]

@@ -8,6 +8,7 @@ namespace Lifecycle.Tests.Scaling;
 /// </summary>
 [Category("Cluster")]
 [NonParallelizable]
+[Category(TestLanes.Processes)]
 public sealed class TwoOwnersForAMomentTests
 {
     [Test]

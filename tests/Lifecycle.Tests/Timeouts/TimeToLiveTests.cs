@@ -40,8 +40,11 @@ public sealed class TimeToLiveTests
 
         Assert.That(sandbox.GetProperty("stop_reason").GetString(), Is.EqualTo("timeout"));
         Assert.That((await HistoryAsync(harness, id))[^1].StopReason, Is.EqualTo("timeout"));
-        Assert.That(PrometheusText.Single(await harness.Client.GetStringAsync("/metrics"), "lifecycle_sandboxes_stopped_total", ("reason", "timeout")),
-            Is.EqualTo(1), "counted once, by its stop reason");
+        // Counted just after the applying transaction commits, so a read of the row can come first.
+        var counted = await Eventually.ValueAsync(
+            async () => PrometheusText.Samples(await harness.Client.GetStringAsync("/metrics"), "lifecycle_sandboxes_stopped_total", ("reason", "timeout")),
+            samples => samples.Count > 0, TimeSpan.FromSeconds(5), "the stop counted by its reason");
+        Assert.That(counted, Is.EqualTo(new[] { 1.0 }), "counted once, by its stop reason");
     }
 
     [Test]
