@@ -14,9 +14,10 @@ namespace Lifecycle.Infrastructure.Outbox;
 /// the partition's relay.
 /// <para>
 /// Per sandbox, events reach the stream in the order they were recorded. One loop sends, in batches, at most one event
-/// per sandbox per round; before a round it asks the outbox which earlier events of each sandbox are not on the stream
-/// yet, and sends an event only if every such one was appended by this loop already. Otherwise the event is left to the
-/// relay, which sends a partition's events in recorded order, after <see cref="OutboxOptions.AtOnceGrace"/>: an event
+/// per sandbox per round, and sends an event only if every earlier event of its sandbox that was not on the stream yet
+/// was appended by this loop already. Those earlier events come with the event when its recording named them (an
+/// outcome's, a create request's: <see cref="OutboxEntry.EarlierUnsent"/>); for the rest the loop asks the outbox, once
+/// per round. An event that waits on another is left to the relay, which sends a partition's events in recorded order, after <see cref="OutboxOptions.AtOnceGrace"/>: an event
 /// the relay sends is older than that, and every earlier event of its sandbox is either on the stream or in the
 /// relay's own batch ahead of it.
 /// </para>
@@ -35,11 +36,15 @@ public sealed partial class AtOnceSender : IHostedService, IDisposable
     private readonly HashSet<Guid> _appended = [];
     private readonly Queue<Guid> _appendedOrder = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopMarking = new();
+    private readonly SentMarks _marks;
     private Task _loop = Task.CompletedTask;
+    private Task _marking = Task.CompletedTask;
 
     public AtOnceSender(OutboxStore store, EventPublisher publisher, OutboxCounters counters, IOptions<OutboxOptions> options, ILogger<AtOnceSender> logger)
     {
         (_store, _publisher, _counters, _options, _logger) = (store, publisher, counters, options.Value, logger);
+        _marks = new SentMarks(store, _options, logger);
         _queue = Channel.CreateBounded<OutboxEntry>(new BoundedChannelOptions(_options.AtOnceQueue)
         {
             SingleReader = true,
@@ -47,16 +52,16 @@ public sealed partial class AtOnceSender : IHostedService, IDisposable
         });
     }
 
-    /// <summary>Hands over events whose records have committed; returns at once.</summary>
-    public void Send(IEnumerable<OutboxRecord> records)
+    /// <summary>Hands over events whose records have committed (<see cref="OutboxEntry.Of"/>); returns at once.</summary>
+    public void Send(IEnumerable<OutboxEntry> entries)
     {
-        foreach (var record in records)
+        foreach (var entry in entries)
         {
             if (!_publisher.IsConnected)
             {
                 _counters.Deferred(OutboxCounters.Deferrals.RedisAway, 1);
             }
-            else if (!_queue.Writer.TryWrite(OutboxEntry.Of(record)))
+            else if (!_queue.Writer.TryWrite(entry))
             {
                 _counters.Deferred(OutboxCounters.Deferrals.QueueFull, 1);
             }
@@ -66,18 +71,33 @@ public sealed partial class AtOnceSender : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        _marking = Task.Run(() => _marks.RunAsync(_stopMarking.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    /// <summary>Sends what is queued until the host's stop gives up; what is left is the relay's after the grace.</summary>
+    /// <summary>Sends and marks what is queued until the host's stop gives up; what is left is the relay's after the grace.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
         await using var giveUp = cancellationToken.Register(_stopping.Cancel);
         await _loop;
+        await _stopMarking.CancelAsync();
+        await _marking;
+        try
+        {
+            await _marks.FlushAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Gave up: what stays unmarked the relay appends again after the grace.
+        }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _stopMarking.Dispose();
+    }
 
     private async Task RunAsync(CancellationToken stopping)
     {
@@ -113,23 +133,35 @@ public sealed partial class AtOnceSender : IHostedService, IDisposable
 
     private async Task SendRoundAsync(List<OutboxEntry> round, CancellationToken ct)
     {
-        IReadOnlyDictionary<Guid, Guid[]> earlier;
-        try
+        IReadOnlyDictionary<Guid, Guid[]> asked = new Dictionary<Guid, Guid[]>();
+        if (round.Where(e => e.EarlierUnsent is null).Select(e => e.EventId).ToArray() is { Length: > 0 } unknown)
         {
-            earlier = await _store.UnsentBeforeAsync([.. round.Select(e => e.EventId)], ct);
+            try
+            {
+                asked = await _store.UnsentBeforeAsync(unknown, ct);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                _counters.Deferred(OutboxCounters.Deferrals.PostgresAway, unknown.Length);
+                LogPostgresAway(unknown.Length, ex.Message);
+                round = [.. round.Where(e => e.EarlierUnsent is not null)];
+            }
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-        {
-            _counters.Deferred(OutboxCounters.Deferrals.PostgresAway, round.Count);
-            LogPostgresAway(round.Count, ex.Message);
-            return;
-        }
-        // An event missing from the answer is on the stream already (the relay's) or applied: nothing to do.
         var sendable = new List<OutboxEntry>(round.Count);
         foreach (var entry in round)
         {
-            if (!earlier.TryGetValue(entry.EventId, out var unsent))
+            IReadOnlyCollection<Guid> unsent;
+            if (entry.EarlierUnsent is { } known)
             {
+                unsent = known;
+            }
+            else if (asked.TryGetValue(entry.EventId, out var found))
+            {
+                unsent = found;
+            }
+            else
+            {
+                // Missing from the outbox's answer: on the stream already (the relay's) or applied, nothing to do.
                 continue;
             }
             if (unsent.All(_appended.Contains))
@@ -165,15 +197,7 @@ public sealed partial class AtOnceSender : IHostedService, IDisposable
             return;
         }
         _counters.Sent(OutboxCounters.Paths.AtOnce, sent.Count);
-        try
-        {
-            await _store.MarkSentAsync(sent, ct);
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-        {
-            // On the stream but not marked: the relay appends them again after the grace, and the appliers drop the copy.
-            LogMarkFailed(sent.Count, ex.Message);
-        }
+        _marks.Add(sent);
     }
 
     private void Remember(Guid eventId)
@@ -193,7 +217,4 @@ public sealed partial class AtOnceSender : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Appending {Count} recorded event(s) failed; the relay sends them")]
     private partial void LogAppendFailed(int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} event(s) appended but not marked sent ({Error}); the relay appends them again, the appliers drop the copies")]
-    private partial void LogMarkFailed(int count, string error);
 }

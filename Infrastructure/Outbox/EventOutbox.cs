@@ -1,4 +1,5 @@
 using Lifecycle.Contract.Events;
+using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
 
@@ -14,8 +15,12 @@ public sealed class EventOutbox(OutboxStore store, StreamKeys keys, AtOnceSender
     /// <summary>The outbox record of an event, for a statement that writes it with its own change (a request's).</summary>
     public OutboxRecord RecordOf(StateEvent stateEvent) => new(stateEvent, keys.For(stateEvent.SandboxId).Index);
 
-    /// <summary>A record the caller's own statement has committed: send it now.</summary>
-    public void Committed(OutboxRecord record) => sender.Send([record]);
+    /// <summary>
+    /// A record the caller's own statement has committed: send it now. A sandbox's first event (its create request)
+    /// follows none, so nothing of its sandbox can be unsent before it; for any other the sender asks the outbox.
+    /// </summary>
+    public void Committed(OutboxRecord record) =>
+        sender.Send([OutboxEntry.Of(record, TransitionTable.Get(record.Event.Type).CreatesRow ? [] : null)]);
 
     /// <summary>Records events on their own (an outcome, a host's report, corrections), then sends them.</summary>
     public async Task RecordAsync(IReadOnlyList<StateEvent> events, CancellationToken ct)
@@ -25,8 +30,8 @@ public sealed class EventOutbox(OutboxStore store, StreamKeys keys, AtOnceSender
             return;
         }
         var records = events.Select(RecordOf).ToList();
-        await store.RecordAsync(records, ct);
-        sender.Send(records);
+        var unsentBefore = await store.RecordAsync(records, ct);
+        sender.Send([.. records.Select(r => OutboxEntry.Of(r, unsentBefore.GetValueOrDefault(r.Event.EventId)))]);
     }
 
     /// <inheritdoc cref="RecordAsync(IReadOnlyList{StateEvent}, CancellationToken)"/>

@@ -11,6 +11,12 @@ public sealed class OutboxOptions
     /// </summary>
     public TimeSpan AtOnceGrace { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long after its append the at-once sender marks an event sent, at most (<see cref="SentMarks"/>): long enough
+    /// that the appliers have usually removed its row by then, far shorter than <see cref="AtOnceGrace"/>.
+    /// </summary>
+    public TimeSpan MarkAfter { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How often an idle relay looks for events to send.</summary>
     public TimeSpan RelayInterval { get; set; } = TimeSpan.FromSeconds(1);
 

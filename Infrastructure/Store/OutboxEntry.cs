@@ -8,9 +8,23 @@ public sealed record OutboxEntry(long Seq, Guid EventId, Guid SandboxId, int Par
 {
     private KeyValuePair<string, string>[]? _pairs;
 
-    /// <summary>An event just recorded, as the at-once sender takes it: its fields are at hand, not read back.</summary>
-    public static OutboxEntry Of(OutboxRecord record) =>
-        new(0, record.Event.EventId, record.Event.SandboxId, record.Partition, record.FieldsJson, null) { _pairs = StreamFields.Encode(record.Event) };
+    /// <summary>
+    /// An event just recorded, as the at-once sender takes it: its fields are at hand, not read back; and, when the
+    /// recording said so, the events of its sandbox that were not on the stream yet (<see cref="EarlierUnsent"/>).
+    /// </summary>
+    public static OutboxEntry Of(OutboxRecord record, IReadOnlyCollection<Guid>? earlierUnsent = null) =>
+        new(0, record.Event.EventId, record.Event.SandboxId, record.Partition, record.FieldsJson, null)
+        {
+            _pairs = StreamFields.Encode(record.Event),
+            EarlierUnsent = earlierUnsent,
+        };
+
+    /// <summary>
+    /// For an event just recorded: its sandbox's events that were in the outbox and not on the stream when it was
+    /// recorded, as the recording statement saw them (every event it follows from had committed by then); null when
+    /// not known, and the at-once sender asks the outbox.
+    /// </summary>
+    public IReadOnlyCollection<Guid>? EarlierUnsent { get; init; }
 
     /// <summary>The stream fields, in the schema's order (<c>jsonb</c> keeps its own).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Pairs => _pairs ??=

@@ -31,24 +31,51 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         parameters.Add("OutboxFields", record.FieldsJson);
     }
 
-    /// <summary>Records events on their own (an outcome, a host's report, a correction); one already recorded is left as it is.</summary>
-    public async Task RecordAsync(IReadOnlyList<OutboxRecord> records, CancellationToken ct)
+    /// <summary>
+    /// Records events on their own (an outcome, a host's report, a correction); one already recorded is left as it is.
+    /// Returns, for each event it recorded, its sandbox's events then in the outbox and not on the stream (the ones
+    /// before it in <paramref name="records"/> included), so the at-once sender need not ask. The statement sees every
+    /// event committed before it began, and so every event the recorded ones follow from: each was made from a state
+    /// that had committed with, or after, the records of the events before it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, Guid[]>> RecordAsync(IReadOnlyList<OutboxRecord> records, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO event_outbox (event_id, sandbox_id, partition, fields)
-            SELECT r.event_id, r.sandbox_id, r.partition, r.fields::jsonb
-              FROM unnest(@EventIds, @SandboxIds, @Partitions, @Fields) WITH ORDINALITY AS r(event_id, sandbox_id, partition, fields, n)
-             ORDER BY r.n
-            ON CONFLICT (event_id) DO NOTHING
+            WITH recorded AS (
+                INSERT INTO event_outbox (event_id, sandbox_id, partition, fields)
+                SELECT r.event_id, r.sandbox_id, r.partition, r.fields::jsonb
+                  FROM unnest(@EventIds, @SandboxIds, @Partitions, @Fields) WITH ORDINALITY AS r(event_id, sandbox_id, partition, fields, n)
+                 ORDER BY r.n
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING event_id, sandbox_id
+            )
+            SELECT recorded.event_id,
+                   COALESCE(array_agg(unsent.event_id) FILTER (WHERE unsent.event_id IS NOT NULL), '{}') AS unsent
+              FROM recorded
+              LEFT JOIN event_outbox unsent ON unsent.sandbox_id = recorded.sandbox_id AND unsent.stream_id IS NULL
+             GROUP BY recorded.event_id
             """;
         await using var conn = dataSource.CreateConnection();
-        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        var rows = await conn.QueryAsync<(Guid EventId, Guid[] Unsent)>(new CommandDefinition(sql, new
         {
             EventIds = records.Select(r => r.Event.EventId).ToArray(),
             SandboxIds = records.Select(r => r.Event.SandboxId).ToArray(),
             Partitions = records.Select(r => r.Partition).ToArray(),
             Fields = records.Select(r => r.FieldsJson).ToArray(),
         }, cancellationToken: ct));
+        var before = rows.ToDictionary(r => r.EventId, r => r.Unsent);
+        // The statement sees the outbox as it was before it: add the events recorded ahead of each in this batch.
+        var earlierInBatch = new Dictionary<Guid, List<Guid>>();
+        foreach (var record in records)
+        {
+            var sandbox = earlierInBatch.TryGetValue(record.Event.SandboxId, out var list) ? list : earlierInBatch[record.Event.SandboxId] = [];
+            if (before.TryGetValue(record.Event.EventId, out var unsent) && sandbox.Count > 0)
+            {
+                before[record.Event.EventId] = [.. unsent, .. sandbox];
+            }
+            sandbox.Add(record.Event.EventId);
+        }
+        return before;
     }
 
     /// <summary>
@@ -73,7 +100,12 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         return rows.ToDictionary(r => r.EventId, r => r.Older);
     }
 
-    /// <summary>Marks events as on the stream under the entry ids they got.</summary>
+    /// <summary>
+    /// Marks events as on the stream under the entry ids they got. The mark is a hint, so its commit does not wait for
+    /// the disk (<c>synchronous_commit = off</c>, for this transaction alone): a mark lost in a Postgres crash costs
+    /// one more append of the event by the relay, which the appliers drop as a copy. Waiting would cost a flush per
+    /// round, and the appliers' delete of the same rows would wait for it behind the row lock.
+    /// </summary>
     public async Task MarkSentAsync(IReadOnlyList<(Guid EventId, string StreamId)> sent, CancellationToken ct)
     {
         const string sql = """
@@ -82,12 +114,24 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
               FROM unnest(@EventIds, @StreamIds) AS u(event_id, stream_id)
              WHERE o.event_id = u.event_id
             """;
-        await using var conn = dataSource.CreateConnection();
-        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn)
         {
-            EventIds = sent.Select(s => s.EventId).ToArray(),
-            StreamIds = sent.Select(s => s.StreamId).ToArray(),
-        }, cancellationToken: ct));
+            // One round trip, one implicit transaction: the setting holds for the update's commit and no further.
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"),
+                new NpgsqlBatchCommand(sql)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<Guid[]>("EventIds", [.. sent.Select(s => s.EventId)]),
+                        new NpgsqlParameter<string[]>("StreamIds", [.. sent.Select(s => s.StreamId)]),
+                    },
+                },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

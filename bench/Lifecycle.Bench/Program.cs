@@ -18,7 +18,7 @@ if (part is not ("consumer" or "reconcile" or "api" or "scale"))
     return 2;
 }
 var quick = args.Contains("--quick");
-var settings = quick ? new BenchSettings(Sandboxes: 5_000, Repeats: 1, LatencySamples: 10) : new BenchSettings();
+var settings = quick ? new BenchSettings(Sandboxes: 5_000, Repeats: 1, LatencySamples: 40) : new BenchSettings();
 if (args.SkipWhile(a => a != "--batch").Skip(1).FirstOrDefault() is { } batch)
 {
     settings = settings with { BatchSize = int.Parse(batch, System.Globalization.CultureInfo.InvariantCulture) };
