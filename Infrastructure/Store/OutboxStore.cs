@@ -101,18 +101,26 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Marks events as on the stream under the entry ids they got. The mark is a hint, so its commit does not wait for
+    /// The rows of <c>@EventIds</c> no other transaction holds, locked: the hints below (marks, rechecks) skip a row
+    /// the appliers are deleting, and so never wait for them. Waiting could deadlock: an applier's delete and a
+    /// many-row update lock their rows in orders of their own.
+    /// </summary>
+    private const string Unlocked = "unlocked AS (SELECT event_id FROM event_outbox WHERE event_id = ANY(@EventIds) FOR UPDATE SKIP LOCKED)";
+
+    /// <summary>
+    /// Marks events as on the stream under the entry ids they got (one being removed is left alone). The mark is a hint, so its commit does not wait for
     /// the disk (<c>synchronous_commit = off</c>, for this transaction alone): a mark lost in a Postgres crash costs
     /// one more append of the event by the relay, which the appliers drop as a copy. Waiting would cost a flush per
     /// round, and the appliers' delete of the same rows would wait for it behind the row lock.
     /// </summary>
     public async Task MarkSentAsync(IReadOnlyList<(Guid EventId, string StreamId)> sent, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
+            WITH {Unlocked}
             UPDATE event_outbox o
                SET stream_id = u.stream_id, sent_at = now()
-              FROM unnest(@EventIds, @StreamIds) AS u(event_id, stream_id)
-             WHERE o.event_id = u.event_id
+              FROM unnest(@EventIds, @StreamIds) AS u(event_id, stream_id), unlocked
+             WHERE o.event_id = u.event_id AND unlocked.event_id = u.event_id
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(conn)
@@ -161,18 +169,21 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         return ([.. rows.Where(r => r.StreamId is null).OrderBy(r => r.Seq)], [.. rows.Where(r => r.StreamId is not null)]);
     }
 
-    /// <summary>Events found still on the stream: looked at again only after another while.</summary>
+    /// <summary>Events found still on the stream: looked at again only after another while (one being removed is left alone).</summary>
     public async Task SeenOnStreamAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct)
     {
-        const string sql = "UPDATE event_outbox SET sent_at = now() WHERE event_id = ANY(@EventIds)";
+        const string sql = $"WITH {Unlocked} UPDATE event_outbox o SET sent_at = now() FROM unlocked WHERE o.event_id = unlocked.event_id";
         await using var conn = dataSource.CreateConnection();
         await conn.ExecuteAsync(new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct));
     }
 
-    /// <summary>Events found missing from the stream (Redis lost them): the relay sends them again, in order.</summary>
+    /// <summary>
+    /// Events found missing from the stream (Redis lost them): the relay sends them again, in order. One locked now
+    /// (being removed, or marked) is left alone: removed, it needs nothing; else the next recheck finds it again.
+    /// </summary>
     public async Task LostFromStreamAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct)
     {
-        const string sql = "UPDATE event_outbox SET stream_id = NULL, sent_at = NULL WHERE event_id = ANY(@EventIds)";
+        const string sql = $"WITH {Unlocked} UPDATE event_outbox o SET stream_id = NULL, sent_at = NULL FROM unlocked WHERE o.event_id = unlocked.event_id";
         await using var conn = dataSource.CreateConnection();
         await conn.ExecuteAsync(new CommandDefinition(sql, new { EventIds = eventIds.ToArray() }, cancellationToken: ct));
     }
