@@ -14,7 +14,6 @@ public sealed class ApplyCounters : IDisposable
     private readonly Counter<long> _events;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchSeconds;
-    private readonly Counter<long> _stopped;
     private readonly long[] _totals = new long[Enum.GetValues<ApplyOutcome>().Length];
 
     public ApplyCounters(IMeterFactory meterFactory)
@@ -25,12 +24,7 @@ public sealed class ApplyCounters : IDisposable
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048] });
         _batchSeconds = _meter.CreateHistogram<double>("lifecycle.consumer.batch.duration", unit: "s", description: "Time to apply one batch and acknowledge it",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5] });
-        _stopped = _meter.CreateCounter<long>("lifecycle.sandboxes.stopped", description: "Sandboxes moved into paused, stopped or error, by stop reason");
     }
-
-    /// <summary>A sandbox moved into paused, stopped or error, for <paramref name="stopReason"/> (a wire name of <c>StopReason</c>).</summary>
-    public void Stopped(string stopReason) =>
-        _stopped.Add(1, new KeyValuePair<string, object?>("reason", stopReason));
 
     public void Add(ApplyOutcome outcome, string eventType, long count = 1)
     {

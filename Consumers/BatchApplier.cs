@@ -25,7 +25,8 @@ public sealed class BatchApplier(
     IOptions<ApplierOptions> options,
     IConnectionMultiplexer redis,
     SandboxChanges changes,
-    ApplyCounters counters)
+    ApplyCounters counters,
+    SandboxStops stops)
 {
     /// <summary>
     /// Entries' outcomes, in the order given. <paramref name="deliveries"/> holds the delivery counts
@@ -132,7 +133,7 @@ public sealed class BatchApplier(
         ReadOnlyMemory<(int Index, StateEvent Event)> events, ApplyOutcome[] outcomes, IReadOnlyCollection<Guid> seen, CancellationToken ct)
     {
         var skipped = new List<(int Index, Guid EventId)>();
-        var stopped = new List<string>();
+        var stopped = new List<(Guid Id, string? StopReason)>();
         await using (var conn = await dataSource.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
@@ -141,7 +142,7 @@ public sealed class BatchApplier(
                 var batch = round.Select(r => r.Event).ToList();
                 var moved = await sandboxes.TryTransitionAllAsync(batch, conn, tx, ct);
                 var movedSandboxes = moved.Select(m => m.Id).ToHashSet();
-                stopped.AddRange(moved.Where(m => m.StopReason is not null).Select(m => m.StopReason!));
+                stopped.AddRange(moved);
                 foreach (var (index, stateEvent) in round)
                 {
                     if (movedSandboxes.Contains(stateEvent.SandboxId))
@@ -157,10 +158,7 @@ public sealed class BatchApplier(
             await outbox.RemoveAsync(seen, ct, conn, tx);
             await tx.CommitAsync(ct);
         }
-        foreach (var reason in stopped)
-        {
-            counters.Stopped(reason);
-        }
+        stops.Count(stopped);
 
         if (skipped.Count > 0)
         {

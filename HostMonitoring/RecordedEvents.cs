@@ -12,7 +12,7 @@ namespace Lifecycle.HostMonitoring;
 /// is never re-driven or timed out because Redis was away. The outbox row stays: the event still reaches the stream
 /// for its watchers, where the appliers find it applied (a copy) and remove the row.
 /// </summary>
-public sealed class RecordedEvents(OutboxStore outbox, SandboxStore sandboxes, NpgsqlDataSource dataSource)
+public sealed class RecordedEvents(OutboxStore outbox, SandboxStore sandboxes, NpgsqlDataSource dataSource, SandboxStops stops)
 {
     /// <summary>Applies what is recorded for <paramref name="rows"/> at their versions; returns the sandboxes it moved.</summary>
     public async Task<IReadOnlyList<StateEvent>> ApplyAsync(IReadOnlyCollection<HostedSandbox> rows, CancellationToken ct)
@@ -38,7 +38,10 @@ public sealed class RecordedEvents(OutboxStore outbox, SandboxStore sandboxes, N
             return [];
         }
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var moved = (await sandboxes.TryTransitionAllAsync([.. due.Values], connection, null, ct)).Select(m => m.Id).ToHashSet();
+        var applied = await sandboxes.TryTransitionAllAsync([.. due.Values], connection, null, ct);
+        // Counted here: the appliers will find these events applied already.
+        stops.Count(applied);
+        var moved = applied.Select(m => m.Id).ToHashSet();
         return [.. due.Values.Where(e => moved.Contains(e.SandboxId))];
     }
 }

@@ -46,6 +46,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<StreamInspector>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<SandboxStore>();
+        services.AddSingleton<SandboxStops>();
         services.AddSingleton<TransitionHistoryStore>();
         services.AddSingleton<HostStore>();
         services.Configure<HostTrustOptions>(configuration.GetSection(HostTrustOptions.Section));

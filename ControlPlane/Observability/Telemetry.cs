@@ -3,6 +3,7 @@ using Lifecycle.ControlPlane.Operations;
 using Lifecycle.ControlPlane.Waiting;
 using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Outbox;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
 using Lifecycle.Infrastructure.Trust;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -22,7 +23,7 @@ public static class Telemetry
         services.AddSingleton<ClusterGauges>();
         services.AddSingleton<OutboxGauges>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName, SandboxChangeListener.MeterName, TlsRefusals.MeterName, OutboxCounters.MeterName)
+            .AddMeter(EventPublisher.MeterName, ApplyCounters.MeterName, ReconcileCounters.MeterName, OperationCounters.MeterName, ClusterGauges.MeterName, SandboxChangeListener.MeterName, TlsRefusals.MeterName, OutboxCounters.MeterName, SandboxStops.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddHealthChecks()

@@ -92,5 +92,7 @@ public sealed class LongRedisOutageTests
         await Eventually.TrueAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM event_outbox") == 0,
             TimeSpan.FromSeconds(20), "once Redis is back the events reach the stream, the appliers find them applied, and the outbox empties",
             TimeSpan.FromMilliseconds(50));
+        Assert.That(PrometheusText.Samples(await harness.Client.GetStringAsync("/metrics"), "lifecycle_sandboxes_stopped_total").Sum(), Is.EqualTo(1),
+            "the pause counted once: by the HostMonitor that applied it, not by the appliers that found it applied");
     }
 }
