@@ -14,9 +14,10 @@ public sealed class SandboxStops : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _stopped;
 
-    public SandboxStops(IMeterFactory meterFactory)
+    /// <param name="meterFactory">The host's; a container without metrics (a bare HostMonitor's) gets a meter of its own.</param>
+    public SandboxStops(IMeterFactory? meterFactory = null)
     {
-        _meter = meterFactory.Create(MeterName);
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _stopped = _meter.CreateCounter<long>("lifecycle.sandboxes.stopped", description: "Sandboxes moved into paused, stopped or error, by stop reason");
     }
 
