@@ -12,6 +12,8 @@ namespace Lifecycle.Infrastructure.Outbox;
 /// </summary>
 public sealed class EventOutbox(OutboxStore store, StreamKeys keys, AtOnceSender sender)
 {
+    private readonly GroupRecorder _recorder = new(store);
+
     /// <summary>The outbox record of an event, for a statement that writes it with its own change (a request's).</summary>
     public OutboxRecord RecordOf(StateEvent stateEvent) => new(stateEvent, keys.For(stateEvent.SandboxId).Index);
 
@@ -22,7 +24,10 @@ public sealed class EventOutbox(OutboxStore store, StreamKeys keys, AtOnceSender
     public void Committed(OutboxRecord record) =>
         sender.Send([OutboxEntry.Of(record, TransitionTable.Get(record.Event.Type).CreatesRow ? [] : null)]);
 
-    /// <summary>Records events on their own (an outcome, a host's report, corrections), then sends them.</summary>
+    /// <summary>
+    /// Records events on their own (an outcome, a host's report, corrections), committed with whatever other callers
+    /// record at the same time (<see cref="GroupRecorder"/>), then sends them.
+    /// </summary>
     public async Task RecordAsync(IReadOnlyList<StateEvent> events, CancellationToken ct)
     {
         if (events.Count == 0)
@@ -30,7 +35,7 @@ public sealed class EventOutbox(OutboxStore store, StreamKeys keys, AtOnceSender
             return;
         }
         var records = events.Select(RecordOf).ToList();
-        var unsentBefore = await store.RecordAsync(records, ct);
+        var unsentBefore = await _recorder.RecordAsync(records, ct);
         sender.Send([.. records.Select(r => OutboxEntry.Of(r, unsentBefore.GetValueOrDefault(r.Event.EventId)))]);
     }
 
