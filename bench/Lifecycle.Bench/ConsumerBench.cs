@@ -46,7 +46,10 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         var section = new Section("Consumer group drain", settings.Sandboxes * 4, settings.Sandboxes, settings.BatchSize, settings.Repeats,
             singleRow, setBased, oneConsumer, Stats.Of(latencies.Direct), Stats.Percentile(latencies.Direct, 99),
             Stats.Of(latencies.Outbox), Stats.Percentile(latencies.Outbox, 99), Stats.Of(latencies.Created), Stats.Percentile(latencies.Created, 99),
-            Stats.Of(latencies.Record), Stats.Percentile(latencies.Record, 99));
+            Stats.Of(latencies.Record), Stats.Percentile(latencies.Record, 99),
+            Stats.Of(latencies.ToAppend), Stats.Percentile(latencies.ToAppend, 99),
+            Stats.Of(latencies.OutboxAfterAppend), Stats.Percentile(latencies.OutboxAfterAppend, 99),
+            Stats.Of(latencies.DirectAfterAppend), Stats.Percentile(latencies.DirectAfterAppend, 99));
         Console.WriteLine(section.Verdict());
         return section;
     }
@@ -54,7 +57,9 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
     public sealed record Section(
         string Title, int Events, int Sandboxes, int BatchSize, int Repeats, Stats SingleRowPerSecond, Stats SetBasedPerSecond,
         Stats OneConsumerPerSecond, Stats IdleLatencyMs, double IdleLatencyP99Ms, Stats OutboxLatencyMs, double OutboxLatencyP99Ms,
-        Stats CreatedLatencyMs, double CreatedLatencyP99Ms, Stats RecordMs, double RecordP99Ms) : IResultSection
+        Stats CreatedLatencyMs, double CreatedLatencyP99Ms, Stats RecordMs, double RecordP99Ms,
+        Stats ToAppendMs, double ToAppendP99Ms, Stats OutboxAfterAppendMs, double OutboxAfterAppendP99Ms,
+        Stats DirectAfterAppendMs, double DirectAfterAppendP99Ms) : IResultSection
     {
         public double OneConsumerRatio => OneConsumerPerSecond.Median / SingleRowPerSecond.Median;
 
@@ -79,6 +84,12 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
                 $"| the same from the event's making: recorded (one INSERT, committed with fsync), sent at once, applied (ms) | {CreatedLatencyMs.Median:F1} | {CreatedLatencyMs.Min:F1} | {CreatedLatencyMs.Max:F1} (p99 {CreatedLatencyP99Ms:F1}) |");
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| of which recording it, as the product records an outcome (ms) | {RecordMs.Median:F1} | {RecordMs.Min:F1} | {RecordMs.Max:F1} (p99 {RecordP99Ms:F1}) |");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| through the outbox, from the record's commit to the append: the at-once sender (ms, the append dated by its entry id, to the millisecond) | {ToAppendMs.Median:F1} | {ToAppendMs.Min:F1} | {ToAppendMs.Max:F1} (p99 {ToAppendP99Ms:F1}) |");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| through the outbox, from the append to applied: the consumer (ms, likewise) | {OutboxAfterAppendMs.Median:F1} | {OutboxAfterAppendMs.Min:F1} | {OutboxAfterAppendMs.Max:F1} (p99 {OutboxAfterAppendP99Ms:F1}) |");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| straight to the stream, from the append to applied: the consumer (ms, likewise) | {DirectAfterAppendMs.Median:F1} | {DirectAfterAppendMs.Min:F1} | {DirectAfterAppendMs.Max:F1} (p99 {DirectAfterAppendP99Ms:F1}) |");
             md.AppendLine();
             md.AppendLine("Ratios of medians, measured in the same run:");
             md.AppendLine();
@@ -261,13 +272,13 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         var recordMs = new List<double>();
         for (var i = 0; i < settings.LatencySamples; i++)
         {
-            await Task.Delay(50);
+            await Task.Delay(IdleGap);
             var e = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[i], _teamId, _hostId,
                 SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.HostMonitor, "latency", null, DateTimeOffset.UtcNow);
             await db.StreamAddAsync(Stream, StreamEvents.Encode(e));
             await db.PublishAsync(RedisChannel.Literal(Prefix + "lifecycle:events:wake"), "0");
             direct.Add(e);
-            await Task.Delay(50);
+            await Task.Delay(IdleGap);
             var viaOutbox = new StateEvent(Guid.CreateVersion7(), EventTypes.AutoPaused, _sandboxes[settings.LatencySamples + i], _teamId, _hostId,
                 SandboxStatus.Running, SandboxStatus.Paused, 5, Actors.HostMonitor, "latency", null, DateTimeOffset.UtcNow);
             var record = outbox.RecordOf(viaOutbox);
@@ -282,23 +293,51 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
         await sender.StopAsync(CancellationToken.None);
         var directApplied = await AppliedAtAsync(direct);
         var outboxApplied = await AppliedAtAsync([.. recorded.Select(r => r.Event)]);
+        var (toAppend, outboxAfterAppend, directAfterAppend) = await AppendSplitAsync(db, direct, directApplied, recorded, outboxApplied);
         var latencies = new Latencies(
             [.. direct.Select(e => Ms(directApplied[e.EventId] - e.At))],
             [.. recorded.Select(r => Ms(outboxApplied[r.Event.EventId] - r.Committed))],
             [.. recorded.Select(r => Ms(outboxApplied[r.Event.EventId] - r.Event.At))],
-            recordMs);
+            recordMs, toAppend, outboxAfterAppend, directAfterAppend);
         Console.WriteLine($"consumer: idle-to-applied latency straight to the stream: median {Stats.Of(latencies.Direct).Median:F1} ms, p99 {Stats.Percentile(latencies.Direct, 99):F1} ms; " +
             $"through the outbox from the commit: median {Stats.Of(latencies.Outbox).Median:F1} ms, p99 {Stats.Percentile(latencies.Outbox, 99):F1} ms; " +
-            $"with the recording: median {Stats.Of(latencies.Created).Median:F1} ms, p99 {Stats.Percentile(latencies.Created, 99):F1} ms");
+            $"with the recording: median {Stats.Of(latencies.Created).Median:F1} ms, p99 {Stats.Percentile(latencies.Created, 99):F1} ms; " +
+            $"slowest straight: {string.Join(", ", latencies.Direct.OrderDescending().Take(12).Select(ms => $"{ms:F1}"))}; " +
+            $"slowest through the outbox: {string.Join(", ", latencies.Outbox.OrderDescending().Take(12).Select(ms => $"{ms:F1}"))}");
         return latencies;
     }
 
+    /// <summary>
+    /// Where the time goes, from the stream entries' ids (Redis's clock at the append, to the millisecond): from the
+    /// record's commit to the append (the at-once sender), and from the append to the applying transaction (the consumer).
+    /// </summary>
+    private async Task<(List<double> ToAppend, List<double> OutboxAfterAppend, List<double> DirectAfterAppend)> AppendSplitAsync(
+        IDatabase db, List<StateEvent> direct, Dictionary<Guid, DateTimeOffset> directApplied,
+        List<(StateEvent Event, DateTimeOffset Committed)> recorded, Dictionary<Guid, DateTimeOffset> outboxApplied)
+    {
+        var since = direct[0].At.ToUnixTimeMilliseconds() - 1;
+        var appendedAt = (await db.StreamRangeAsync(Stream, $"{since}-0"))
+            .ToDictionary(e => Guid.Parse(e[StreamFields.EventId].ToString()),
+                e => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(e.Id.ToString().Split('-')[0], CultureInfo.InvariantCulture)));
+        return (
+            [.. recorded.Select(r => Ms(appendedAt[r.Event.EventId] - r.Committed))],
+            [.. recorded.Select(r => Ms(outboxApplied[r.Event.EventId] - appendedAt[r.Event.EventId]))],
+            [.. direct.Select(e => Ms(directApplied[e.EventId] - appendedAt[e.EventId]))]);
+    }
+
+    /// <summary>Between one latency event and the next: each finds the consumer idle; 1,000 samples a path take ~40 s.</summary>
+    private static readonly TimeSpan IdleGap = TimeSpan.FromMilliseconds(20);
+
     private static double Ms(TimeSpan span) => span.TotalMilliseconds;
 
-    /// <summary>Idle-to-applied latencies (ms): straight to the stream; through the outbox from the commit, and from the event's making; the recording alone.</summary>
-    private sealed record Latencies(List<double> Direct, List<double> Outbox, List<double> Created, List<double> Record)
+    /// <summary>
+    /// Idle-to-applied latencies (ms): straight to the stream; through the outbox from the commit, and from the event's
+    /// making; the recording alone; and split at the append: commit to append, append to applied (both paths).
+    /// </summary>
+    private sealed record Latencies(List<double> Direct, List<double> Outbox, List<double> Created, List<double> Record,
+        List<double> ToAppend, List<double> OutboxAfterAppend, List<double> DirectAfterAppend)
     {
-        public static readonly Latencies None = new([], [], [], []);
+        public static readonly Latencies None = new([], [], [], [], [], [], []);
     }
 
     /// <summary>When each event's applying transaction started: the consumer had read the entry by then.</summary>
