@@ -41,6 +41,15 @@ public sealed record SimulatorOptions
     public int HeartbeatIntervalMs { get; init; } = 30_000;
 
     /// <summary>
+    /// vCPUs each host lets its sandboxes use (allocatable, after its own share), reported at registration and in
+    /// every heartbeat. The default is a large two-socket machine's: 96.
+    /// </summary>
+    public int HostVcpus { get; init; } = 96;
+
+    /// <summary>Memory in MiB each host lets its sandboxes use, reported likewise; the default is 384 GiB.</summary>
+    public int HostMemoryMb { get; init; } = 384 * 1024;
+
+    /// <summary>
     /// The control plane's CA certificate (PEM) that callers' client certificates must chain to; empty to
     /// trust the <c>ca_certificate</c> the registration answers with.
     /// </summary>
@@ -67,6 +76,8 @@ public sealed record SimulatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(TombstoneCapacity, 1, nameof(TombstoneCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(ExpirySweepMs, 1, nameof(ExpirySweepMs));
         ArgumentOutOfRangeException.ThrowIfLessThan(HeartbeatIntervalMs, 1, nameof(HeartbeatIntervalMs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(HostVcpus, 1, nameof(HostVcpus));
+        ArgumentOutOfRangeException.ThrowIfLessThan(HostMemoryMb, 1, nameof(HostMemoryMb));
         ArgumentOutOfRangeException.ThrowIfNegative(AdminPort, nameof(AdminPort));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(AdminPort, 65_535, nameof(AdminPort));
         if (AdminPort != 0 && BasePort != 0 && AdminPort >= BasePort && AdminPort < BasePort + HostCount)

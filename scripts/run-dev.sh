@@ -26,6 +26,8 @@ redis_port=${LIFECYCLE_REDIS_PORT:-16379}
 pg_port=${LIFECYCLE_POSTGRES_PORT:-15432}
 sim_base_port=${LIFECYCLE_SIM_BASE_PORT:-9101}
 sim_admin_port=${LIFECYCLE_SIM_ADMIN_PORT:-9100}
+sim_host_vcpus=${LIFECYCLE_SIM_HOST_VCPUS:-96}
+sim_host_memory_mb=${LIFECYCLE_SIM_HOST_MEMORY_MB:-393216}
 sim_hosts=3
 replicas=${LIFECYCLE_REPLICAS:-1}
 redis_mode=${LIFECYCLE_REDIS_MODE:-single}
@@ -178,6 +180,7 @@ start_sim() {
     dotnet "$sim_dir/HostAgentSim.dll" \
         --Simulator:HostCount="$sim_hosts" --Simulator:BasePort="$sim_base_port" \
         --Simulator:AdminPort="$sim_admin_port" \
+        --Simulator:HostVcpus="$sim_host_vcpus" --Simulator:HostMemoryMb="$sim_host_memory_mb" \
         --Simulator:ControlPlaneUrl="http://127.0.0.1:$http_port" --Simulator:AdminKey="$admin_key" \
         --Simulator:CaCertificatePath="$ca_dir/ca.crt" \
         >>"$state_dir/sim.log" 2>&1 &

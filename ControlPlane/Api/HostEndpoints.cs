@@ -40,8 +40,8 @@ public static class HostEndpoints
             .ReadsOptionalBody<HostTransitionRequest>().ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/reconcile", Reconcile).WithName("requestReconcilePass").WithSummary("Ask the HostMonitor for a pass now");
         var agents = app.MapGroup("/v1/hosts").RequireAuthorization(HostTokenAuthentication.SchemeName).WithTags("host agents");
-        agents.MapPost("/{id}/heartbeat", Heartbeat).WithName("sendHeartbeat").WithSummary("A host's heartbeat")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+        agents.MapPost("/{id}/heartbeat", Heartbeat).WithName("sendHeartbeat").WithSummary("A host's heartbeat, with its capacity when it reports one")
+            .ReadsOptionalBody<HeartbeatRequest>().ProducesProblem(StatusCodes.Status403Forbidden);
         agents.MapPost("/sandbox-events", Report).WithName("reportSandboxEvent").WithSummary("A host's report of an auto-pause or an exit")
             .ReadsBody<SandboxEventReport>()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
@@ -68,7 +68,7 @@ public static class HostEndpoints
         {
             return Problem(Problems.BadRequest(untrusted));
         }
-        return await registrations.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!, key, ct) switch
+        return await registrations.RegisterAsync(body.Value.Name!, body.Value.GrpcAddress!, body.Value.Capacity?.ToResources(), key, ct) switch
         {
             HostRegistrationOutcome.Registered(var row, var token, var grant) =>
                 TypedResults.Created($"/v1/hosts/{row.Id}", responses.Of(row, token, grant)),
@@ -156,9 +156,12 @@ public static class HostEndpoints
             "of Postgres answering (is Lifecycle:HostMonitor:Enabled true on some replica?). Retry after the time in Retry-After."));
     }
 
-    /// <summary>A host's heartbeat (<see cref="HostHeartbeats"/>): 202; 403 for another host; 401 once it is decommissioned.</summary>
+    /// <summary>
+    /// A host's heartbeat (<see cref="HostHeartbeats"/>), with the capacity it lends its sandboxes when it reports one:
+    /// 202; 400 for a capacity out of range; 403 for another host; 401 once it is decommissioned.
+    /// </summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> Heartbeat(
-        string id, ClaimsPrincipal host, HostHeartbeats heartbeats, CancellationToken ct)
+        string id, HttpRequest request, StrictJson json, ClaimsPrincipal host, HostHeartbeats heartbeats, CancellationToken ct)
     {
         if (!PathIds.TryParse(id, "host", out var hostId, out var badId))
         {
@@ -168,7 +171,12 @@ public static class HostEndpoints
         {
             return Problem(Problems.Make(StatusCodes.Status403Forbidden, "Forbidden", "A host may only heartbeat for itself."));
         }
-        return await heartbeats.BeatAsync(hostId, ct)
+        var body = await json.ReadValidAsync(request, new HeartbeatRequest(), ct);
+        if (body.Refused)
+        {
+            return Problem(body.Problem);
+        }
+        return await heartbeats.BeatAsync(hostId, body.Value.Capacity?.ToResources(), ct)
             ? TypedResults.Accepted((string?)null)
             // Decommissioned between authentication and now.
             : Problem(Problems.Make(StatusCodes.Status401Unauthorized, "Unauthorized", "This host is decommissioned."));

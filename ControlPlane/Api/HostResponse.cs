@@ -28,6 +28,10 @@ public sealed record HostResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CaCertificate = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? CertificateExpiresAt = null)
 {
+    /// <summary>What the host lets its sandboxes use, as it last reported it; absent until it reports one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HostCapacityBody? Capacity { get; init; }
+
     /// <summary>The drain of a draining or drained host (see <see cref="HostDrainResponse"/>); absent otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HostDrainResponse? Drain { get; init; }
@@ -35,7 +39,10 @@ public sealed record HostResponse(
     public static HostResponse From(HostRow row, bool silent, string? token = null, HostCertificates.Grant? grant = null) => new(
         row.Id, row.Name, row.GrpcAddress, row.Status.ToWire(), row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
         JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token,
-        grant?.Certificate, grant?.CaCertificate, grant?.ExpiresAt);
+        grant?.Certificate, grant?.CaCertificate, grant?.ExpiresAt)
+    {
+        Capacity = HostCapacityBody.From(row.AllocatableVcpus, row.AllocatableMemoryMb),
+    };
 }
 
 public sealed record HostList(IReadOnlyList<HostResponse> Hosts);

@@ -12,7 +12,9 @@ public sealed record RegisterHostRequest(
     [property: Required, StringLength(RegisterHostRequest.MaxAddressLength), Description("Where its agent serves gRPC: https://HOST:PORT (http:// only with the insecure development flag).")]
     string? GrpcAddress = null,
     [property: Description("The host's PKCS#10 certificate request (PEM); required unless the insecure development flag is set.")]
-    string? Csr = null) : IValidatable
+    string? Csr = null,
+    [property: Description("What the host lets its sandboxes use, after its own and its VM monitor's share; heartbeats may update it.")]
+    HostCapacityBody? Capacity = null) : IValidatable
 {
     public const int MaxNameLength = 64;
     public const int MaxAddressLength = 256;
@@ -31,6 +33,6 @@ public sealed record RegisterHostRequest(
         {
             return "grpc_address must be an http:// or https:// address with a host and port and nothing after them, e.g. https://10.0.0.5:9101.";
         }
-        return null;
+        return Capacity?.Validate();
     }
 }

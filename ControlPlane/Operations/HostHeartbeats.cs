@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.HostMonitoring;
 using Lifecycle.Infrastructure.Store;
@@ -14,9 +15,10 @@ namespace Lifecycle.ControlPlane.Operations;
 public sealed class HostHeartbeats(HostStore hosts, HostPlacement placement, ReconcileRequests reconcile, IOptions<HostMonitorOptions> monitor)
 {
     /// <summary>False when the host is decommissioned: nothing is recorded.</summary>
-    public async Task<bool> BeatAsync(Guid hostId, CancellationToken ct)
+    /// <param name="capacity">What the host now lets its sandboxes use, when it says.</param>
+    public async Task<bool> BeatAsync(Guid hostId, Resources? capacity, CancellationToken ct)
     {
-        var beat = await hosts.HeartbeatAsync(hostId, monitor.Value.HeartbeatTimeout, ct);
+        var beat = await hosts.HeartbeatAsync(hostId, monitor.Value.HeartbeatTimeout, capacity, ct);
         if (beat is null)
         {
             return false;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Lifecycle.Contract.Capacity;
 using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Trust;
@@ -14,10 +15,10 @@ public sealed class HostRegistrations(HostStore hosts, HostCertificates certific
     public const string TokenPrefix = "lch_";
 
     /// <param name="key">The key to certify; null for a plaintext host (development only).</param>
-    public async Task<HostRegistrationOutcome> RegisterAsync(string name, string grpcAddress, PublicKey? key, CancellationToken ct)
+    public async Task<HostRegistrationOutcome> RegisterAsync(string name, string grpcAddress, Resources? capacity, PublicKey? key, CancellationToken ct)
     {
         var token = SecretHash.NewSecret(TokenPrefix);
-        var row = await hosts.RegisterAsync(name, grpcAddress.TrimEnd('/'), token, ct);
+        var row = await hosts.RegisterAsync(name, grpcAddress.TrimEnd('/'), token, capacity, ct);
         if (row is null)
         {
             return new HostRegistrationOutcome.NameInUse();

@@ -9,9 +9,9 @@ namespace Lifecycle.HostAgentSim.ControlPlaneLink;
 /// <summary>
 /// What a host agent says to the control plane: it registers (with the operators' admin key, as a
 /// provisioning script would, sending a CSR for its own key), then heartbeats with its own token and
-/// renews its certificate.
+/// renews its certificate. Registration and every heartbeat carry the capacity the host lends its sandboxes.
 /// </summary>
-public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTrust trust, bool insecure)
+public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTrust trust, bool insecure, HostCapacity capacity)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -29,7 +29,7 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
             {
                 var (key, csr) = insecure ? (null, null) : HostKeys.NewSigningRequest(host.Name);
                 using var response = await SendAsync(HttpMethod.Post, "/v1/hosts", adminKey,
-                    new { name = host.Name, grpc_address = host.Address, csr }, ct);
+                    new { name = host.Name, grpc_address = host.Address, csr, capacity }, ct);
                 if (response.StatusCode == HttpStatusCode.Conflict)
                 {
                     await DecommissionByNameAsync(host.Name, ct);
@@ -58,7 +58,7 @@ public sealed class ControlPlaneClient(HttpClient http, string adminKey, FleetTr
     /// <summary>One heartbeat; true when the control plane accepted it.</summary>
     public async Task<bool> HeartbeatAsync(SimulatedHost host, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/heartbeat", host.Token!, null, ct);
+        using var response = await SendAsync(HttpMethod.Post, $"/v1/hosts/{host.HostId}/heartbeat", host.Token!, new { capacity }, ct);
         return response.StatusCode == HttpStatusCode.Accepted;
     }
 

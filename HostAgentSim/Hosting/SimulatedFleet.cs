@@ -195,7 +195,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
         if (options.ControlPlaneUrl.Length > 0)
         {
             builder.Services.AddHttpClient(nameof(ControlPlaneClient), http => http.BaseAddress = new Uri(options.ControlPlaneUrl))
-                .AddTypedClient((http, _) => new ControlPlaneClient(http, options.AdminKey, trust, options.Insecure));
+                .AddTypedClient((http, _) => new ControlPlaneClient(http, options.AdminKey, trust, options.Insecure, new HostCapacity(options.HostVcpus, options.HostMemoryMb)));
             builder.Services.AddHostedService<HeartbeatService>();
             builder.Services.AddHostedService<ReportService>();
             if (!options.Insecure)

@@ -5,7 +5,8 @@ namespace Lifecycle.Infrastructure.Store;
 
 /// <summary>
 /// A row of <c>hosts</c>, with its non-stopped sandboxes counted by status (a JSON object), and the mode and
-/// deadline of its drain when it has one, and when and by which replica it was last reconciled.
+/// deadline of its drain when it has one, when and by which replica it was last reconciled, and the capacity it last
+/// reported (null until it reports one).
 /// </summary>
 public sealed record HostRow(
     Guid Id,
@@ -19,7 +20,9 @@ public sealed record HostRow(
     string? DrainMode = null,
     DateTime? DrainDeadline = null,
     DateTime? ReconciledAt = null,
-    string? ReconciledBy = null)
+    string? ReconciledBy = null,
+    int? AllocatableVcpus = null,
+    int? AllocatableMemoryMb = null)
 {
     /// <summary>The select list that matches this record's constructor, for a host <c>h</c>.</summary>
     internal const string Columns = $$"""
@@ -27,6 +30,6 @@ public sealed record HostRow(
         COALESCE((SELECT jsonb_object_agg(c.status, c.n)
                     FROM (SELECT s.status, count(*) AS n FROM sandboxes s
                            WHERE s.host_id = h.id AND s.status <> '{{SandboxStatusNames.Stopped}}' GROUP BY s.status) c), '{}')::text AS sandbox_counts,
-        h.drain_mode, h.drain_deadline, h.reconciled_at, h.reconciled_by
+        h.drain_mode, h.drain_deadline, h.reconciled_at, h.reconciled_by, h.allocatable_vcpus, h.allocatable_memory_mb
         """;
 }

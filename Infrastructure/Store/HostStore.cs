@@ -1,4 +1,5 @@
 using Dapper;
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Text;
@@ -20,13 +21,13 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// history; the token is stored only as its hash. Null when a host still in service already has the
     /// name (a re-registered machine is a new host: decommission the old one first).
     /// </summary>
-    public async Task<HostRow?> RegisterAsync(string name, string grpcAddress, string token, CancellationToken ct)
+    public async Task<HostRow?> RegisterAsync(string name, string grpcAddress, string token, Resources? capacity, CancellationToken ct)
     {
         // The conflict target names the unique index's predicate, which must be written as in the index (sql/002).
         const string sql = $"""
             WITH h AS (
-                INSERT INTO hosts (id, name, grpc_address, token_hash, status, last_heartbeat_at)
-                VALUES (@Id, @Name, @GrpcAddress, @TokenHash, @To, NULL)
+                INSERT INTO hosts (id, name, grpc_address, token_hash, status, last_heartbeat_at, allocatable_vcpus, allocatable_memory_mb)
+                VALUES (@Id, @Name, @GrpcAddress, @TokenHash, @To, NULL, @Vcpus, @MemoryMb)
                 ON CONFLICT (name) WHERE status <> '{HostStatusNames.Decommissioned}' DO NOTHING
                 RETURNING *
             ), moved AS (
@@ -46,6 +47,8 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             To = row.To.ToWire(),
             Actor = Actors.Admin,
             Reason = (string?)null,
+            Vcpus = (int?)capacity?.Vcpus,
+            MemoryMb = (int?)capacity?.MemoryMb,
         }, cancellationToken: ct));
     }
 
@@ -181,7 +184,8 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     /// host that heartbeats is still cordoned. Null when the host is decommissioned or unknown.
     /// </summary>
     /// <param name="silence">The heartbeat timeout, to tell a host that was silent (<see cref="HeartbeatOutcome.WasSilent"/>).</param>
-    public async Task<HeartbeatOutcome?> HeartbeatAsync(Guid id, TimeSpan silence, CancellationToken ct)
+    /// <param name="capacity">What the host now lets its sandboxes use, when it says; null keeps what it said before.</param>
+    public async Task<HeartbeatOutcome?> HeartbeatAsync(Guid id, TimeSpan silence, Resources? capacity, CancellationToken ct)
     {
         const string sql = $"""
             WITH before AS (
@@ -191,7 +195,8 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
                   FROM before JOIN unnest(@MoveFrom::text[], @MoveType::text[], @MoveTo::text[]) AS m(from_status, type, to_status)
                     ON m.from_status = before.status
             ), beat AS (
-                UPDATE hosts h SET last_heartbeat_at = now(), status = COALESCE((SELECT to_status FROM move), h.status)
+                UPDATE hosts h SET last_heartbeat_at = now(), status = COALESCE((SELECT to_status FROM move), h.status),
+                       allocatable_vcpus = COALESCE(@Vcpus, h.allocatable_vcpus), allocatable_memory_mb = COALESCE(@MemoryMb, h.allocatable_memory_mb)
                   FROM before
                  WHERE h.id = before.id
                 RETURNING h.status AS after
@@ -212,6 +217,8 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
             Actor = Actors.Host(id),
             Reason = (string?)null,
             Silence = silence,
+            Vcpus = (int?)capacity?.Vcpus,
+            MemoryMb = (int?)capacity?.MemoryMb,
         }, cancellationToken: ct));
         return found is null
             ? null

@@ -22,9 +22,9 @@ public static class TestData
     public static async Task<Guid> OnlineHostAsync(TestDatabase database, string name, string grpcAddress)
     {
         var hosts = new HostStore(database.DataSource);
-        var host = await hosts.RegisterAsync(name, grpcAddress, $"{name}-token", CancellationToken.None)
+        var host = await hosts.RegisterAsync(name, grpcAddress, $"{name}-token", null, CancellationToken.None)
             ?? throw new InvalidOperationException($"host {name} is already registered");
-        await hosts.HeartbeatAsync(host.Id, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await hosts.HeartbeatAsync(host.Id, TimeSpan.FromMinutes(1), null, CancellationToken.None);
         return host.Id;
     }
 

@@ -10,7 +10,7 @@ public static class PassMemory
     public static async Task<Guid> HostAsync(TestDatabase database)
     {
         var name = $"host-{Guid.NewGuid():N}";
-        var host = await new HostStore(database.DataSource).RegisterAsync(name, "http://127.0.0.1:1", name, CancellationToken.None);
+        var host = await new HostStore(database.DataSource).RegisterAsync(name, "http://127.0.0.1:1", name, null, CancellationToken.None);
         return host!.Id;
     }
 

@@ -14,10 +14,10 @@ public sealed class HostHeartbeatStoreTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var hosts = new HostStore(database.DataSource);
-        var host = (await hosts.RegisterAsync("beat-first", "http://127.0.0.1:1", "beat-first-token", CancellationToken.None))!;
+        var host = (await hosts.RegisterAsync("beat-first", "http://127.0.0.1:1", "beat-first-token", null, CancellationToken.None))!;
 
-        var first = await hosts.HeartbeatAsync(host.Id, Timeout, CancellationToken.None);
-        var second = await hosts.HeartbeatAsync(host.Id, Timeout, CancellationToken.None);
+        var first = await hosts.HeartbeatAsync(host.Id, Timeout, null, CancellationToken.None);
+        var second = await hosts.HeartbeatAsync(host.Id, Timeout, null, CancellationToken.None);
 
         Assert.That(host.Status, Is.EqualTo(HostStatus.Registered));
         Assert.That(host.LastHeartbeatAt, Is.Null);
@@ -39,7 +39,7 @@ public sealed class HostHeartbeatStoreTests
         await BackdateHeartbeatAsync(database, id, Timeout * 2);
 
         var silent = await hosts.MarkSilentUnreachableAsync(Timeout, [id], CancellationToken.None);
-        var back = await hosts.HeartbeatAsync(id, Timeout, CancellationToken.None);
+        var back = await hosts.HeartbeatAsync(id, Timeout, null, CancellationToken.None);
 
         Assert.That(silent.Select(h => h.Id), Is.EqualTo(new[] { id }));
         Assert.That(back, Is.EqualTo(new HeartbeatOutcome(HostStatus.Unreachable, HostStatus.Online, WasSilent: true)));
@@ -60,7 +60,7 @@ public sealed class HostHeartbeatStoreTests
         await BackdateHeartbeatAsync(database, id, Timeout * 2);
 
         var silent = await hosts.MarkSilentUnreachableAsync(Timeout, [id], CancellationToken.None);
-        var beat = await hosts.HeartbeatAsync(id, Timeout, CancellationToken.None);
+        var beat = await hosts.HeartbeatAsync(id, Timeout, null, CancellationToken.None);
 
         Assert.That(silent, Is.Empty);
         Assert.That(beat, Is.EqualTo(new HeartbeatOutcome(HostStatus.Cordoned, HostStatus.Cordoned, WasSilent: true)));
@@ -75,7 +75,7 @@ public sealed class HostHeartbeatStoreTests
         var id = await TestData.OnlineHostAsync(database, "beat-gone", "http://127.0.0.1:1");
         await hosts.DecommissionAsync(id, "admin", null, CancellationToken.None);
 
-        var beat = await hosts.HeartbeatAsync(id, Timeout, CancellationToken.None);
+        var beat = await hosts.HeartbeatAsync(id, Timeout, null, CancellationToken.None);
 
         Assert.That(beat, Is.Null);
         Assert.That((await hosts.GetAsync(id, CancellationToken.None))!.Status, Is.EqualTo(HostStatus.Decommissioned));

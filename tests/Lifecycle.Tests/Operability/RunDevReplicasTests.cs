@@ -29,7 +29,13 @@ public sealed class RunDevReplicasTests
     public void Start()
     {
         _run = RunDevScript.Start(
-            new Dictionary<string, string> { ["LIFECYCLE_REPLICAS"] = "3", ["LIFECYCLE_REDIS_MODE"] = "cluster" },
+            new Dictionary<string, string>
+            {
+                ["LIFECYCLE_REPLICAS"] = "3",
+                ["LIFECYCLE_REDIS_MODE"] = "cluster",
+                ["LIFECYCLE_SIM_HOST_VCPUS"] = "24",
+                ["LIFECYCLE_SIM_HOST_MEMORY_MB"] = "49152",
+            },
             httpPorts: 1 + Replicas,
             redisPort: LocalRedisCluster.FreeNodePorts());
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run.HttpPort}"), Timeout = TimeSpan.FromSeconds(40) };
@@ -46,6 +52,18 @@ public sealed class RunDevReplicasTests
         {
             TestContext.Out.WriteLine(output);
         }
+    }
+
+    /// <summary>The simulated hosts report the capacity <c>LIFECYCLE_SIM_HOST_*</c> gave them, as the admin API shows it.</summary>
+    private async Task AssertHostsReportAsync(int vcpus, int memoryMb)
+    {
+        using var admin = new HttpClient { BaseAddress = _http.BaseAddress, Timeout = _http.Timeout };
+        admin.DefaultRequestHeaders.Add("Authorization", "Bearer dev-admin-key");
+        var hosts = (await admin.GetFromJsonAsync<JsonElement>("/v1/hosts")).GetProperty("hosts").EnumerateArray()
+            .Where(h => h.GetProperty("status").GetString() != "decommissioned").ToList();
+        Assert.That(hosts, Has.Count.EqualTo(3));
+        Assert.That(hosts.Select(h => (h.GetProperty("capacity").GetProperty("vcpus").GetInt32(), h.GetProperty("capacity").GetProperty("memory_mb").GetInt32())),
+            Has.All.EqualTo((vcpus, memoryMb)));
     }
 
     [Test]
@@ -65,6 +83,7 @@ public sealed class RunDevReplicasTests
         // The README's walk-through as written, through the balancer: every command answers as its comment says.
         var failures = await WalkthroughRun.WalkAsync(await WalkthroughRun.StepsAsync(), _run);
         Assert.That(failures, Is.Empty, string.Join("\n\n", failures));
+        await AssertHostsReportAsync(vcpus: 24, memoryMb: 49_152);
         using var created = await _http.PostAsJsonAsync("/v1/sandboxes", new { template = "base" });
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await created.Content.ReadAsStringAsync());
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
