@@ -76,20 +76,13 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             ResultsFile.Row(md, "baseline: single-row conditional UPDATE per transaction, 16 clients (rows/s)", SingleRowPerSecond);
             ResultsFile.Row(md, $"baseline: set-based UPDATE + history INSERT alone, {BatchSize} per statement (events/s)", SetBasedPerSecond);
             ResultsFile.Row(md, "drain to zero pending, 1 consumer process (events/s)", OneConsumerPerSecond);
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| idle-to-applied latency of one event, appended straight to the stream (ms) | {IdleLatencyMs.Median:F1} | {IdleLatencyMs.Min:F1} | {IdleLatencyMs.Max:F1} (p99 {IdleLatencyP99Ms:F1}) |");
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| idle-to-applied latency of one event through the outbox, from its record's commit: sent at once, applied (ms) | {OutboxLatencyMs.Median:F1} | {OutboxLatencyMs.Min:F1} | {OutboxLatencyMs.Max:F1} (p99 {OutboxLatencyP99Ms:F1}) |");
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| the same from the event's making: recorded (one INSERT, committed with fsync), sent at once, applied (ms) | {CreatedLatencyMs.Median:F1} | {CreatedLatencyMs.Min:F1} | {CreatedLatencyMs.Max:F1} (p99 {CreatedLatencyP99Ms:F1}) |");
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| of which recording it, as the product records an outcome (ms) | {RecordMs.Median:F1} | {RecordMs.Min:F1} | {RecordMs.Max:F1} (p99 {RecordP99Ms:F1}) |");
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| through the outbox, from the record's commit to the append: the at-once sender (ms, the append dated by its entry id, to the millisecond) | {ToAppendMs.Median:F1} | {ToAppendMs.Min:F1} | {ToAppendMs.Max:F1} (p99 {ToAppendP99Ms:F1}) |");
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| through the outbox, from the append to applied: the consumer (ms, likewise) | {OutboxAfterAppendMs.Median:F1} | {OutboxAfterAppendMs.Min:F1} | {OutboxAfterAppendMs.Max:F1} (p99 {OutboxAfterAppendP99Ms:F1}) |");
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| straight to the stream, from the append to applied: the consumer (ms, likewise) | {DirectAfterAppendMs.Median:F1} | {DirectAfterAppendMs.Min:F1} | {DirectAfterAppendMs.Max:F1} (p99 {DirectAfterAppendP99Ms:F1}) |");
+            LatencyRow(md, "idle-to-applied latency of one event, appended straight to the stream (ms)", IdleLatencyMs, IdleLatencyP99Ms);
+            LatencyRow(md, "idle-to-applied latency of one event through the outbox, from its record's commit: sent at once, applied (ms)", OutboxLatencyMs, OutboxLatencyP99Ms);
+            LatencyRow(md, "the same from the event's making: recorded (one INSERT, committed with fsync), sent at once, applied (ms)", CreatedLatencyMs, CreatedLatencyP99Ms);
+            LatencyRow(md, "of which recording it, as the product records an outcome (ms)", RecordMs, RecordP99Ms);
+            LatencyRow(md, "through the outbox, from the record's commit to the append: the at-once sender (ms, the append dated by its entry id, to the millisecond)", ToAppendMs, ToAppendP99Ms);
+            LatencyRow(md, "through the outbox, from the append to applied: the consumer (ms, likewise)", OutboxAfterAppendMs, OutboxAfterAppendP99Ms);
+            LatencyRow(md, "straight to the stream, from the append to applied: the consumer (ms, likewise)", DirectAfterAppendMs, DirectAfterAppendP99Ms);
             md.AppendLine();
             md.AppendLine("Ratios of medians, measured in the same run:");
             md.AppendLine();
@@ -97,6 +90,9 @@ public sealed class ConsumerBench(LocalServers servers, NpgsqlDataSource dataSou
             md.AppendLine(CultureInfo.InvariantCulture, $"- set-based statement alone / single-row baseline: {SetBasedPerSecond.Median / SingleRowPerSecond.Median:F1}x (the ceiling for any consumer using it)");
             md.AppendLine(CultureInfo.InvariantCulture, $"- 1 consumer / set-based baseline: {OneConsumerPerSecond.Median / SetBasedPerSecond.Median:P0}");
         }
+
+        private static void LatencyRow(StringBuilder md, string measure, Stats ms, double p99) =>
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {measure} | {ms.Median:F1} | {ms.Min:F1} | {ms.Max:F1} (p99 {p99:F1}) |");
 
         public string Verdict() =>
             $"consumer: drain {OneConsumerPerSecond.Median:N0}/s with 1 process ({OneConsumerRatio:F1}x the single-row baseline); target 10x: " +

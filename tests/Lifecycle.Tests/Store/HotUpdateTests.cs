@@ -14,8 +14,17 @@ public sealed class HotUpdateTests
 {
     private const int Sandboxes = 200;
 
+    /// <summary>
+    /// An index naming a column one of the two steps writes would make that step's every update non-HOT: half of them
+    /// at most would be HOT. All of them are, but for a few: a HOT update also needs room on its page, made by pruning
+    /// the row's earlier version, and pruning is skipped while another process pins the page (the background writer
+    /// or the checkpointer flushing it, which a loaded machine does often) or a snapshot can still see that version.
+    /// Such misses, up to 6 in 400 under CI's load, depend on the machine, not on the schema.
+    /// </summary>
+    private const double MostOf = 0.9;
+
     [Test]
-    public async Task Moving_sandboxes_from_starting_to_running_and_on_to_pausing_is_all_HOT()
+    public async Task Moving_sandboxes_from_starting_to_running_and_on_to_pausing_is_HOT()
     {
         await using var database = await TestDatabase.CreateAsync();
         var store = new SandboxStore(database.DataSource);
@@ -44,14 +53,13 @@ public sealed class HotUpdateTests
 
         TestContext.Out.WriteLine($"{updatesAfter - updatesBefore} updates, {hotAfter - hotBefore} of them HOT");
         Assert.That(updatesAfter - updatesBefore, Is.EqualTo(2 * Sandboxes));
-        Assert.That(hotAfter - hotBefore, Is.EqualTo(2 * Sandboxes), "every one HOT: no index names a column they write");
+        Assert.That(hotAfter - hotBefore, Is.GreaterThanOrEqualTo(MostOf * 2 * Sandboxes), "HOT: no index names a column they write");
     }
 
+
     /// <summary>
-    /// A HOT update needs room on its page, and the room comes from pruning the row's previous version, which Postgres
-    /// may do only once no snapshot in the database can still see it. An autovacuum ANALYZE, started by the seeding's
-    /// inserts, holds such a snapshot while it runs: a few of the updates made meanwhile find their page full and go
-    /// elsewhere, whatever the indexes. So nothing but this test runs in its database.
+    /// Fewer pruning misses: an autovacuum ANALYZE, started by the seeding's inserts, holds a snapshot in the database
+    /// while it runs, and no earlier version it can see is pruned meanwhile. So nothing but this test runs in its database.
     /// </summary>
     private static Task StopAutovacuumAsync(NpgsqlConnection conn) =>
         conn.ExecuteAsync("""
