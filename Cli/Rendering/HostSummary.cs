@@ -22,7 +22,7 @@ public sealed record HostSummary(
     public static HostSummary Of(HostRow host, DateTimeOffset now, HostMonitorTimes times, IReadOnlyList<LeaseStore.Lease> shardLeases)
     {
         var age = AgeMs(host.LastHeartbeatAt, now);
-        var sandboxes = JsonSerializer.Deserialize<Dictionary<string, long>>(host.SandboxCounts) ?? [];
+        var sandboxes = host.SandboxCounts();
         var silent = age is { } ms && ms > times.HeartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned;
         return new(host.Id, host.Name, host.Status.ToWire(), silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now),
             ReconcileView.Of(host, shardLeases, silent, now, times.ReconcileOverdueAfter));

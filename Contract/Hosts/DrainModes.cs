@@ -35,7 +35,7 @@ public static class DrainModes
 
     /// <summary>
     /// How many sandboxes are not yet where the mode leaves them, of a host's sandboxes that are not stopped
-    /// counted by status (wire names, as <c>HostRow.SandboxCounts</c> has them).
+    /// counted by status (wire names, as <c>HostRow.SandboxCounts</c> gives them).
     /// </summary>
     public static long Remaining(this DrainMode mode, IReadOnlyDictionary<string, long> notStoppedByStatus) =>
         notStoppedByStatus.Where(c => !SandboxStatuses.TryParse(c.Key, out var status) || !mode.IsDone(status)).Sum(c => c.Value);

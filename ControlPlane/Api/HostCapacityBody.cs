@@ -29,3 +29,12 @@ public sealed record HeartbeatRequest(HostCapacityBody? Capacity = null) : IVali
 {
     public string? Validate() => Capacity?.Validate();
 }
+
+/// <summary><c>allocated</c>: what a host's sandboxes hold of its capacity (docs/contract.md, "Hosts").</summary>
+public sealed record AllocatedBody(long Vcpus, long MemoryMb);
+
+/// <summary>Wire forms of <see cref="Resources"/>.</summary>
+public static class ResourcesBodies
+{
+    public static AllocatedBody ToBody(this Resources resources) => new(resources.Vcpus, resources.MemoryMb);
+}

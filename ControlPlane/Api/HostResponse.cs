@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Lifecycle.Contract.Hosts;
@@ -22,7 +23,9 @@ public sealed record HostResponse(
     bool Silent,
     DateTime CreatedAt,
     DateTime? DecommissionedAt,
-    Dictionary<string, long> Sandboxes,
+    IReadOnlyDictionary<string, long> Sandboxes,
+    [property: Description("What its sandboxes hold of its capacity: the sizes of those that may still have a VM on it (not paused, not stopped).")]
+    AllocatedBody Allocated,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Certificate = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CaCertificate = null,
@@ -38,7 +41,7 @@ public sealed record HostResponse(
 
     public static HostResponse From(HostRow row, bool silent, string? token = null, HostCertificates.Grant? grant = null) => new(
         row.Id, row.Name, row.GrpcAddress, row.Status.ToWire(), row.LastHeartbeatAt, silent, row.CreatedAt, row.DecommissionedAt,
-        JsonSerializer.Deserialize<Dictionary<string, long>>(row.SandboxCounts) ?? [], token,
+        row.SandboxCounts(), row.Allocated().ToBody(), token,
         grant?.Certificate, grant?.CaCertificate, grant?.ExpiresAt)
     {
         Capacity = HostCapacityBody.From(row.AllocatableVcpus, row.AllocatableMemoryMb),

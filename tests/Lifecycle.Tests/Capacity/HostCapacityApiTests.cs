@@ -32,6 +32,7 @@ public sealed class HostCapacityApiTests
     {
         var registered = await RegisterAsync("sized", new { vcpus = 16, memory_mb = 32_768 });
         Assert.That(Capacity(registered), Is.EqualTo((16, 32_768)), "the registration's answer shows it");
+        Assert.That(registered.GetProperty("allocated").GetRawText(), Is.EqualTo("""{"vcpus":0,"memory_mb":0}"""), "nothing on it yet");
         var (id, token) = (registered.GetProperty("id").GetGuid(), registered.GetProperty("token").GetString()!);
         using var agent = _harness.ClientWithKey(token);
 
