@@ -40,9 +40,12 @@ public sealed record HostRow(
     public IReadOnlyDictionary<string, long> SandboxCounts() => Tally().ToDictionary(t => t.Key, t => t.Value[0]);
 
     /// <summary>What its sandboxes hold of its capacity: the sizes of those in <see cref="CapacityRules.Holding"/>.</summary>
-    public Resources Allocated() =>
-        CapacityRules.Holding.Select(status => Tally().GetValueOrDefault(status.ToWire()))
+    public Resources Allocated()
+    {
+        var tally = Tally();
+        return CapacityRules.Holding.Select(status => tally.GetValueOrDefault(status.ToWire()))
             .Aggregate(Resources.None, (sum, t) => t is null ? sum : sum + new Resources(t[1], t[2]));
+    }
 
     private Dictionary<string, long[]> Tally() => JsonSerializer.Deserialize<Dictionary<string, long[]>>(SandboxTally) ?? [];
 }
