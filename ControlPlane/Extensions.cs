@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Lifecycle.Consumers;
 using Lifecycle.Contract.Text;
 using Lifecycle.ControlPlane.Api;
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
@@ -71,6 +72,7 @@ public static class Extensions
         services.AddDrains(configuration);
         services.AddTimeouts(configuration);
         services.AddQuotas(configuration);
+        services.AddCapacity(configuration);
         services.AddIdempotency(configuration);
         services.AddSingleton<RequestWrites>();
         services.AddSingleton<SandboxAnswers>();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifecycle.Cli.Rendering;
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Infrastructure.Store;
 using static Lifecycle.Cli.Rendering.Cells;
@@ -7,7 +8,7 @@ using static Lifecycle.Cli.Rendering.Cells;
 namespace Lifecycle.Cli.Commands;
 
 /// <summary>
-/// <c>host ID</c>: one host's row, who reconciles it and when it last was, its sandboxes by status, and its
+/// <c>host ID</c>: one host's row, who reconciles it and when it last was, what is allocated of its capacity, its sandboxes by status, and its
 /// story: every change of its status, by whom and why.
 /// </summary>
 public static class HostCommand
@@ -58,6 +59,7 @@ public static class HostCommand
         ]);
         output.Line();
         output.Line(ReconcileLine(host.Reconcile));
+        output.Line($"Capacity (allocated/capacity): vCPUs {host.CapacityCell(CapacityResource.Vcpus)}, memory MiB {host.CapacityCell(CapacityResource.MemoryMb)}");
         output.Line();
         output.Line($"Sandboxes not stopped ({host.Sandboxes.Values.Sum()}):");
         if (host.Sandboxes.Count > 0)

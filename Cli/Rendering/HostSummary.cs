@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Infrastructure.Ownership;
@@ -12,11 +13,13 @@ namespace Lifecycle.Cli.Rendering;
 /// are not stopped, by status; <paramref name="Silent"/> is true when a host that has heartbeated (and is not
 /// decommissioned) has not for longer than the heartbeat timeout: an online one is about to become
 /// unreachable, a cordoned, draining or drained one keeps its status while its sandboxes go missing.
-/// <paramref name="Reconcile"/> says who reconciles it and when it last was.
+/// <paramref name="Reconcile"/> says who reconciles it and when it last was. <paramref name="Capacity"/> is what it
+/// last reported it lets sandboxes use (null until it reports), <paramref name="Allocated"/> what its sandboxes that
+/// may still have a VM there hold (<see cref="Contract.Capacity.CapacityRules.Holding"/>).
 /// </summary>
 public sealed record HostSummary(
     Guid Id, string Name, string Status, bool Silent, string GrpcAddress, DateTime? LastHeartbeatAt, long? HeartbeatAgeMs,
-    IReadOnlyDictionary<string, long> Sandboxes, DrainView? Drain, ReconcileView Reconcile)
+    IReadOnlyDictionary<string, long> Sandboxes, DrainView? Drain, ReconcileView Reconcile, Resources? Capacity, Resources Allocated)
 {
     /// <param name="shardLeases">The leases of the shards of hosts, in slot order (<see cref="ReconcileView.ShardLeases"/>).</param>
     public static HostSummary Of(HostRow host, DateTimeOffset now, HostMonitorTimes times, IReadOnlyList<LeaseStore.Lease> shardLeases)
@@ -25,11 +28,16 @@ public sealed record HostSummary(
         var sandboxes = host.SandboxCounts();
         var silent = age is { } ms && ms > times.HeartbeatTimeout.TotalMilliseconds && host.Status != HostStatus.Decommissioned;
         return new(host.Id, host.Name, host.Status.ToWire(), silent, host.GrpcAddress, host.LastHeartbeatAt, age, sandboxes, DrainView.Of(host, sandboxes, now),
-            ReconcileView.Of(host, shardLeases, silent, now, times.ReconcileOverdueAfter));
+            ReconcileView.Of(host, shardLeases, silent, now, times.ReconcileOverdueAfter),
+            host.AllocatableVcpus is { } vcpus && host.AllocatableMemoryMb is { } memory ? new Resources(vcpus, memory) : null, host.Allocated());
     }
 
     /// <summary>Trouble for on-call: an unreachable host, one in service gone silent, or one not reconciled in time.</summary>
     public bool IsUnhealthy => Status == HostStatus.Unreachable.ToWire() || Silent || Reconcile.Overdue;
+
+    /// <summary>Allocated of capacity, as a table cell: <c>12/16</c>; <c>12/-</c> while the host has reported none.</summary>
+    public string CapacityCell(CapacityResource resource) =>
+        $"{Number(Allocated.Of(resource))}/{(Capacity is { } capacity ? Number(capacity.Of(resource)) : "-")}";
 
     /// <summary>The sandbox statuses counted in a table's columns: every non-terminal one.</summary>
     public static IReadOnlyList<string> CountedStatuses { get; } =

@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Quotas;
 
 namespace Lifecycle.Client;
@@ -33,6 +34,20 @@ public sealed class QuotaExceededException(LifecycleProblem problem) : Lifecycle
 
 /// <summary>429 over the rate limit, still so after the client's retries; <see cref="LifecycleApiException.RetryAfter"/> says when to try.</summary>
 public sealed class RateLimitedException(LifecycleProblem problem) : LifecycleApiException(problem);
+
+/// <summary>422: bigger than any host can hold (<see cref="Resource"/>, at most <see cref="Largest"/> of it); retrying never helps.</summary>
+public sealed class SandboxTooBigException(LifecycleProblem problem) : LifecycleApiException(problem)
+{
+    public CapacityResource? Resource => CapacityResources.TryParse(Problem.Text("resource"), out var resource) ? resource : null;
+
+    public long? Largest => Problem.Number("largest");
+}
+
+/// <summary>503: no host has room for the sandbox now (<see cref="Resource"/> is short), still so after the client's retries.</summary>
+public sealed class NoCapacityException(LifecycleProblem problem) : LifecycleApiException(problem)
+{
+    public CapacityResource? Resource => CapacityResources.TryParse(Problem.Text("resource"), out var resource) ? resource : null;
+}
 
 /// <summary>503: Postgres or Redis unreachable, or no host online, still so after the client's retries.</summary>
 public sealed class ServiceUnavailableException(LifecycleProblem problem) : LifecycleApiException(problem);

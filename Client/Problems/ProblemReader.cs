@@ -18,6 +18,8 @@ internal static class ProblemReader
         {
             (HttpStatusCode.TooManyRequests, ProblemTypes.QuotaExceeded) => new QuotaExceededException(problem),
             (HttpStatusCode.UnprocessableEntity, ProblemTypes.IdempotencyKeyReused) => new IdempotencyKeyReusedException(problem),
+            (HttpStatusCode.UnprocessableEntity, ProblemTypes.TooBig) => new SandboxTooBigException(problem),
+            (HttpStatusCode.ServiceUnavailable, ProblemTypes.NoCapacity) => new NoCapacityException(problem),
             (HttpStatusCode.PreconditionFailed, _) => new PreconditionFailedException(problem, response.Headers.ETag?.ToString()),
             (HttpStatusCode.NotFound, _) => new NotFoundException(problem),
             (HttpStatusCode.Conflict, _) => new ConflictException(problem),

@@ -19,4 +19,11 @@ public static class CapacityResources
     public static readonly IReadOnlyList<string> All = [Vcpus, MemoryMb];
 
     public static string ToWire(this CapacityResource resource) => All[(int)resource];
+
+    public static bool TryParse(string? wire, out CapacityResource resource)
+    {
+        var index = All.ToList().IndexOf(wire ?? "");
+        resource = (CapacityResource)Math.Max(index, 0);
+        return index >= 0;
+    }
 }

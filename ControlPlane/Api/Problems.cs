@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Problems;
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
@@ -89,8 +90,36 @@ public static class Problems
         return problem;
     }
 
-    public static ProblemDetails NoCapacity() =>
-        Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");
+    /// <summary>No online host at all: like an outage, often for moments only (hosts heartbeating again after one).</summary>
+    public static ProblemDetails NoHost()
+    {
+        var problem = Make(StatusCodes.Status503ServiceUnavailable, "No host available", "No online host can take a new sandbox; retry later.");
+        problem.Extensions["reason"] = ProblemReasons.NoHost;
+        return problem;
+    }
+
+    /// <summary>Online hosts, none with room for the sandbox now: which resource they are short of.</summary>
+    public static ProblemDetails NoCapacity(CapacityResource resource)
+    {
+        var problem = Make(StatusCodes.Status503ServiceUnavailable, "No capacity",
+            $"No host has the {resource.ToWire()} for this sandbox now; retry after the time in Retry-After, or ask for a smaller sandbox.");
+        problem.Type = ProblemTypes.NoCapacity;
+        problem.Extensions["reason"] = ProblemReasons.NoCapacity;
+        problem.Extensions["resource"] = resource.ToWire();
+        return problem;
+    }
+
+    /// <summary>A sandbox no host could ever hold: the resource, and the most of it any host has.</summary>
+    public static ProblemDetails TooBig(CapacityResource resource, long largest)
+    {
+        var problem = Make(StatusCodes.Status422UnprocessableEntity, "Sandbox too big",
+            $"No host can hold a sandbox this size: the largest has {largest} {resource.ToWire()}. Ask for at most that.");
+        problem.Type = ProblemTypes.TooBig;
+        problem.Extensions["reason"] = ProblemReasons.NoCapacity;
+        problem.Extensions["resource"] = resource.ToWire();
+        problem.Extensions["largest"] = largest;
+        return problem;
+    }
 
     /// <summary>A server the control plane needs is unreachable; the answer carries <c>Retry-After</c>.</summary>
     public static ProblemDetails Unavailable(string server) =>

@@ -34,8 +34,6 @@ public static class SandboxEndpoints
         return app;
     }
 
-    private const string NoCapacityRetryAfterSeconds = "5";
-
     public static async Task<Results<Accepted<SandboxResponse>, ReplayedAnswer, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, StrictJson json, SandboxAnswers answers, OperationRequests operations, CancellationToken ct)
     {
@@ -57,8 +55,10 @@ public static class SandboxEndpoints
             RequestOutcome.Accepted accepted => SandboxAnswers.Accepted(request.HttpContext.Response, accepted.Sandbox),
             RequestOutcome.Replayed replayed => new ReplayedAnswer(replayed.Answer),
             RequestOutcome.KeyReused reused => SandboxAnswers.KeyReused(reused.Earlier),
+            RequestOutcome.TooBig big => Problem(Problems.TooBig(big.Resource, big.Largest)),
             RequestOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
-            _ => NoCapacity(request.HttpContext.Response),
+            RequestOutcome.NoCapacity full => CapacityAnswers.NoCapacity(request.HttpContext.Response, full.Resource),
+            _ => CapacityAnswers.NoHost(request.HttpContext.Response),
         };
     }
 
@@ -141,17 +141,11 @@ public static class SandboxEndpoints
             RequestOutcome.PreconditionFailed failed => SandboxAnswers.PreconditionFailed(request.HttpContext.Response, operation.Name, failed.Sandbox),
             RequestOutcome.Conflict conflict => Problem(Problems.Conflict(operation.Name, conflict.Current)),
             RequestOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
+            RequestOutcome.NoCapacity full => CapacityAnswers.NoCapacity(request.HttpContext.Response, full.Resource),
             RequestOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded(operation.Name, ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
             _ => Problem(Problems.NotFound(sandboxId)),
         };
     }
 
     private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
-
-    /// <summary>No online host: often for moments only (hosts heartbeating again after an outage), so a client is told when to retry.</summary>
-    private static ProblemHttpResult NoCapacity(HttpResponse response)
-    {
-        response.Headers.RetryAfter = NoCapacityRetryAfterSeconds;
-        return Problem(Problems.NoCapacity());
-    }
 }

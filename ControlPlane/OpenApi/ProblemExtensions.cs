@@ -1,4 +1,6 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Hosts;
+using Lifecycle.Contract.Problems;
 using Lifecycle.Contract.Quotas;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
@@ -28,6 +30,9 @@ public sealed class ProblemExtensions : IOpenApiSchemaTransformer
         schema.Properties["quota"] = OneOf(QuotaNames.All, "The quota the request would exceed (a quota's 429).");
         schema.Properties["limit"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Description = "That quota's limit." };
         schema.Properties["in_use"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Description = "How much of that quota is in use." };
+        schema.Properties["reason"] = OneOf(ProblemReasons.All, "Why no host takes the request: no_capacity (none has room now, a 503, or none ever could, a 422) or no_host (none is online, a 503).");
+        schema.Properties["resource"] = OneOf(CapacityResources.All, "The resource no host has enough of (a no_capacity problem).");
+        schema.Properties["largest"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Description = "The most of that resource any host has (a too-big 422)." };
         schema.Properties["drain_mode"] = OneOf(DrainModes.WireNames, "The mode of the drain under way (a drain's 409).");
         schema.Properties["drain_deadline"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "The deadline of the drain under way." };
         return Task.CompletedTask;

@@ -1,9 +1,12 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.Contract.Timeouts;
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Placement;
+using Lifecycle.ControlPlane.Quotas;
 using Lifecycle.Infrastructure.Outbox;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Options;
@@ -21,6 +24,7 @@ public sealed class OperationRequests(
     EventOutbox outbox,
     BackgroundOperations background,
     RequestWrites writes,
+    TeamQuotas quotas,
     IdempotencyStore keys,
     OperationRunner runner,
     TimeProvider clock,
@@ -30,10 +34,13 @@ public sealed class OperationRequests(
     // row settles it, and after a few rounds of contention the caller is told the current status.
     private const int MaxAttempts = 3;
 
+    private const int MaxPlacementAttempts = 3;
+
     /// <summary>
     /// Creates a team's sandbox on a host placement chooses. With <paramref name="idempotency"/>, a request made before
     /// with the same key is answered as it was (or refused when it was another request), and the key is stored with
-    /// the sandbox's row in one transaction.
+    /// the sandbox's row in one transaction. The answers come in the contract's order: too big for any host, over a
+    /// quota, no host with room now.
     /// </summary>
     public async Task<RequestOutcome> CreateAsync(NewSandbox sandbox, IdempotentRequest? idempotency, CancellationToken ct)
     {
@@ -42,15 +49,29 @@ public sealed class OperationRequests(
             return earlier;
         }
         var created = StateEvent.CreateRequested(sandbox.Id, sandbox.TeamId, clock.GetUtcNow());
-        var request = new RequestWrite(sandbox.TeamId, QuotaDemand.Active(sandbox.Vcpus, sandbox.MemoryMb), idempotency);
-        // A second try when the chosen host is no longer online: the counts were stale, read them afresh.
-        for (var attempt = 1; attempt <= 2; attempt++)
+        var quota = QuotaDemand.Active(sandbox.Vcpus, sandbox.MemoryMb);
+        var size = new Resources(sandbox.Vcpus, sandbox.MemoryMb);
+        var tried = new List<Guid>();
+        RequestOutcome refused = new RequestOutcome.NoHost();
+        // Another host when the chosen one turns out full (its lock counted what this replica's loads had not seen yet)
+        // or no longer online; a few, so a create never walks the whole fleet.
+        for (var attempt = 1; attempt <= MaxPlacementAttempts; attempt++)
         {
-            if (await placement.ChooseAsync(ct) is not { } hostId)
+            Guid hostId;
+            switch (await placement.ChooseAsync(size, tried, ct))
             {
-                return new RequestOutcome.NoCapacity();
+                case PlacementChoice.OnHost on:
+                    hostId = on.HostId;
+                    break;
+                case PlacementChoice.TooBig big:
+                    return new RequestOutcome.TooBig(big.Resource, big.Largest);
+                case PlacementChoice.Full full:
+                    return await OverQuotaAsync(sandbox.TeamId, quota, ct) ?? new RequestOutcome.NoCapacity(full.Resource);
+                default:
+                    return await OverQuotaAsync(sandbox.TeamId, quota, ct) ?? new RequestOutcome.NoHost();
             }
             var recorded = outbox.RecordOf(created with { HostId = hostId });
+            var request = new RequestWrite(sandbox.TeamId, quota, idempotency, OnHost: new HostDemand(hostId, size));
             var result = await writes.RunAsync(request, (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, recorded, Deadline(), ct, conn, tx), row => row, ct);
             if (result.KeyTaken)
             {
@@ -63,13 +84,27 @@ public sealed class OperationRequests(
             }
             if (result.Written is { } row)
             {
+                placement.Placed(hostId, size);
                 Start(SandboxOperation.Create, recorded, row, null);
                 return new RequestOutcome.Accepted(row);
             }
-            placement.Invalidate();
+            tried.Add(hostId);
+            if (result.Shortfall is { } shortfall)
+            {
+                placement.Refused(shortfall);
+                refused = new RequestOutcome.NoCapacity(shortfall.Resource);
+            }
+            else
+            {
+                placement.Invalidate(); // the host is no longer online: the loads are stale
+            }
         }
-        return new RequestOutcome.NoCapacity();
+        return refused;
     }
+
+    /// <summary>The team's quota breach, when a create refused for want of a host would also be over a quota: the 429 comes first.</summary>
+    private async Task<RequestOutcome?> OverQuotaAsync(Guid teamId, QuotaDemand demand, CancellationToken ct) =>
+        await quotas.BreachNowAsync(teamId, demand, ct) is { } breach ? new RequestOutcome.QuotaExceeded(breach) : null;
 
     /// <summary>
     /// Pause, resume or destroy a sandbox of <paramref name="teamId"/> on an operator's behalf (a host's
@@ -112,7 +147,7 @@ public sealed class OperationRequests(
             {
                 return new RequestOutcome.NoLongerDue(row);
             }
-            var write = new RequestWrite(request.TeamId, DemandOf(request, row), request.Idempotency, request.SandboxId, request.IfMatch);
+            var write = new RequestWrite(request.TeamId, DemandOf(request, row), request.Idempotency, request.SandboxId, request.IfMatch, HoldsOf(request, row));
             if (current == operation.InProgress)
             {
                 // The same operation is already under way: repeating it is not an error. With a key, that answer is
@@ -121,7 +156,7 @@ public sealed class OperationRequests(
                 {
                     return new RequestOutcome.Accepted(row);
                 }
-                var repeated = await writes.RunAsync(write with { Demand = null },
+                var repeated = await writes.RunAsync(write with { Demand = null, OnHost = null },
                     async (conn, tx) => await store.GetForUpdateAsync(request.TeamId, request.SandboxId, conn!, tx!, ct) is { } locked
                         && locked.Status == operation.InProgress ? locked : null, locked => locked, ct);
                 if (await OutcomeOfAsync(request, repeated, ct) is { } answered)
@@ -170,6 +205,7 @@ public sealed class OperationRequests(
         {
             { KeyTaken: true } => await EarlierAsync(request.Idempotency, ct) ?? throw new InvalidOperationException("A taken idempotency key has no answer."),
             { Breach: { } breach } => new RequestOutcome.QuotaExceeded(breach),
+            { Shortfall: { } shortfall } => Refused(shortfall),
             { Unmatched: { } current } => await SettledAsync(request, new RequestOutcome.PreconditionFailed(current), ct),
             { Written: { } row } => new RequestOutcome.Accepted(row),
             _ => null,
@@ -197,6 +233,21 @@ public sealed class OperationRequests(
         : request.Operation == SandboxOperation.Resume ? QuotaDemand.Active(row.Vcpus, row.MemoryMb)
         : request.Operation == SandboxOperation.Pause ? QuotaDemand.Paused
         : null;
+
+    /// <summary>
+    /// What a resume newly holds on its sandbox's own host: a paused sandbox holds nothing there (its snapshot is on disk),
+    /// a resumed one its size. Whoever asks, since the host has the same room for an operator's resume. Null for every
+    /// other operation: pausing and destroying hold no more than the sandbox held already, and are never refused for room.
+    /// </summary>
+    private static HostDemand? HoldsOf(OperationRequest request, SandboxRow row) =>
+        request.Operation == SandboxOperation.Resume && row.HostId is { } hostId ? new HostDemand(hostId, new Resources(row.Vcpus, row.MemoryMb)) : null;
+
+    /// <summary>A resume whose host has no room: the sandbox stays paused, and this replica's loads learn the host is full.</summary>
+    private RequestOutcome Refused(CapacityShortfall shortfall)
+    {
+        placement.Refused(shortfall);
+        return new RequestOutcome.NoCapacity(shortfall.Resource);
+    }
 
     /// <summary>The request has committed with its event recorded: the event goes to the stream, the operation to its host.</summary>
     private void Start(SandboxOperation operation, OutboxRecord requested, SandboxRow row, string? reason)

@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Quotas;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.ControlPlane.Idempotency;
@@ -16,8 +17,14 @@ public abstract record RequestOutcome
     /// <summary>The operation cannot start from the sandbox's current status.</summary>
     public sealed record Conflict(SandboxStatus Current) : RequestOutcome;
 
-    /// <summary>No online host can take a new sandbox.</summary>
-    public sealed record NoCapacity : RequestOutcome;
+    /// <summary>No online host at all.</summary>
+    public sealed record NoHost : RequestOutcome;
+
+    /// <summary>No host has room now (a create), or the sandbox's own host has none (a resume): <paramref name="Resource"/> is short.</summary>
+    public sealed record NoCapacity(CapacityResource Resource) : RequestOutcome;
+
+    /// <summary>A create bigger than any host can hold (<see cref="CapacityRules.TooBig"/>).</summary>
+    public sealed record TooBig(CapacityResource Resource, long Largest) : RequestOutcome;
 
     /// <summary>The team's own request would take one of its quotas past its limit.</summary>
     public sealed record QuotaExceeded(QuotaBreach Breach) : RequestOutcome;

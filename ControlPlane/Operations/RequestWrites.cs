@@ -1,3 +1,4 @@
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.ControlPlane.Idempotency;
 using Lifecycle.ControlPlane.Quotas;
 using Lifecycle.Infrastructure.Store;
@@ -8,10 +9,10 @@ namespace Lifecycle.ControlPlane.Operations;
 /// <summary>
 /// Runs a team's request's write in one transaction with what must commit with it (<see cref="RequestWrite"/>), in one
 /// lock order so no two requests wait on each other: the idempotency key (a concurrent duplicate waits here, then finds
-/// the first one's answer), the team's quota lock, the sandbox's row lock for an <c>If-Match</c>, then the write and
-/// the key's answer. A request that needs none of them writes without a transaction.
+/// the first one's answer), the team's quota lock, the host's capacity lock, the sandbox's row lock for an
+/// <c>If-Match</c>, then the write and the key's answer. A request that needs none of them writes without a transaction.
 /// </summary>
-public sealed class RequestWrites(NpgsqlDataSource dataSource, TeamQuotas quotas, IdempotencyStore keys, SandboxStore sandboxes)
+public sealed class RequestWrites(NpgsqlDataSource dataSource, TeamQuotas quotas, HostCapacity capacity, IdempotencyStore keys, SandboxStore sandboxes)
 {
     /// <param name="write">The change: its result, or null when it changed nothing (the transaction is then rolled back).</param>
     /// <param name="sandboxOf">The sandbox a written result leaves, for the idempotency key's answer.</param>
@@ -20,7 +21,7 @@ public sealed class RequestWrites(NpgsqlDataSource dataSource, TeamQuotas quotas
         where T : class
     {
         var limits = request.Demand is { } demand ? await quotas.CountedLimitsAsync(request.TeamId, demand, ct) : null;
-        if (request.Idempotency is null && limits is null && request.IfMatch is null)
+        if (request.Idempotency is null && limits is null && request.IfMatch is null && request.OnHost is null)
         {
             return new WriteResult<T>(await write(null, null));
         }
@@ -33,6 +34,10 @@ public sealed class RequestWrites(NpgsqlDataSource dataSource, TeamQuotas quotas
         if (limits is not null && await quotas.LockAndCheckAsync(request.TeamId, limits, request.Demand!, connection, transaction, ct) is { } breach)
         {
             return new WriteResult<T>(null, Breach: breach);
+        }
+        if (request.OnHost is { } onHost && await capacity.LockAndCheckAsync(onHost, connection, transaction, ct) is { } shortfall)
+        {
+            return new WriteResult<T>(null, Shortfall: shortfall);
         }
         if (request.IfMatch is { } ifMatch)
         {

@@ -27,6 +27,15 @@ public sealed class TeamQuotas(QuotaStore store, IOptions<QuotaOptions> options)
     }
 
     /// <summary>
+    /// The breach <paramref name="demand"/> would make now, counted without the lock: for a request refused for another
+    /// reason (no host has room), whose answer must still say "quota" first when the quota is what stops it.
+    /// </summary>
+    public async Task<QuotaBreach?> BreachNowAsync(Guid teamId, QuotaDemand demand, CancellationToken ct) =>
+        await CountedLimitsAsync(teamId, demand, ct) is { } limits
+            ? QuotaRules.Breach(limits, await store.UsageAsync(teamId, withBecomingPaused: demand.PausedSandboxes > 0, null, null, ct), demand)
+            : null;
+
+    /// <summary>
     /// Takes the team's lock in <paramref name="transaction"/> and counts: the breach when <paramref name="demand"/> does
     /// not fit <paramref name="limits"/>, else null, and the lock is held until the transaction ends, so the write that
     /// follows in it is counted by the next request.

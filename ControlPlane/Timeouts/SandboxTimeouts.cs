@@ -85,6 +85,8 @@ public sealed class SandboxTimeouts(
                     return new TimeoutOutcome.NotFound();
                 case RequestOutcome.QuotaExceeded over:
                     return new TimeoutOutcome.QuotaExceeded(over.Breach);
+                case RequestOutcome.NoCapacity full:
+                    return new TimeoutOutcome.NoCapacity(full.Resource);
                 case RequestOutcome.Replayed replayed:
                     return new TimeoutOutcome.Replayed(replayed.Answer);
                 case RequestOutcome.KeyReused reused:

@@ -85,6 +85,7 @@ public static class TimeoutEndpoints
             TimeoutOutcome.Conflict conflict => Problem(Problems.Conflict("connect to", conflict.Current)),
             TimeoutOutcome.LifetimeEnded ended => Problem(Problems.LifetimeEnded("connect to", ended.Sandbox.Status, ended.Sandbox.LifetimeEndsAt)),
             TimeoutOutcome.QuotaExceeded over => Problem(Problems.QuotaExceeded(over.Breach)),
+            TimeoutOutcome.NoCapacity full => CapacityAnswers.NoCapacity(request.HttpContext.Response, full.Resource),
             _ => Problem(Problems.NotFound(sandboxId)),
         };
     }

@@ -21,6 +21,9 @@ public abstract record TimeoutOutcome
     /// <summary>A connect to a paused sandbox whose resume would take the team past a quota.</summary>
     public sealed record QuotaExceeded(Contract.Quotas.QuotaBreach Breach) : TimeoutOutcome;
 
+    /// <summary>A connect to a paused sandbox whose host has no room to resume it: it stays paused.</summary>
+    public sealed record NoCapacity(Contract.Capacity.CapacityResource Resource) : TimeoutOutcome;
+
     /// <summary>A connect to a paused sandbox whose lifetime has ended.</summary>
     public sealed record LifetimeEnded(SandboxRow Sandbox) : TimeoutOutcome;
 

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Dapper;
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
@@ -73,22 +74,27 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
     private static readonly string[] PlacingWire = [.. HostStatuses.All.Where(status => status.TakesPlacements()).Select(status => status.ToWire())];
 
+    private static readonly string[] HoldingWire = [.. CapacityRules.Holding.Select(status => status.ToWire())];
+
     /// <summary>
-    /// Every online host with its count of sandboxes that are not <c>stopped</c>: what placement
-    /// balances on. It reads every such sandbox, so <see cref="Hosts.HostPlacement"/> runs it once per
-    /// refresh interval, never per create.
+    /// Every host that is not decommissioned, with its count of sandboxes that are not <c>stopped</c> and what they
+    /// hold (<see cref="HostLoad"/>): what placement weighs. It reads every such sandbox, so
+    /// <c>Placement.HostPlacement</c> runs it once per refresh interval, never per create.
     /// </summary>
-    public async Task<IReadOnlyDictionary<Guid, long>> ActiveSandboxesPerOnlineHostAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<HostLoad>> HostLoadsAsync(CancellationToken ct)
     {
         const string sql = $"""
-            SELECT h.id, count(s.id)
+            SELECT h.id, h.name, h.status = ANY(@Placing) AS takes_placements, h.allocatable_vcpus, h.allocatable_memory_mb,
+                   count(s.id) AS active,
+                   COALESCE(sum(s.vcpus) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_vcpus,
+                   COALESCE(sum(s.memory_mb) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_memory_mb
               FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> '{SandboxStatusNames.Stopped}'
-             WHERE h.status = ANY(@Placing)
+             WHERE h.status <> '{HostStatusNames.Decommissioned}'
              GROUP BY h.id
             """;
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<(Guid Host, long Active)>(new CommandDefinition(sql, new { Placing = PlacingWire }, cancellationToken: ct));
-        return rows.ToDictionary(r => r.Host, r => r.Active);
+        var rows = await conn.QueryAsync<HostLoad.Row>(new CommandDefinition(sql, new { Placing = PlacingWire, Holding = HoldingWire }, cancellationToken: ct));
+        return [.. rows.Select(row => row.ToLoad())];
     }
 
     /// <summary>A team's sandbox; another team's is indistinguishable from a missing one.</summary>

@@ -74,6 +74,35 @@ public sealed class HostCommandsTests
         Assert.That(error, Does.Contain("not-a-uuid"));
     }
 
+    [Test]
+    public async Task Hosts_and_host_show_what_is_allocated_of_the_capacity_a_host_reported()
+    {
+        await using var cluster = await SeededCluster.CreateAsync();
+        var (_, before, _) = await cluster.RunAsync("hosts");
+        await SqlAsync(cluster, "UPDATE hosts SET allocatable_vcpus = 16, allocatable_memory_mb = 32768");
+        var held = await ScalarAsync(cluster, "SELECT sum(memory_mb) FROM sandboxes WHERE status NOT IN ('paused', 'stopped')");
+        var vcpus = await ScalarAsync(cluster, "SELECT sum(vcpus) FROM sandboxes WHERE status NOT IN ('paused', 'stopped')");
+
+        var (_, table, _) = await cluster.RunAsync("hosts");
+        var (_, json, _) = await cluster.RunAsync("hosts", "--json");
+        var (_, one, _) = await cluster.RunAsync("host", cluster.HostId.ToString());
+
+        Assert.That(held, Is.GreaterThan(0), "the seeded host holds its running and starting sandboxes");
+        Assert.That(Row(before, cluster.HostName), Does.Contain($" {vcpus}/- {held}/- "), "no capacity reported yet");
+        Assert.That(Row(table, cluster.HostName), Does.Contain($" {vcpus}/16 {held}/32768 "));
+        var host = JsonDocument.Parse(json).RootElement.GetProperty("hosts")[0];
+        static (long, long) Amounts(JsonElement resources) => (resources.GetProperty("vcpus").GetInt64(), resources.GetProperty("memory_mb").GetInt64());
+        Assert.That(Amounts(host.GetProperty("capacity")), Is.EqualTo((16L, 32768L)));
+        Assert.That(Amounts(host.GetProperty("allocated")), Is.EqualTo((vcpus, held)));
+        Assert.That(one, Does.Contain($"Capacity (allocated/capacity): vCPUs {vcpus}/16, memory MiB {held}/32768"));
+    }
+
+    private static async Task<long> ScalarAsync(SeededCluster cluster, string sql)
+    {
+        await using var conn = cluster.Database.DataSource.CreateConnection();
+        return await conn.ExecuteScalarAsync<long>(sql);
+    }
+
     private static async Task SqlAsync(SeededCluster cluster, string sql)
     {
         await using var conn = cluster.Database.DataSource.CreateConnection();

@@ -104,6 +104,13 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             Database, ownsDatabase: false, hosts, sim => sim with { LatencyMs = 0, NamePrefix = hostNamePrefix });
 
     /// <summary>
+    /// Another replica in this process with no hosts of its own, as behind a load balancer, named
+    /// <paramref name="name"/>: a client of the dev team for it. It stops with this harness.
+    /// </summary>
+    public async Task<HttpClient> StartBareReplicaAsync(string name) =>
+        Deployment.Client(await _deployment.StartReplicaAsync(name, ReplicaKind.InProcess), ApiKey);
+
+    /// <summary>
     /// Another replica beside this one as its own OS process (to kill or freeze), named <paramref name="name"/>,
     /// with this one's settings and <paramref name="overrides"/>; returned as soon as its process runs. It is
     /// killed when this harness is disposed.

@@ -1,6 +1,8 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Partitioning;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.ControlPlane.Teams;
 using Lifecycle.Infrastructure.Store;
@@ -34,8 +36,8 @@ public static class TestData
     /// </summary>
     public static async Task<SandboxRow> CreateStartingAsync(SandboxStore store, Guid teamId, int partitions = 1)
     {
-        using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions()));
-        var hostId = await placement.ChooseAsync(CancellationToken.None) ?? Guid.Empty;
+        using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions()), Options.Create(new CapacityOptions()));
+        var hostId = await placement.ChooseAsync(new Resources(1, 512), [], CancellationToken.None) is PlacementChoice.OnHost on ? on.HostId : Guid.Empty;
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
         var created = StateEvent.CreateRequested(id, teamId, now);

@@ -31,7 +31,8 @@ public sealed class ListingFilterTests
     [OneTimeSetUp]
     public async Task SeedAsync()
     {
-        _harness = await ControlPlaneHarness.StartAsync(hosts: 2);
+        // 10,000 sandboxes of 512 MiB on two hosts, most of them holding their size: hosts big enough for them and the creates.
+        _harness = await ControlPlaneHarness.StartAsync(hosts: 2, simulator: sim => sim with { HostVcpus = 4_096, HostMemoryMb = 8 * 1024 * 1024 });
         var teams = _harness.Services.GetRequiredService<TeamStore>();
         _teamId = await teams.EnsureTeamWithKeyAsync("filters", "filters-key", CancellationToken.None);
         var others = await teams.EnsureTeamWithKeyAsync("others", "others-key", CancellationToken.None);

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
+using Lifecycle.Contract.Capacity;
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.ControlPlane.Placement;
 using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Options;
@@ -22,12 +24,12 @@ public sealed class HostPlacementTests
         }
         await TestData.OnlineHostAsync(database, "placement-b", "http://127.0.0.1:2");
         await TestData.OnlineHostAsync(database, "placement-c", "http://127.0.0.1:3");
-        using var placement = new HostPlacement(store, TimeProvider.System, Options.Create(new PlacementOptions { RefreshInterval = TimeSpan.FromHours(1) }));
+        using var placement = NewPlacement(database);
 
         var chosen = new List<Guid>();
         for (var i = 0; i < 296; i++)
         {
-            chosen.Add((await placement.ChooseAsync(CancellationToken.None))!.Value);
+            chosen.Add(await PlaceAsync(placement));
         }
 
         // The busy host (4) wins a pair only on a tie, at 4 and at 5: at most twice while the idle ones catch up.
@@ -70,9 +72,21 @@ public sealed class HostPlacementTests
         Assert.That(placed.Count(p => p == joined), Is.InRange(100, 200));
     }
 
-    private static List<HostPlacement> Replicas(TestDatabase database, int count) =>
-        [.. Enumerable.Range(0, count).Select(_ => new HostPlacement(new SandboxStore(database.DataSource), TimeProvider.System,
-            Options.Create(new PlacementOptions { RefreshInterval = TimeSpan.FromHours(1) })))];
+    private static List<HostPlacement> Replicas(TestDatabase database, int count) => [.. Enumerable.Range(0, count).Select(_ => NewPlacement(database))];
+
+    private static HostPlacement NewPlacement(TestDatabase database) =>
+        new(new SandboxStore(database.DataSource), TimeProvider.System, Options.Create(new PlacementOptions { RefreshInterval = TimeSpan.FromHours(1) }),
+            Options.Create(new CapacityOptions()));
+
+    private static readonly Resources Size = new(1, 512);
+
+    /// <summary>Chooses a host for a sandbox of <see cref="Size"/> and counts it there, as a create that commits does.</summary>
+    private static async Task<Guid> PlaceAsync(HostPlacement placement)
+    {
+        var host = await placement.ChooseAsync(Size, [], CancellationToken.None) is PlacementChoice.OnHost on ? on.HostId : throw new AssertionException("no host chosen");
+        placement.Placed(host, Size);
+        return host;
+    }
 
     private static async Task<List<Guid>> RegisterHostsAsync(TestDatabase database, string name, int count)
     {
@@ -90,7 +104,7 @@ public sealed class HostPlacementTests
         try
         {
             return await Task.WhenAll(replicas.SelectMany(replica => Enumerable.Range(0, perReplica)
-                .Select(_ => Task.Run(async () => (await replica.ChooseAsync(CancellationToken.None))!.Value))));
+                .Select(_ => Task.Run(() => PlaceAsync(replica)))));
         }
         finally
         {

@@ -1,0 +1,29 @@
+using Lifecycle.Contract.Capacity;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Lifecycle.ControlPlane.Capacity;
+
+/// <summary>
+/// The check every request that raises what a host holds passes inside the transaction of its write
+/// (<c>Operations.RequestWrites</c>): take the host's lock, count, and write only if the demand fits the host's
+/// allocatable times the overcommit ratio, so no number of replicas and concurrent creates can take a host past it.
+/// A host that has reported no capacity is not limited (it is placed by count alone).
+/// </summary>
+public sealed class HostCapacity(IOptions<CapacityOptions> options)
+{
+    public OvercommitRatios Ratios => options.Value.Ratios;
+
+    /// <summary>
+    /// Takes the host's lock in <paramref name="transaction"/> and counts: the shortfall when the demand does not fit,
+    /// else null, and the lock is held until the transaction ends, so the write that follows is counted by the next.
+    /// </summary>
+    public async Task<CapacityShortfall?> LockAndCheckAsync(HostDemand demand, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await CapacityStore.LockAsync(demand.HostId, connection, transaction, ct);
+        var (allocatable, allocated) = await CapacityStore.ReadAsync(demand.HostId, connection, transaction, ct);
+        return allocatable is { } lendable && CapacityRules.Shortfall(lendable, allocated, demand.Demand, Ratios) is { } resource
+            ? new CapacityShortfall(demand.HostId, resource, lendable, allocated)
+            : null;
+    }
+}
