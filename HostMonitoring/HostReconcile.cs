@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Hosts;
 using Lifecycle.Contract.Sandboxes;
@@ -134,6 +135,16 @@ public sealed partial class HostReconcile(
                 var to = HostOutcomes.SettlesIn(redrive.Operation, shown) ?? redrive.Operation.OnSuccess;
                 counters.Change("redrive", redrive.Operation.Name);
                 await RecordAsync(new Transit(redrive.Sandbox, EventTypes.Settled, to, Reasons.Redriven), host, null, ct);
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted
+                && CapacityRules.WhenHostHasNoRoom(redrive.Operation) is { } noRoom && !ct.IsCancellationRequested)
+            {
+                // The host has no room for it: trying again on the same host changes nothing. A create ends stopped
+                // (nothing was made), a resume paused (its snapshot kept), as the operation's own refusal would.
+                var refused = $"{Reasons.NoCapacity}: re-driving {redrive.Operation.Name}: {ex.StatusCode} {ex.Status.Detail}";
+                counters.Change("redrive", redrive.Operation.Name);
+                await RecordAsync(new Transit(redrive.Sandbox, EventTypes.Settled, noRoom, Reasons.NoCapacity), host, refused, ct);
                 return;
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)

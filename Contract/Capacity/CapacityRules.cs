@@ -17,6 +17,16 @@ public static class CapacityRules
         SandboxStatus.Stopping, SandboxStatus.Missing, SandboxStatus.Error,
     ];
 
+    /// <summary>
+    /// Where an operation its host refused for want of room (RESOURCE_EXHAUSTED) leaves the sandbox, or null when
+    /// such a refusal decides nothing (pause and destroy free room; a host refusing them is retried). A create made
+    /// nothing, so the sandbox ends <c>stopped</c>; a resume keeps its snapshot, so it stays <c>paused</c>.
+    /// </summary>
+    public static SandboxStatus? WhenHostHasNoRoom(SandboxOperation operation) =>
+        operation == SandboxOperation.Create ? SandboxStatus.Stopped
+        : operation == SandboxOperation.Resume ? SandboxStatus.Paused
+        : null;
+
     /// <summary>The most a host may lend of each resource: its allocatable times the ratio, rounded down.</summary>
     public static Resources Limit(Resources allocatable, OvercommitRatios ratios) =>
         new((long)Math.Floor(allocatable.Vcpus * ratios.Vcpus), (long)Math.Floor(allocatable.MemoryMb * ratios.MemoryMb));

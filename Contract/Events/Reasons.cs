@@ -25,6 +25,12 @@ public static class Reasons
     /// <summary>A background operation's host call failed with an answer that decides it (the failure event's reason).</summary>
     public const string HostRpcFailed = "host_rpc_failed";
 
+    /// <summary>
+    /// Its host answered RESOURCE_EXHAUSTED: it has no room for the sandbox, whatever the control plane counted (a
+    /// create refused, or a re-driven create or resume).
+    /// </summary>
+    public const string NoCapacity = "no_capacity";
+
     /// <summary>A pause or destroy a host's drain asked for, as the contract names it among stop reasons.</summary>
     public const string Drained = "drained";
 

@@ -46,6 +46,14 @@ public sealed record StateEvent(
     }
 
     /// <summary>
+    /// A create its host refused for want of room (RESOURCE_EXHAUSTED): <c>sandbox.create.refused</c>, to stopped,
+    /// since nothing was made there.
+    /// </summary>
+    public static StateEvent CreateRefused(ISandboxAsRead sandbox, string error, DateTimeOffset at) =>
+        new(Guid.CreateVersion7(), EventTypes.CreateRefused, sandbox.Id, sandbox.TeamId, sandbox.HostId,
+            SandboxStatus.Starting, SandboxStatus.Stopped, sandbox.Version, Actors.Operation, Reasons.NoCapacity, error, at);
+
+    /// <summary>
     /// A host agent's report on a sandbox it runs, under the host's own event id (so a retried report is
     /// recognised), from the status the sandbox was read in to the one the report's row leads to.
     /// </summary>

@@ -30,6 +30,9 @@ public enum StopReason
     /// <summary>Its host refused the create.</summary>
     CreateFailed,
 
+    /// <summary>Its host had no room for it (RESOURCE_EXHAUSTED) though the control plane counted some: nothing was made.</summary>
+    NoCapacity,
+
     /// <summary>Its host refused the destroy.</summary>
     DestroyFailed,
 

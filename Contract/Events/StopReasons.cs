@@ -24,6 +24,7 @@ public static class StopReasons
     public static readonly IReadOnlyList<Rule> Rules =
     [
         Concrete(EventTypes.CreateFailed, null, Error, null, StopReason.CreateFailed),
+        Concrete(EventTypes.CreateRefused, null, SandboxStatus.Stopped, null, StopReason.NoCapacity),
         Concrete(EventTypes.DestroyFailed, null, Error, null, StopReason.DestroyFailed),
         Concrete(EventTypes.ResumeFailed, null, Paused, null, StopReason.ResumeFailed),
         Concrete(EventTypes.PauseSucceeded, null, Paused, Reasons.Timeout, StopReason.Timeout),
@@ -46,6 +47,7 @@ public static class StopReasons
         OfRequest(EventTypes.Settled, Stopping, SandboxStatus.Stopped, StopReason.Requested),
         Concrete(EventTypes.Settled, Resuming, Paused, null, StopReason.ResumeFailed),
         Concrete(EventTypes.Settled, null, Paused, null, StopReason.Idle),
+        Concrete(EventTypes.Settled, Starting, SandboxStatus.Stopped, Reasons.NoCapacity, StopReason.NoCapacity),
         Concrete(EventTypes.Settled, null, SandboxStatus.Stopped, null, StopReason.Vanished),
         Concrete(EventTypes.Settled, null, Error, null, StopReason.TimedOut),
         Concrete(EventTypes.TimedOut, null, Error, null, StopReason.TimedOut),

@@ -6,6 +6,7 @@ public static class EventTypes
     public const string CreateRequested = "sandbox.create.requested";
     public const string CreateSucceeded = "sandbox.create.succeeded";
     public const string CreateFailed = "sandbox.create.failed";
+    public const string CreateRefused = "sandbox.create.refused";
     public const string PauseRequested = "sandbox.pause.requested";
     public const string PauseSucceeded = "sandbox.pause.succeeded";
     public const string PauseFailed = "sandbox.pause.failed";

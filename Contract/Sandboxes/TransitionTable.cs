@@ -14,6 +14,8 @@ public static class TransitionTable
         Row(EventTypes.CreateRequested, [], [Starting], Emitter.Api),
         Row(EventTypes.CreateSucceeded, [Starting], [Running], Emitter.BackgroundOperation),
         Row(EventTypes.CreateFailed, [Starting], [Error], Emitter.BackgroundOperation),
+        // The host had no room (RESOURCE_EXHAUSTED): nothing was made there, so nothing is left to hold or destroy.
+        Row(EventTypes.CreateRefused, [Starting], [Stopped], Emitter.BackgroundOperation),
         Row(EventTypes.PauseRequested, [Running], [Pausing], Emitter.Api),
         Row(EventTypes.PauseSucceeded, [Pausing], [Paused], Emitter.BackgroundOperation),
         Row(EventTypes.PauseFailed, [Pausing], [Running], Emitter.BackgroundOperation),

@@ -34,6 +34,7 @@ public sealed partial class OperationRunner(
         using var scope = logger.BeginOperationScope(operation.Name, sandbox.Id, sandbox.HostId);
         var client = clients.For(sandbox.HostId!.Value, sandbox.HostAddress!);
         string? error = null;
+        var noRoom = false;
         try
         {
             await HostAgentCalls.InvokeAsync(client, operation, sandbox, clock.GetUtcNow().UtcDateTime + options.Value.RpcTimeout, ct);
@@ -41,6 +42,7 @@ public sealed partial class OperationRunner(
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
             error = $"{ex.StatusCode}: {ex.Status.Detail}";
+            noRoom = ex.StatusCode == StatusCode.ResourceExhausted;
             // A timeout or a dropped connection says nothing of what the host did: ask it before declaring
             // failure. A host that cannot say either (frozen, gone) decides nothing: the sandbox stays in
             // its transient state, and the HostMonitor settles it against the host after its deadline. A
@@ -59,7 +61,12 @@ public sealed partial class OperationRunner(
             }
         }
 
-        var outcome = StateEvent.OperationOutcome(operation, sandbox, error, reason, clock.GetUtcNow());
+        // A create the host had no room for made nothing: it ends stopped (no_capacity), holding nothing. The
+        // control plane counted room there, so its count was wrong (an unaccounted VM, a size lowered behind its
+        // back); the client, told at once, creates again and placement weighs the host afresh.
+        var outcome = noRoom && operation == SandboxOperation.Create
+            ? StateEvent.CreateRefused(sandbox, error!, clock.GetUtcNow())
+            : StateEvent.OperationOutcome(operation, sandbox, error, reason, clock.GetUtcNow());
         if (!await RecordAsync(outcome, sandbox, ct))
         {
             return OperationCounters.Unknown;

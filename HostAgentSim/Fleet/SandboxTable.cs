@@ -16,27 +16,72 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
     private readonly BoundedIdSet _destroyed = new(tombstoneCapacity);
     private readonly BoundedIdSet _autoPaused = new(tombstoneCapacity);
 
-    /// <summary>Creates the sandbox, or returns the existing one; false when the id was destroyed.</summary>
-    public bool TryCreate(SandboxSpec spec, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
+    // The memory of the running VMs, kept by Put and Drop: what a create or resume must fit beside. A paused VM's
+    // memory is written to its snapshot and freed.
+    private long _runningMemoryMb;
+
+    /// <summary>
+    /// Creates the sandbox, or returns the existing one (<see cref="Admission.Admitted"/>); <see cref="Admission.Destroyed"/>
+    /// when the id was destroyed, <see cref="Admission.NoRoom"/> when its memory does not fit beside the running VMs'
+    /// in <paramref name="memoryMb"/> (vCPUs are time-shared: never refused).
+    /// </summary>
+    public Admission TryCreate(SandboxSpec spec, long memoryMb, out SimulatedSandbox? sandbox)
     {
         lock (_gate)
         {
             if (_live.TryGetValue(spec.Id, out sandbox))
             {
-                return true;
+                return Admission.Admitted;
             }
 
             if (_destroyed.Contains(spec.Id))
             {
                 sandbox = null;
-                return false;
+                return Admission.Destroyed;
+            }
+
+            if (_runningMemoryMb + spec.MemoryMb > memoryMb)
+            {
+                sandbox = null;
+                return Admission.NoRoom;
             }
 
             var now = time.GetUtcNow();
             sandbox = new SimulatedSandbox(spec, SimulatedSandboxState.Running, AutoPaused: false, now, spec.ExpiresAt);
-            _live.Add(spec.Id, sandbox);
-            return true;
+            Put(sandbox);
+            return Admission.Admitted;
         }
+    }
+
+    /// <summary>What a create or resume met.</summary>
+    public enum Admission
+    {
+        Admitted,
+        Destroyed,
+        NoRoom,
+        Unknown,
+    }
+
+    private static long Held(SimulatedSandbox sandbox) => sandbox.State == SimulatedSandboxState.Running ? sandbox.Spec.MemoryMb : 0;
+
+    private void Put(SimulatedSandbox sandbox)
+    {
+        if (_live.TryGetValue(sandbox.Id, out var before))
+        {
+            _runningMemoryMb -= Held(before);
+        }
+        _live[sandbox.Id] = sandbox;
+        _runningMemoryMb += Held(sandbox);
+    }
+
+    private bool Drop(string id)
+    {
+        if (!_live.Remove(id, out var before))
+        {
+            return false;
+        }
+        _runningMemoryMb -= Held(before);
+        return true;
     }
 
     /// <summary>Pauses a running sandbox, returns a paused one (or a stored snapshot) as it is; false when unknown.</summary>
@@ -52,7 +97,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
             if (sandbox.State == SimulatedSandboxState.Running)
             {
                 sandbox = sandbox with { State = SimulatedSandboxState.Paused, AutoPaused = false };
-                _live[id] = sandbox;
+                Put(sandbox);
             }
 
             return true;
@@ -61,32 +106,34 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
 
     /// <summary>
     /// Resumes a paused sandbox (restoring a stored snapshot), returns a running one as it is; either way its deadline
-    /// becomes <paramref name="expiresAt"/> when given. False when unknown.
+    /// becomes <paramref name="expiresAt"/> when given. <see cref="Admission.Unknown"/> when unknown,
+    /// <see cref="Admission.NoRoom"/> when a paused one's memory does not fit beside the running VMs' in
+    /// <paramref name="memoryMb"/>: it stays paused, its snapshot kept.
     /// </summary>
-    public bool TryResume(string id, DateTimeOffset? expiresAt, [NotNullWhen(true)] out SimulatedSandbox? sandbox)
+    public Admission TryResume(string id, DateTimeOffset? expiresAt, long memoryMb, out SimulatedSandbox? sandbox)
     {
         lock (_gate)
         {
-            if (!_live.TryGetValue(id, out sandbox))
+            if (!_live.TryGetValue(id, out sandbox) && !_stored.TryGetValue(id, out sandbox))
             {
-                if (!_stored.Remove(id, out sandbox))
-                {
-                    return false;
-                }
-                _live[id] = sandbox;
+                return Admission.Unknown;
             }
-
             if (sandbox.State == SimulatedSandboxState.Paused)
             {
+                if (_runningMemoryMb + sandbox.Spec.MemoryMb > memoryMb)
+                {
+                    return Admission.NoRoom;
+                }
                 sandbox = sandbox with { State = SimulatedSandboxState.Running, AutoPaused = false };
             }
             if (expiresAt is not null)
             {
                 sandbox = sandbox with { ExpiresAt = expiresAt };
             }
-            _live[id] = sandbox;
+            _stored.Remove(id);
+            Put(sandbox);
 
-            return true;
+            return Admission.Admitted;
         }
     }
 
@@ -97,7 +144,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
         lock (_gate)
         {
             _destroyed.Add(id);
-            return _live.Remove(id) | _stored.Remove(id);
+            return Drop(id) | _stored.Remove(id);
         }
     }
 
@@ -106,7 +153,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
     {
         lock (_gate)
         {
-            if (!_live.Remove(id))
+            if (!Drop(id))
             {
                 return false;
             }
@@ -145,7 +192,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
             if (setAtMs >= sandbox.DeadlineSetAtMs)
             {
                 sandbox = sandbox with { ExpiresAt = expiresAt, DeadlineSetAtMs = setAtMs };
-                _live[id] = sandbox;
+                Put(sandbox);
             }
             return true;
         }
@@ -183,7 +230,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
                 else
                 {
                     _destroyed.Add(expiry.SandboxId);
-                    _live.Remove(expiry.SandboxId);
+                    Drop(expiry.SandboxId);
                     _stored.Remove(expiry.SandboxId);
                 }
             }
@@ -252,6 +299,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
                 }
             }
             _live.Clear();
+            _runningMemoryMb = 0;
             _autoPaused.Clear();
         }
     }
@@ -266,7 +314,7 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
 
     private void MarkAutoPaused(SimulatedSandbox sandbox)
     {
-        _live[sandbox.Id] = sandbox with { State = SimulatedSandboxState.Paused, AutoPaused = true };
+        Put(sandbox with { State = SimulatedSandboxState.Paused, AutoPaused = true });
         _autoPaused.Add(sandbox.Id);
     }
 }

@@ -39,7 +39,15 @@ public sealed class SimulatedHost
         LatencyMs = options.LatencyMs;
         FailureRate = options.FailureRate;
         Sandboxes = new SandboxTable(options.TombstoneCapacity, time, options.SnapshotsOffHost);
+        MemoryMb = options.HostMemoryMb;
     }
+
+    /// <summary>
+    /// The memory its VMs may use, as the host itself counts it: a create or resume that does not fit beside the
+    /// running VMs' is refused (RESOURCE_EXHAUSTED). It starts as the capacity it reports; lowering it here, behind the
+    /// control plane's back, is a host whose own view differs from what the control plane counted.
+    /// </summary>
+    public long MemoryMb { get; set; }
 
     public string Name { get; }
 

@@ -13,15 +13,25 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
     {
         var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
-        if (!host.Sandboxes.TryCreate(request.ToSpec(), out var sandbox))
+        var admitted = host.Sandboxes.TryCreate(request.ToSpec(), host.MemoryMb, out var sandbox);
+        if (admitted == SandboxTable.Admission.Destroyed)
         {
             logger.LogInformation("host {Host} refused to recreate destroyed sandbox {SandboxId}", host.Name, id);
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {id} was destroyed"));
         }
+        if (admitted == SandboxTable.Admission.NoRoom)
+        {
+            logger.LogInformation("host {Host} has no room for sandbox {SandboxId} ({MemoryMb} MiB)", host.Name, id, request.MemoryMb);
+            throw NoRoom(host, id, request.MemoryMb);
+        }
 
         logger.LogDebug("host {Host} created sandbox {SandboxId}", host.Name, id);
-        return new SandboxReply { Sandbox = sandbox.ToProto() };
+        return new SandboxReply { Sandbox = sandbox!.ToProto() };
     }
+
+    /// <summary>RESOURCE_EXHAUSTED, as a host whose memory is taken answers: a definitive refusal, not a fault to retry.</summary>
+    private static RpcException NoRoom(SimulatedHost host, string id, long memoryMb) =>
+        new(new Status(StatusCode.ResourceExhausted, $"host {host.Name} has no room for sandbox {id}: {memoryMb} MiB does not fit in {host.MemoryMb} MiB beside its running VMs"));
 
     public override async Task<SandboxReply> PauseSandbox(SandboxRef request, ServerCallContext context)
     {
@@ -40,13 +50,16 @@ internal sealed class HostAgentService(HostDirectory directory, ILogger<HostAgen
     {
         var host = await AdmitAsync(context);
         var id = RequireId(request.SandboxId);
-        if (!host.Sandboxes.TryResume(id, SandboxInfoMapping.FromUnixMs(request.ExpiresAtUnixMs), out var sandbox))
+        switch (host.Sandboxes.TryResume(id, SandboxInfoMapping.FromUnixMs(request.ExpiresAtUnixMs), host.MemoryMb, out var sandbox))
         {
-            throw NotFound(id);
+            case SandboxTable.Admission.Unknown:
+                throw NotFound(id);
+            case SandboxTable.Admission.NoRoom:
+                throw NoRoom(host, id, sandbox!.Spec.MemoryMb);
         }
 
         logger.LogDebug("host {Host} resumed sandbox {SandboxId}", host.Name, id);
-        return new SandboxReply { Sandbox = sandbox.ToProto() };
+        return new SandboxReply { Sandbox = sandbox!.ToProto() };
     }
 
     public override async Task<SandboxReply> SetSandboxTimeout(SetSandboxTimeoutRequest request, ServerCallContext context)

@@ -14,6 +14,7 @@ public sealed class TransitionTableTests
         [EventTypes.CreateRequested] = ([], [Starting]),
         [EventTypes.CreateSucceeded] = ([Starting], [Running]),
         [EventTypes.CreateFailed] = ([Starting], [Error]),
+        [EventTypes.CreateRefused] = ([Starting], [Stopped]),
         [EventTypes.PauseRequested] = ([Running], [Pausing]),
         [EventTypes.PauseSucceeded] = ([Pausing], [Paused]),
         [EventTypes.PauseFailed] = ([Pausing], [Running]),

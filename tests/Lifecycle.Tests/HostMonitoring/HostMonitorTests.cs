@@ -116,6 +116,33 @@ public sealed partial class HostMonitorTests
     }
 
     [Test]
+    public async Task A_re_driven_create_its_host_has_no_room_for_ends_stopped_for_no_capacity_not_retried_there()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
+        var host = harness.Fleet.Hosts[0];
+        host.MemoryMb = 512;
+        var store = harness.Services.GetRequiredService<SandboxStore>();
+        var teamId = await harness.Services.GetRequiredService<TeamStore>().FindTeamByKeyAsync(ControlPlaneHarness.ApiKey, CancellationToken.None)
+            ?? throw new AssertionException("the dev team exists");
+        var id = Guid.CreateVersion7();
+        var at = DateTimeOffset.UtcNow.AddMinutes(-1);
+        // A create whose call never reached the host, past its deadline: the HostMonitor re-drives it onto a full host.
+        await store.CreateOnHostAsync(host.HostId!.Value,
+            new NewSandbox(id, teamId, "base", 2, 1024, 600, Lifecycle.Contract.Timeouts.OnTimeout.Pause, null, "{}"),
+            harness.Services.GetRequiredService<EventOutbox>().RecordOf(StateEvent.CreateRequested(id, teamId, at)), at.AddSeconds(1), CancellationToken.None);
+
+        var stopped = await harness.WaitForStatusAsync(id.ToString(), "stopped", TimeSpan.FromSeconds(10));
+
+        Assert.That(stopped.GetProperty("stop_reason").GetString(), Is.EqualTo("no_capacity"));
+        Assert.That(host.TryGet(id.ToString(), out _), Is.False);
+        await using var conn = harness.Database.DataSource.CreateConnection();
+        var settled = await conn.QuerySingleAsync<(string Type, string Actor, string Reason, string Error)>(
+            "SELECT type, actor, reason, error FROM sandbox_transitions WHERE sandbox_id = @Id AND version = 1", new { Id = id });
+        Assert.That((settled.Type, settled.Actor, settled.Reason), Is.EqualTo(("sandbox.settled", "reconciler", Reasons.NoCapacity)));
+        Assert.That(settled.Error, Does.StartWith("no_capacity: re-driving create: ResourceExhausted"), "refused, not timed out after retries on the same host");
+    }
+
+    [Test]
     public async Task The_safety_brake_refuses_a_host_reporting_none_of_its_sandboxes_until_the_next_pass_confirms()
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
