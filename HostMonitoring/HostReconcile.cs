@@ -20,6 +20,7 @@ namespace Lifecycle.HostMonitoring;
 /// </summary>
 public sealed partial class HostReconcile(
     SandboxStore sandboxes,
+    HostStore hosts,
     HostAgentClients clients,
     EventOutbox outbox,
     RecordedEvents recorded,
@@ -41,6 +42,7 @@ public sealed partial class HostReconcile(
         var reply = await client.ListSandboxesAsync(new ListSandboxesRequest(),
             deadline: clock.GetUtcNow().UtcDateTime + settings.HostDeadline, cancellationToken: ct);
         var now = clock.GetUtcNow().UtcDateTime;
+        await hosts.SetUnaccountedAsync(host.Id, Unaccounted(rows, reply), ct);
 
         var plan = SettlePlanner.Plan(rows, reply, now, settings.TransientGrace);
         plan = await WithoutRecordedAsync(plan, host, ct);
@@ -74,6 +76,17 @@ public sealed partial class HostReconcile(
         }
         var settled = applied.Select(e => e.SandboxId).ToHashSet();
         return settled.Count == 0 ? plan : [.. plan.Where(d => SandboxOf(d) is not { } row || !settled.Contains(row.Id))];
+    }
+
+    /// <summary>
+    /// The running VMs the host lists that no holding row accounts for. A row read just before the list may miss a
+    /// create committed in between, which is then counted twice until the next pass: too much, never too little.
+    /// </summary>
+    private static Resources Unaccounted(IReadOnlyList<HostedSandbox> rows, ListSandboxesReply reply)
+    {
+        var statuses = rows.ToDictionary(row => row.Id.ToString(), row => row.Status);
+        return CapacityRules.Unaccounted(reply.Sandboxes.Where(vm => vm.State == SandboxState.Running)
+            .Select(vm => (statuses.TryGetValue(vm.SandboxId, out var status) ? status : (SandboxStatus?)null, new Resources(vm.Vcpus, vm.MemoryMb))));
     }
 
     private static HostedSandbox? SandboxOf(Decision decision) => decision switch

@@ -27,6 +27,16 @@ public static class CapacityRules
         : operation == SandboxOperation.Resume ? SandboxStatus.Paused
         : null;
 
+    /// <summary>
+    /// What VMs running on a host take that no holding sandbox accounts for: a VM the database does not know there (an
+    /// orphan, before the HostMonitor destroys it) or one it calls paused or stopped. <paramref name="running"/> is each
+    /// running VM's size, as the host lists it, with the status of its row there (null when none). Added to what the
+    /// host's sandboxes hold, so what is allocated is never below what the host shows it runs.
+    /// </summary>
+    public static Resources Unaccounted(IEnumerable<(SandboxStatus? Status, Resources Size)> running) =>
+        running.Where(vm => vm.Status is not { } status || !Holding.Contains(status))
+            .Aggregate(Resources.None, (sum, vm) => sum + vm.Size);
+
     /// <summary>The most a host may lend of each resource: its allocatable times the ratio, rounded down.</summary>
     public static Resources Limit(Resources allocatable, OvercommitRatios ratios) =>
         new((long)Math.Floor(allocatable.Vcpus * ratios.Vcpus), (long)Math.Floor(allocatable.MemoryMb * ratios.MemoryMb));

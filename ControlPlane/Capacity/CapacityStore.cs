@@ -21,7 +21,8 @@ public static class CapacityStore
             "SELECT pg_advisory_xact_lock(hashtextextended('host-capacity:' || @HostId::text, 0))", new { HostId = hostId }, transaction, cancellationToken: ct));
 
     /// <summary>
-    /// What the host can lend (null when it has reported nothing) and what its sandboxes hold. Read after
+    /// What the host can lend (null when it has reported nothing) and what is allocated: what its sandboxes hold, and
+    /// what its VMs take that none of them accounts for (<c>hosts.unaccounted_*</c>, as its last pass saw). Read after
     /// <see cref="LockAsync"/> in the same transaction, its statement sees every earlier holder's commit. It reads the
     /// host's sandboxes by <c>(host_id)</c>, stopped ones included: no index names a status (decision 0001).
     /// </summary>
@@ -30,7 +31,8 @@ public static class CapacityStore
     {
         const string sql = """
             SELECT h.allocatable_vcpus, h.allocatable_memory_mb,
-                   COALESCE(sum(s.vcpus), 0) AS allocated_vcpus, COALESCE(sum(s.memory_mb), 0) AS allocated_memory_mb
+                   h.unaccounted_vcpus + COALESCE(sum(s.vcpus), 0) AS allocated_vcpus,
+                   h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb), 0) AS allocated_memory_mb
               FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status = ANY(@Holding)
              WHERE h.id = @HostId
              GROUP BY h.id

@@ -255,6 +255,16 @@ internal sealed class SandboxTable(int tombstoneCapacity, TimeProvider time, boo
         }
     }
 
+    /// <summary>What its running VMs take: vCPUs and MiB (a paused VM's memory is in its snapshot).</summary>
+    public (long Vcpus, long MemoryMb) Running()
+    {
+        lock (_gate)
+        {
+            var running = _live.Values.Where(sandbox => sandbox.State == SimulatedSandboxState.Running).ToList();
+            return (running.Sum(sandbox => (long)sandbox.Spec.Vcpus), _runningMemoryMb);
+        }
+    }
+
     public int Count
     {
         get

@@ -17,6 +17,8 @@ internal static class SandboxInfoMapping
         AutoPaused = sandbox.AutoPaused,
         StartedAtUnixMs = sandbox.StartedAt.ToUnixTimeMilliseconds(),
         ExpiresAtUnixMs = sandbox.ExpiresAt?.ToUnixTimeMilliseconds() ?? 0,
+        Vcpus = sandbox.Spec.Vcpus,
+        MemoryMb = sandbox.Spec.MemoryMb,
     };
 
     public static SandboxSpec ToSpec(this CreateSandboxRequest request) => new(

@@ -178,6 +178,20 @@ public sealed class HostStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// What the host's running VMs take that no holding sandbox accounts for (<c>CapacityRules.Unaccounted</c>), as a
+    /// HostMonitor pass saw it: counted with its holding sandboxes wherever capacity is. Written only when it changed.
+    /// </summary>
+    public async Task SetUnaccountedAsync(Guid id, Resources unaccounted, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE hosts SET unaccounted_vcpus = @Vcpus, unaccounted_memory_mb = @MemoryMb
+             WHERE id = @Id AND (unaccounted_vcpus, unaccounted_memory_mb) IS DISTINCT FROM (@Vcpus, @MemoryMb)
+            """;
+        await using var conn = dataSource.CreateConnection();
+        await conn.ExecuteAsync(new CommandDefinition(sql, new { Id = id, Vcpus = (int)unaccounted.Vcpus, MemoryMb = (int)unaccounted.MemoryMb }, cancellationToken: ct));
+    }
+
+    /// <summary>
     /// Records a heartbeat of a host that is not decommissioned, and applies the row of the host
     /// transition table a heartbeat emits from its status, if any (registered: its first heartbeat;
     /// unreachable: it is back), with its history, in one statement. Any other status stays: a cordoned

@@ -86,8 +86,8 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         const string sql = $"""
             SELECT h.id, h.name, h.status = ANY(@Placing) AS takes_placements, h.allocatable_vcpus, h.allocatable_memory_mb,
                    count(s.id) AS active,
-                   COALESCE(sum(s.vcpus) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_vcpus,
-                   COALESCE(sum(s.memory_mb) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_memory_mb
+                   h.unaccounted_vcpus + COALESCE(sum(s.vcpus) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_vcpus,
+                   h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_memory_mb
               FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> '{SandboxStatusNames.Stopped}'
              WHERE h.status <> '{HostStatusNames.Decommissioned}'
              GROUP BY h.id

@@ -90,6 +90,36 @@ public sealed partial class HostMonitorTests
     }
 
     [Test]
+    public async Task A_vm_no_holding_sandbox_accounts_for_counts_as_allocated_until_it_is_gone()
+    {
+        await using var harness = await ControlPlaneHarness.StartAsync(settings: new Dictionary<string, string?>(Fast())
+        {
+            ["Lifecycle:HostMonitor:OrphanGrace"] = "00:00:03",
+        }, heartbeatMs: 200);
+        var host = harness.Fleet.Hosts[0];
+        var known = await harness.CreateRunningAsync();
+        using var admin = harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+        using var channel = TestTrust.Channel(host);
+        var stray = Guid.NewGuid().ToString();
+        await new HostAgentClient(channel).CreateSandboxAsync(new CreateSandboxRequest { SandboxId = stray, Template = "base", Vcpus = 3, MemoryMb = 3_072, TimeoutSec = 300 });
+
+        // The known sandbox holds 1 vCPU and 512 MiB; the VM no row accounts for adds its own size.
+        await Eventually.ValueAsync(() => AllocatedAsync(admin, host), allocated => allocated == (4, 3_584), TimeSpan.FromSeconds(10),
+            "a pass counts the stray VM as allocated");
+        Assert.That(host.TryGet(known, out _), Is.True);
+
+        await Eventually.TrueAsync(() => !host.TryGet(stray, out _), TimeSpan.FromSeconds(15), "the orphan is destroyed after its grace");
+        await Eventually.ValueAsync(() => AllocatedAsync(admin, host), allocated => allocated == (1, 512), TimeSpan.FromSeconds(10),
+            "once it is gone, only the known sandbox is allocated");
+    }
+
+    private static async Task<(long Vcpus, long MemoryMb)> AllocatedAsync(HttpClient admin, SimulatedHost host)
+    {
+        var allocated = (await admin.GetFromJsonAsync<JsonElement>($"/v1/hosts/{host.HostId}")).GetProperty("allocated");
+        return (allocated.GetProperty("vcpus").GetInt64(), allocated.GetProperty("memory_mb").GetInt64());
+    }
+
+    [Test]
     public async Task A_create_whose_call_never_reached_the_host_is_re_driven_with_its_whole_spec_after_the_deadline()
     {
         await using var harness = await ControlPlaneHarness.StartAsync(settings: Fast(), heartbeatMs: 200);
