@@ -28,6 +28,8 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
     private const string PassesMetric = "lifecycle_reconciler_passes_total";
     private static readonly StreamKeys Keys = new(Options.Create(new StreamOptions { KeyPrefix = KeyPrefix }));
     private const string TeamKey = "bench-team-key";
+    private const int BenchHostVcpus = 4_096;
+    private const int BenchHostMemoryMb = 64 * 1024 * 1024;
     private static readonly object CreateBody = new { template = "base", vcpus = 1, memory_mb = 512, timeout_sec = 86_400 };
 
     /// <summary>Sizes; the defaults are the ones results are quoted for.</summary>
@@ -55,7 +57,10 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
             .With("Lifecycle:RateLimit:Burst", "100000000")
             .Replicas(1, ReplicaKind.Process, _ => "api-bench")
             .Echo((name, line) => Console.Error.WriteLine($"[{name}] {line}"))
-            .Hosts(settings.Hosts, sim => sim with { LatencyMs = 0, HeartbeatIntervalMs = 10_000 })
+            // Capacity checks on, with hosts big enough for every sandbox the bench makes (over 100,000 of 1 vCPU and
+            // 512 MiB on 4 hosts): 4,096 vCPUs lent 16 times over and 64 TiB each, so no create is refused for room.
+            .With("Lifecycle:Capacity:VcpuOvercommit", "16")
+            .Hosts(settings.Hosts, sim => sim with { LatencyMs = 0, HeartbeatIntervalMs = 10_000, HostVcpus = BenchHostVcpus, HostMemoryMb = BenchHostMemoryMb })
             .StartAsync();
         var api = deployment.Replicas[0].Url;
         var controlPlane = ((ProcessReplica)deployment.Replicas[0]).Process;
@@ -331,7 +336,9 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
 
         string IResultSection.Settings =>
             $"{Sizes.Repeats} runs of {Sizes.RunSeconds} s per figure after one warm-up run; HTTP/1.1 keep-alive, one connection per client; " +
-            $"control plane (Release, own process) with {Sizes.Hosts} simulated hosts at zero RPC latency; Redis (AOF, fsync every second) and " +
+            $"control plane (Release, own process) with {Sizes.Hosts} simulated hosts at zero RPC latency, each reporting {BenchHostVcpus:N0} vCPUs (lent 16 times over) " +
+            $"and {BenchHostMemoryMb / 1024 / 1024} TiB, so every create and resume is counted against its host's capacity under the host's lock and none is refused; " +
+            "Redis (AOF, fsync every second) and " +
             "Postgres (fsync and synchronous_commit on) on the same machine; the load generator and the hosts share the harness process";
 
         public string Reproduce => "make bench-api";

@@ -49,7 +49,7 @@ public static class ChaosCommand
         using var stopRecording = new CancellationTokenSource();
         var recording = recorder?.RunAsync(stopRecording.Token) ?? Task.CompletedTask;
         var teamId = await QuotaTheTeamAsync(stack, adminHttp);
-        var sampler = new LimitSampler(stack.PostgresUnpooled, clock, teamId);
+        var sampler = new LimitSampler(stack.PostgresUnpooled, clock, teamId, admin);
         using var stopSampling = new CancellationTokenSource();
         var sampling = sampler.RunAsync(stopSampling.Token);
         var load = new ChaosLoad(stack, log, clock, new Random(settings.Seed), admin);

@@ -1,3 +1,4 @@
+using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Events;
 using Lifecycle.Contract.Sandboxes;
 using Lifecycle.HostAgent.V1;
@@ -45,7 +46,7 @@ public static class InvariantChecker
     /// <summary>Rows that say why a sandbox did not end where a request asked.</summary>
     private static readonly HashSet<string> Explaining = new(StringComparer.Ordinal)
     {
-        EventTypes.CreateFailed, EventTypes.PauseFailed, EventTypes.ResumeFailed, EventTypes.DestroyFailed,
+        EventTypes.CreateFailed, EventTypes.CreateRefused, EventTypes.PauseFailed, EventTypes.ResumeFailed, EventTypes.DestroyFailed,
         EventTypes.TimedOut, EventTypes.Exited, EventTypes.Lost, EventTypes.Vanished, EventTypes.AutoPaused,
     };
 
@@ -69,6 +70,7 @@ public static class InvariantChecker
         {
             results.Add(NoneOutlivesItsExpiry(limits));
             results.Add(QuotaNeverExceeded(limits));
+            results.Add(HostsWithinCapacity(facts, limits));
         }
         return results;
     }
@@ -308,6 +310,24 @@ public static class InvariantChecker
     }
 
     /// <summary>
+    /// Invariant 10: no reading finds a host running more than its allocatable times the ratio (vCPUs 4.0, memory 1.0, the
+    /// control plane's defaults), as the host itself reports it, and no host ever refused a create or resume for want of
+    /// room: the control plane's limit holds, not the host's. The simulator enforces its memory itself, not its vCPUs.
+    /// </summary>
+    private static InvariantResult HostsWithinCapacity(ChaosFacts facts, LimitFacts limits)
+    {
+        var limit = CapacityRules.Limit(new Resources(ChaosSimulator.HostVcpus, ChaosSimulator.HostMemoryMb), OvercommitRatios.Default);
+        var samples = limits.Sampler.HostUse;
+        var violations = samples.Where(s => s.RunningVcpus > limit.Vcpus || s.RunningMemoryMb > limit.MemoryMb)
+            .Select(s => $"at {s.AtMs / 1000:F1}s host {s.Host} ran {s.RunningVcpus} vCPUs and {s.RunningMemoryMb} MiB, over its {limit.Vcpus} and {limit.MemoryMb}")
+            .Concat(facts.History.Where(h => h.Reason == Reasons.NoCapacity)
+                .Select(h => $"the host of sandbox {h.SandboxId} refused it for want of room: {h}"))
+            .ToList();
+        return new InvariantResult(10, $"no host runs more than {limit.Vcpus} vCPUs and {limit.MemoryMb} MiB, and none refuses for want of room",
+            samples.Count, violations);
+    }
+
+    /// <summary>
     /// Invariant 6: no 5xx but 503 with Retry-After, an answer to every request while the control plane is up, and no
     /// 503 at all while only Redis is away (a Redis kill's window): requests are accepted then, their events wait in the outbox.
     /// </summary>
@@ -320,12 +340,15 @@ public static class InvariantChecker
             .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered {r.Code}{(r.Code == 503 ? " without Retry-After" : "")} ({r.Problem ?? "no problem title"})")
             .Concat(requests.Where(r => r.Op != "crash" && r.UnansweredWhileUp)
                 .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s: no answer ({r.Error}) after {(r.AnsweredMs - r.SentMs) / 1000:F1}s while the control plane was up"))
-            .Concat(requests.Where(r => r.Code == 503 && OnlyRedisAway(r, redisAway, otherOutages))
+            // "No capacity" is the fleet being full, an answer the contract gives whatever Redis does.
+            .Concat(requests.Where(r => r.Code == 503 && r.Problem != NoCapacityTitle && OnlyRedisAway(r, redisAway, otherOutages))
                 .Select(r => $"request {r.Seq} {r.Op} {r.SandboxId} at {r.SentMs / 1000:F1}s answered 503 while only Redis was away ({r.Problem ?? "no problem title"})"))
             .ToList();
         return new InvariantResult(6, "no 5xx but 503 with Retry-After, an answer to every request while the control plane was up, and no 503 while only Redis was away",
             requests.Count, violations);
     }
+
+    private const string NoCapacityTitle = "No capacity";
 
     /// <summary>Whether the request was sent inside a Redis kill's window and answered with no Postgres or control-plane fault meanwhile.</summary>
     private static bool OnlyRedisAway(RequestRecord request, IReadOnlyList<FaultRecord> redisAway, IReadOnlyList<FaultRecord> otherOutages) =>

@@ -7,12 +7,16 @@ namespace Lifecycle.Bench.Chaos;
 /// <summary>One reading of the limits: running sandboxes overdue on online hosts, and the soak team's active count.</summary>
 public sealed record LimitSample(double AtMs, IReadOnlyList<(Guid Id, double OverdueSeconds)> Overdue, long Active);
 
+/// <summary>One reading of what a host's running VMs take, as the host itself reports it.</summary>
+public sealed record HostUseSample(double AtMs, string Host, long RunningVcpus, long RunningMemoryMb);
+
 /// <summary>
 /// Reads Postgres every second while the soak runs, with a plain connection of its own: every running sandbox on an
 /// online host whose <c>expires_at</c> passed more than <see cref="OverdueBound"/> ago, and the soak team's active
-/// sandboxes as its quota counts them. The checker then holds invariants 8 and 9 to these readings.
+/// sandboxes as its quota counts them; and every host's running VMs as the simulator's admin endpoint reports them. The
+/// checker then holds invariants 8, 9 and 10 to these readings.
 /// </summary>
-public sealed class LimitSampler(string postgres, Stopwatch clock, Guid teamId)
+public sealed class LimitSampler(string postgres, Stopwatch clock, Guid teamId, SimulatorAdmin hosts)
 {
     /// <summary>
     /// How late the control plane may act on an expiry: the host's grace (2 s), the evictor's interval (1 s), the
@@ -21,6 +25,18 @@ public sealed class LimitSampler(string postgres, Stopwatch clock, Guid teamId)
     public static readonly TimeSpan OverdueBound = TimeSpan.FromSeconds(28);
 
     private readonly List<LimitSample> _samples = [];
+    private readonly List<HostUseSample> _hostUse = [];
+
+    public IReadOnlyList<HostUseSample> HostUse
+    {
+        get
+        {
+            lock (_hostUse)
+            {
+                return [.. _hostUse];
+            }
+        }
+    }
 
     public IReadOnlyList<LimitSample> Samples
     {
@@ -37,6 +53,13 @@ public sealed class LimitSampler(string postgres, Stopwatch clock, Guid teamId)
     {
         while (!stop.IsCancellationRequested)
         {
+            // The hosts first: the simulator is up through every fault but its own restarts (null then).
+            var at = clock.Elapsed.TotalMilliseconds;
+            var use = (await hosts.HostsAsync() ?? []).Select(h => new HostUseSample(at, h.Name, h.RunningVcpus, h.RunningMemoryMb)).ToList();
+            lock (_hostUse)
+            {
+                _hostUse.AddRange(use);
+            }
             try
             {
                 await using var connection = new NpgsqlConnection(postgres);

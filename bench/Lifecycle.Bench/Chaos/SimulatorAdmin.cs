@@ -13,7 +13,10 @@ public sealed class SimulatorAdmin(HttpClient http) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public sealed record AdminHost(string Name, int Port, Guid? HostId, bool Frozen, int LatencyMs, double FailureRate, int Sandboxes);
+    /// <param name="RunningVcpus">What its running VMs take, as the host itself sees it (0 from an older simulator).</param>
+    public sealed record AdminHost(
+        string Name, int Port, Guid? HostId, bool Frozen, int LatencyMs, double FailureRate, int Sandboxes,
+        long MemoryMb = 0, long RunningVcpus = 0, long RunningMemoryMb = 0);
 
     public static SimulatorAdmin For(int port) =>
         new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });
