@@ -1,7 +1,5 @@
 using Dapper;
 using Lifecycle.Contract.Capacity;
-using Lifecycle.Contract.Sandboxes;
-using Lifecycle.Infrastructure.Store;
 using Npgsql;
 
 namespace Lifecycle.ControlPlane.Capacity;
@@ -9,8 +7,6 @@ namespace Lifecycle.ControlPlane.Capacity;
 /// <summary>Counts what a host's sandboxes hold (<see cref="CapacityRules.Holding"/>) beside what it can lend, under the host's lock.</summary>
 public static class CapacityStore
 {
-    private static readonly string[] HoldingWire = [.. CapacityRules.Holding.Select(status => status.ToWire())];
-
     /// <summary>
     /// Holds the host's capacity lock until <paramref name="transaction"/> ends: every request that could raise what the
     /// host holds (a create placed there, a resume of one of its sandboxes) takes it before counting, so two replicas can
@@ -23,8 +19,8 @@ public static class CapacityStore
     /// <summary>
     /// What the host can lend (null when it has reported nothing) and what is allocated: what its sandboxes hold, and
     /// what its VMs take that none of them accounts for (<c>hosts.unaccounted_*</c>, as its last pass saw). Read after
-    /// <see cref="LockAsync"/> in the same transaction, its statement sees every earlier holder's commit. It reads the
-    /// host's sandboxes by <c>(host_id)</c>, stopped ones included: no index names a status (decision 0001).
+    /// <see cref="LockAsync"/> in the same transaction, its statement sees every earlier holder's commit. It reads only
+    /// the sandboxes the host holds now, from the partial index on <c>holds</c> (sql/018).
     /// </summary>
     public static async Task<(Resources? Allocatable, Resources Allocated)> ReadAsync(
         Guid hostId, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
@@ -33,12 +29,12 @@ public static class CapacityStore
             SELECT h.allocatable_vcpus, h.allocatable_memory_mb,
                    h.unaccounted_vcpus + COALESCE(sum(s.vcpus), 0) AS allocated_vcpus,
                    h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb), 0) AS allocated_memory_mb
-              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status = ANY(@Holding)
+              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.holds
              WHERE h.id = @HostId
              GROUP BY h.id
             """;
         var row = await connection.QuerySingleOrDefaultAsync<(int? AllocatableVcpus, int? AllocatableMemoryMb, long AllocatedVcpus, long AllocatedMemoryMb)>(
-            new CommandDefinition(sql, new { HostId = hostId, Holding = HoldingWire }, transaction, cancellationToken: ct));
+            new CommandDefinition(sql, new { HostId = hostId }, transaction, cancellationToken: ct));
         var allocatable = row.AllocatableVcpus is { } vcpus && row.AllocatableMemoryMb is { } memory ? new Resources(vcpus, memory) : (Resources?)null;
         return (allocatable, new Resources(row.AllocatedVcpus, row.AllocatedMemoryMb));
     }

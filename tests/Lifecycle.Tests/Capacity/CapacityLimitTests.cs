@@ -61,8 +61,9 @@ public sealed class CapacityLimitTests
 
         var held = await MemoryHeldPerHostAsync();
         Assert.That(held.Values, Is.All.EqualTo(HostMemoryMb), "every host full, none past it");
-        Assert.That(_harness.Fleet.Hosts.Select(h => h.Snapshot().Values.Count(s => s.State == SimulatedSandboxState.Running)), Is.All.EqualTo(8),
-            "each host runs its 8");
+        Assert.That(_harness.Fleet.Hosts.Select(RunningMemoryMb), Is.All.EqualTo(HostMemoryMb), "each host's own list: 8 running, 32 GiB");
+        Assert.That(await CountAsync("SELECT count(*) FROM sandbox_transitions WHERE type IN ('sandbox.create.refused', 'sandbox.create.failed')"), Is.Zero,
+            "no host refused a create, none failed: the control plane's limit held, not the hosts'");
 
         // Room made by stopping 4 lets exactly 4 more in, however many ask.
         foreach (var sandbox in accepted.Take(4))
@@ -73,6 +74,31 @@ public sealed class CapacityLimitTests
         var again = await CreateAtOnceAsync(30);
         Assert.That(again.Count(a => a.Status == HttpStatusCode.Accepted), Is.EqualTo(4));
         Assert.That((await MemoryHeldPerHostAsync()).Values, Is.All.AtMost(HostMemoryMb));
+    }
+
+    [Test]
+    public async Task A_heartbeat_reporting_less_than_is_allocated_stops_new_sandboxes_there_evicts_nothing_and_shows()
+    {
+        var first = await CreateAtOnceAsync(6);
+        Assert.That(first.All(a => a.Status == HttpStatusCode.Accepted), Is.True);
+        await Task.WhenAll(first.Select(a => _harness.WaitForStatusAsync(a.Id!, "running", TimeSpan.FromSeconds(30))));
+        using var admin = _harness.ClientWithKey(ControlPlaneHarness.AdminKey);
+        foreach (var host in _harness.Fleet.Hosts)
+        {
+            host.Freeze(); // its own heartbeats would report its 32 GiB again
+            using var agent = _harness.ClientWithKey(host.Token);
+            var beat = await agent.PostAsJsonAsync($"/v1/hosts/{host.HostId}/heartbeat", new { capacity = new { vcpus = 16, memory_mb = 2_048 } });
+            Assert.That(beat.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var refused = await CreateAtOnceAsync(3);
+
+        Assert.That(refused.Select(a => (a.Status, a.Resource)), Is.All.EqualTo((HttpStatusCode.ServiceUnavailable, "memory_mb")));
+        Assert.That(_harness.Fleet.Hosts.Sum(h => h.Snapshot().Values.Count(s => s.State == SimulatedSandboxState.Running)), Is.EqualTo(6), "nothing evicted");
+        var hosts = (await admin.GetFromJsonAsync<JsonElement>("/v1/hosts")).GetProperty("hosts").EnumerateArray()
+            .Where(h => h.GetProperty("allocated").GetProperty("memory_mb").GetInt64() > 0).ToList();
+        Assert.That(hosts.Select(h => h.GetProperty("allocated").GetProperty("memory_mb").GetInt64()), Is.All.GreaterThan(2_048),
+            "each host shows more allocated than the capacity it now reports");
     }
 
     [Test]
@@ -176,6 +202,10 @@ public sealed class CapacityLimitTests
 
     private sealed record Answer(
         HttpStatusCode Status, string Body, string? Id, string? Reason, string? Resource, long? Largest, System.Net.Http.Headers.RetryConditionHeaderValue? RetryAfter);
+
+    /// <summary>What the host's running VMs take, as its own list shows them.</summary>
+    private static long RunningMemoryMb(SimulatedHost host) =>
+        host.Snapshot().Values.Where(s => s.State == SimulatedSandboxState.Running).Sum(s => (long)s.Spec.MemoryMb);
 
     /// <summary>What each host's sandboxes that may still have a VM there hold of its memory, as Postgres counts it.</summary>
     private async Task<Dictionary<Guid, long>> MemoryHeldPerHostAsync()

@@ -1,6 +1,7 @@
 using Dapper;
 using Lifecycle.Contract.Capacity;
 using Lifecycle.Contract.Sandboxes;
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.Infrastructure.Store;
 
 namespace Lifecycle.Tests.Capacity;
@@ -34,5 +35,13 @@ public sealed class HostAllocatedTests
         Assert.That(CapacityRules.Holding, Does.Not.Contain(SandboxStatus.Paused).And.Not.Contain(SandboxStatus.Stopped));
         Assert.That(host.SandboxCounts(), Is.EqualTo(statuses.Where(s => s != SandboxStatus.Stopped).ToDictionary(s => s.ToWire(), _ => 1L)),
             "the counts by status are as before: every status but stopped, one each");
+
+        // The column the capacity check counts by (sql/018) says the same of every status.
+        var holds = await conn.QueryAsync<(string Status, bool Holds)>("SELECT status, holds FROM sandboxes WHERE host_id = @HostId", new { HostId = hostId });
+        Assert.That(holds.Where(h => h.Holds).Select(h => h.Status), Is.EquivalentTo(CapacityRules.Holding.Select(s => s.ToWire())));
+        await using var transaction = await conn.BeginTransactionAsync();
+        await CapacityStore.LockAsync(hostId, conn, transaction, CancellationToken.None);
+        var (_, counted) = await CapacityStore.ReadAsync(hostId, conn, transaction, CancellationToken.None);
+        Assert.That(counted, Is.EqualTo(host.Allocated()), "the capacity check counts what the host's row shows");
     }
 }
