@@ -1,5 +1,6 @@
 using Dapper;
 using Lifecycle.Contract.Capacity;
+using Lifecycle.Infrastructure.Store;
 using Npgsql;
 
 namespace Lifecycle.ControlPlane.Capacity;
@@ -7,14 +8,9 @@ namespace Lifecycle.ControlPlane.Capacity;
 /// <summary>Counts what a host's sandboxes hold (<see cref="CapacityRules.Holding"/>) beside what it can lend, under the host's lock.</summary>
 public static class CapacityStore
 {
-    /// <summary>
-    /// Holds the host's capacity lock until <paramref name="transaction"/> ends: every request that could raise what the
-    /// host holds (a create placed there, a resume of one of its sandboxes) takes it before counting, so two replicas can
-    /// never both see room for the last one.
-    /// </summary>
+    /// <summary>Holds the host's capacity lock (<see cref="HostCapacityLock"/>) until <paramref name="transaction"/> ends.</summary>
     public static Task LockAsync(Guid hostId, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(hashtextextended('host-capacity:' || @HostId::text, 0))", new { HostId = hostId }, transaction, cancellationToken: ct));
+        connection.ExecuteAsync(new CommandDefinition(HostCapacityLock.Sql, new { HostId = hostId }, transaction, cancellationToken: ct));
 
     /// <summary>
     /// What the host can lend (null when it has reported nothing) and what is allocated: what its sandboxes hold, and
@@ -23,7 +19,7 @@ public static class CapacityStore
     /// the sandboxes the host holds now, from the partial index on <c>holds</c> (sql/018).
     /// </summary>
     public static async Task<(Resources? Allocatable, Resources Allocated)> ReadAsync(
-        Guid hostId, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+        Guid hostId, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
         const string sql = """
             SELECT h.allocatable_vcpus, h.allocatable_memory_mb,

@@ -10,9 +10,22 @@ namespace Lifecycle.ControlPlane.Capacity;
 /// allocatable times the overcommit ratio, so no number of replicas and concurrent creates can take a host past it.
 /// A host that has reported no capacity is not limited (it is placed by count alone).
 /// </summary>
-public sealed class HostCapacity(IOptions<CapacityOptions> options)
+public sealed class HostCapacity(NpgsqlDataSource dataSource, IOptions<CapacityOptions> options)
 {
     public OvercommitRatios Ratios => options.Value.Ratios;
+
+    /// <summary>
+    /// The host's shortfall for <paramref name="demand"/> now, counted without the lock: why a create the host's lock
+    /// refused was refused (null when it has room after all, or no capacity, or is gone), and what placement learns.
+    /// </summary>
+    public async Task<CapacityShortfall?> ShortfallNowAsync(HostDemand demand, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var (allocatable, allocated) = await CapacityStore.ReadAsync(demand.HostId, connection, null, ct);
+        return allocatable is { } lendable && CapacityRules.Shortfall(lendable, allocated, demand.Demand, Ratios) is { } resource
+            ? new CapacityShortfall(demand.HostId, resource, lendable, allocated)
+            : null;
+    }
 
     /// <summary>
     /// Takes the host's lock in <paramref name="transaction"/> and counts: the shortfall when the demand does not fit,

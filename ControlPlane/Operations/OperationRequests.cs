@@ -25,6 +25,7 @@ public sealed class OperationRequests(
     BackgroundOperations background,
     RequestWrites writes,
     TeamQuotas quotas,
+    HostCapacity capacity,
     IdempotencyStore keys,
     OperationRunner runner,
     TimeProvider clock,
@@ -71,8 +72,10 @@ public sealed class OperationRequests(
                     return await OverQuotaAsync(sandbox.TeamId, quota, ct) ?? new RequestOutcome.NoHost();
             }
             var recorded = outbox.RecordOf(created with { HostId = hostId });
-            var request = new RequestWrite(sandbox.TeamId, quota, idempotency, OnHost: new HostDemand(hostId, size));
-            var result = await writes.RunAsync(request, (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, recorded, Deadline(), ct, conn, tx), row => row, ct);
+            // The insert counts the host's capacity under its lock itself (SandboxStore.CreateOnHostAsync), in one round trip.
+            var request = new RequestWrite(sandbox.TeamId, quota, idempotency);
+            var result = await writes.RunAsync(request,
+                (conn, tx) => store.CreateOnHostAsync(hostId, sandbox, recorded, Deadline(), ct, conn, tx, capacity.Ratios), row => row, ct);
             if (result.KeyTaken)
             {
                 // A concurrent request with the same key committed first: its answer is this one's.
@@ -89,14 +92,15 @@ public sealed class OperationRequests(
                 return new RequestOutcome.Accepted(row);
             }
             tried.Add(hostId);
-            if (result.Shortfall is { } shortfall)
+            // Nothing written: the host had no room under its lock, or is no longer online. Which, counted again.
+            if (await capacity.ShortfallNowAsync(new HostDemand(hostId, size), ct) is { } shortfall)
             {
                 placement.Refused(shortfall);
                 refused = new RequestOutcome.NoCapacity(shortfall.Resource);
             }
             else
             {
-                placement.Invalidate(); // the host is no longer online: the loads are stale
+                placement.Invalidate(); // the loads are stale: the host is gone, or room was made since
             }
         }
         return refused;

@@ -16,16 +16,29 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Inserts a <c>starting</c> sandbox on <paramref name="hostId"/> and records its create event, in history and in the
-    /// outbox (<paramref name="outboxed"/>), in one statement. Returns null when that host is no longer online.
+    /// outbox (<paramref name="outboxed"/>), in one statement. Returns null when that host is no longer online, or, with
+    /// <paramref name="ratios"/>, when it has no room for the sandbox.
     /// </summary>
-    /// <remarks>With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/> (the request's: its quota and idempotency key).</remarks>
+    /// <remarks>
+    /// With <paramref name="ratios"/>, the host's capacity lock (<see cref="HostCapacityLock"/>) is taken by a statement
+    /// sent in the same round trip, just before the insert, whose own snapshot then sees every earlier holder's commit;
+    /// the insert counts what the host holds (<c>holds</c>, sql/018) and inserts only if the sandbox fits its allocatable
+    /// times the ratios. Without a transaction the two run as one implicit transaction, so the lock is held only while the
+    /// insert runs and commits. With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/>
+    /// (the request's: its quota and idempotency key).
+    /// </remarks>
     public async Task<SandboxRow?> CreateOnHostAsync(
         Guid hostId, NewSandbox sandbox, OutboxRecord outboxed, DateTimeOffset deadline, CancellationToken ct,
-        NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
+        NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null, OvercommitRatios? ratios = null)
     {
-        const string sql = $"""
-            WITH chosen AS (
-                SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = ANY(@Placing)
+        // A host that has reported no capacity is not limited. The limit is CapacityRules.Limit, in SQL.
+        const string withinCapacity = """
+                   AND (h.allocatable_vcpus IS NULL OR h.allocatable_memory_mb IS NULL
+                        OR (SELECT h.unaccounted_vcpus + COALESCE(sum(c.vcpus), 0) + @Vcpus <= floor(h.allocatable_vcpus * @VcpuRatio)
+                               AND h.unaccounted_memory_mb + COALESCE(sum(c.memory_mb), 0) + @MemoryMb <= floor(h.allocatable_memory_mb * @MemoryRatio)
+                              FROM sandboxes c WHERE c.host_id = h.id AND c.holds))
+            """;
+        const string insert = $"""
             ), s AS (
                 INSERT INTO sandboxes (id, team_id, host_id, status, version, template, vcpus, memory_mb, timeout_sec,
                                        on_timeout, max_lifetime_sec, lifetime_ends_at, expires_at,
@@ -41,10 +54,15 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             ){OutboxStore.RecordWith}
             SELECT {SandboxRow.Columns} FROM s JOIN hosts h ON h.id = s.host_id
             """;
+        const string chosen = "WITH chosen AS (SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = ANY(@Placing)";
+        const string anywhere = chosen + insert;
+        const string lockedWithinCapacity = HostCapacityLock.Sql + ";\n" + chosen + withinCapacity + insert;
         var created = outboxed.Event;
         var parameters = new DynamicParameters(new
         {
             HostId = hostId,
+            VcpuRatio = ratios?.Vcpus ?? 0,
+            MemoryRatio = ratios?.MemoryMb ?? 0,
             Placing = PlacingWire,
             sandbox.Id,
             sandbox.TeamId,
@@ -68,7 +86,13 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         });
         OutboxStore.RecordParameters(parameters, outboxed);
         await using var own = connection is null ? dataSource.CreateConnection() : null;
-        return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(sql, parameters, transaction, cancellationToken: ct));
+        if (ratios is null)
+        {
+            return await (connection ?? own!).QuerySingleOrDefaultAsync<SandboxRow>(new CommandDefinition(anywhere, parameters, transaction, cancellationToken: ct));
+        }
+        await using var results = await (connection ?? own!).QueryMultipleAsync(new CommandDefinition(lockedWithinCapacity, parameters, transaction, cancellationToken: ct));
+        await results.ReadAsync(); // the lock's row
+        return await results.ReadSingleOrDefaultAsync<SandboxRow>();
     }
 
     /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
