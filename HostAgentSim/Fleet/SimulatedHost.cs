@@ -101,7 +101,8 @@ public sealed class SimulatedHost
 
     /// <summary>
     /// The status injected failures answer with. UNAVAILABLE (the default) is a dropped call: the caller
-    /// cannot know what the host did. A definitive code (RESOURCE_EXHAUSTED, say) is a host that refuses.
+    /// cannot know what the host did. A definitive code (FAILED_PRECONDITION, say) is a host that refuses; RESOURCE_EXHAUSTED
+    /// is one without room (a create ends stopped for no_capacity, not error).
     /// </summary>
     public StatusCode FailureStatus { get; set; } = StatusCode.Unavailable;
 

@@ -17,7 +17,7 @@ public sealed class SandboxLessonsTests
     // These lessons are about a host that refuses (a definitive answer). A dropped call, which says
     // nothing of what the host did, is left to the HostMonitor instead (AcceptedRequestTests).
     [SetUp]
-    public void HostRefusesWhenItFails() => _harness.Fleet.Hosts[0].FailureStatus = StatusCode.ResourceExhausted;
+    public void HostRefusesWhenItFails() => _harness.Fleet.Hosts[0].FailureStatus = StatusCode.FailedPrecondition;
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _harness.DisposeAsync();

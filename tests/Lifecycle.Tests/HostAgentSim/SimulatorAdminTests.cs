@@ -78,13 +78,17 @@ public sealed class SimulatorAdminTests
         Assert.That(listed.Select(h => h.GetProperty("name").GetString()), Is.EqualTo(new[] { "sim-0", "sim-1" }));
         var sim1 = listed[1];
         Assert.That(sim1.EnumerateObject().Select(p => p.Name),
-            Is.EquivalentTo(new[] { "name", "port", "host_id", "frozen", "latency_ms", "failure_rate", "sandboxes" }));
+            Is.EquivalentTo(new[] { "name", "port", "host_id", "frozen", "latency_ms", "failure_rate", "sandboxes", "memory_mb", "running_vcpus", "running_memory_mb" }));
         Assert.That(sim1.GetProperty("port").GetInt32(), Is.EqualTo(host.Port));
         Assert.That(sim1.GetProperty("host_id").GetGuid(), Is.EqualTo(host.HostId), "the id its certificate names");
         Assert.That(sim1.GetProperty("frozen").GetBoolean(), Is.True);
         Assert.That(sim1.GetProperty("latency_ms").GetInt32(), Is.EqualTo(7));
         Assert.That(sim1.GetProperty("failure_rate").GetDouble(), Is.EqualTo(0.25));
         Assert.That(sim1.GetProperty("sandboxes").GetInt32(), Is.EqualTo(host.Snapshot().Count).And.GreaterThan(0));
+        var running = host.Snapshot().Values.Where(s => s.State == SimulatedSandboxState.Running).ToList();
+        Assert.That((sim1.GetProperty("memory_mb").GetInt64(), sim1.GetProperty("running_vcpus").GetInt64(), sim1.GetProperty("running_memory_mb").GetInt64()),
+            Is.EqualTo((host.MemoryMb, running.Sum(s => (long)s.Spec.Vcpus), running.Sum(s => (long)s.Spec.MemoryMb))));
+        Assert.That(running, Is.Not.Empty);
     }
 
     [Test]
