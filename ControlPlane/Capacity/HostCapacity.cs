@@ -5,9 +5,10 @@ using Npgsql;
 namespace Lifecycle.ControlPlane.Capacity;
 
 /// <summary>
-/// The check every request that raises what a host holds passes inside the transaction of its write
+/// The overcommit ratios, and the check a resume passes inside the transaction of its write
 /// (<c>Operations.RequestWrites</c>): take the host's lock, count, and write only if the demand fits the host's
-/// allocatable times the overcommit ratio, so no number of replicas and concurrent creates can take a host past it.
+/// allocatable times the ratio, so no number of replicas and concurrent requests can take a host past it. A create
+/// does the same in its insert (<c>SandboxStore.CreateOnHostAsync</c>).
 /// A host that has reported no capacity is not limited (it is placed by count alone).
 /// </summary>
 public sealed class HostCapacity(NpgsqlDataSource dataSource, IOptions<CapacityOptions> options)

@@ -98,8 +98,6 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// <summary>The host statuses that take new sandboxes (<see cref="HostStatuses.TakesPlacements"/>: online only).</summary>
     private static readonly string[] PlacingWire = [.. HostStatuses.All.Where(status => status.TakesPlacements()).Select(status => status.ToWire())];
 
-    private static readonly string[] HoldingWire = [.. CapacityRules.Holding.Select(status => status.ToWire())];
-
     /// <summary>
     /// Every host that is not decommissioned, with its count of sandboxes that are not <c>stopped</c> and what they
     /// hold (<see cref="HostLoad"/>): what placement weighs. It reads every such sandbox, so
@@ -110,14 +108,14 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         const string sql = $"""
             SELECT h.id, h.name, h.status = ANY(@Placing) AS takes_placements, h.allocatable_vcpus, h.allocatable_memory_mb,
                    count(s.id) AS active,
-                   h.unaccounted_vcpus + COALESCE(sum(s.vcpus) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_vcpus,
-                   h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb) FILTER (WHERE s.status = ANY(@Holding)), 0) AS allocated_memory_mb
+                   h.unaccounted_vcpus + COALESCE(sum(s.vcpus) FILTER (WHERE s.holds), 0) AS allocated_vcpus,
+                   h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb) FILTER (WHERE s.holds), 0) AS allocated_memory_mb
               FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> '{SandboxStatusNames.Stopped}'
              WHERE h.status <> '{HostStatusNames.Decommissioned}'
              GROUP BY h.id
             """;
         await using var conn = dataSource.CreateConnection();
-        var rows = await conn.QueryAsync<HostLoad.Row>(new CommandDefinition(sql, new { Placing = PlacingWire, Holding = HoldingWire }, cancellationToken: ct));
+        var rows = await conn.QueryAsync<HostLoad.Row>(new CommandDefinition(sql, new { Placing = PlacingWire }, cancellationToken: ct));
         return [.. rows.Select(row => row.ToLoad())];
     }
 
