@@ -16,18 +16,17 @@ public static class CapacityStore
     /// What the host can lend (null when it has reported nothing) and what is allocated: what its sandboxes hold, and
     /// what its VMs take that none of them accounts for (<c>hosts.unaccounted_*</c>, as its last pass saw). Read after
     /// <see cref="LockAsync"/> in the same transaction, its statement sees every earlier holder's commit. It reads only
-    /// the sandboxes the host holds now, from the partial index on <c>holds</c> (sql/018).
+    /// the host's ledger (<see cref="HostAllocations"/>), not its sandboxes.
     /// </summary>
     public static async Task<(Resources? Allocatable, Resources Allocated)> ReadAsync(
         Guid hostId, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT h.allocatable_vcpus, h.allocatable_memory_mb,
-                   h.unaccounted_vcpus + COALESCE(sum(s.vcpus), 0) AS allocated_vcpus,
-                   h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb), 0) AS allocated_memory_mb
-              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.holds
+                   h.unaccounted_vcpus + held.vcpus AS allocated_vcpus,
+                   h.unaccounted_memory_mb + held.memory_mb AS allocated_memory_mb
+              FROM hosts h {HostAllocations.HeldByHost}
              WHERE h.id = @HostId
-             GROUP BY h.id
             """;
         var row = await connection.QuerySingleOrDefaultAsync<(int? AllocatableVcpus, int? AllocatableMemoryMb, long AllocatedVcpus, long AllocatedMemoryMb)>(
             new CommandDefinition(sql, new { HostId = hostId }, transaction, cancellationToken: ct));

@@ -9,11 +9,11 @@ namespace Lifecycle.ControlPlane.Placement;
 /// Chooses the host for a new sandbox among the online hosts that have room for it, by "power of two choices": two of
 /// them at random, and of those the emptier. Emptier is the smaller dominant share once the sandbox is placed (the
 /// larger of vCPUs and memory as a part of what the host may lend), or, where either host has reported no capacity,
-/// the fewer sandboxes that are not <c>stopped</c>. This spreads (decision 0035): a paused sandbox resumes on its own
+/// the fewer sandboxes that hold a share there (<see cref="CapacityRules.Holding"/>). This spreads (decision 0035): a paused sandbox resumes on its own
 /// host, so every host keeps room for its resumes, and a host lost takes fewer sandboxes with it.
 /// <para>
-/// Reading the loads reads every sandbox that is not stopped, too much for each create (56 ms at 100,000), so they are
-/// read once per <see cref="PlacementOptions.RefreshInterval"/> and this replica adds its own placements in between.
+/// The loads come from each host's ledger (<see cref="HostAllocations"/>), read once per
+/// <see cref="PlacementOptions.RefreshInterval"/>; this replica adds its own placements in between.
 /// The room seen here is a guess: the write counts again under the host's lock (<see cref="HostCapacity"/>) and, when
 /// it is short, <see cref="Refused"/> teaches this replica what the host really holds. Not simply the emptiest host:
 /// every replica reads the same loads, so every replica would send every create to the same host until its next read;
@@ -63,7 +63,7 @@ public sealed class HostPlacement(SandboxStore sandboxes, TimeProvider clock, IO
         {
             if (_loads.TryGetValue(hostId, out var load))
             {
-                _loads[hostId] = load with { Active = load.Active + 1, Allocated = load.Allocated + demand };
+                _loads[hostId] = load with { Holding = load.Holding + 1, Allocated = load.Allocated + demand };
             }
         }
     }
@@ -136,7 +136,7 @@ public sealed class HostPlacement(SandboxStore sandboxes, TimeProvider clock, IO
         var (a, b) = (hosts[first], hosts[second]);
         var emptier = a.Allocatable is not null && b.Allocatable is not null
             ? DominantShare(b, demand) < DominantShare(a, demand)
-            : b.Active < a.Active;
+            : b.Holding < a.Holding;
         return emptier ? b : a;
     }
 

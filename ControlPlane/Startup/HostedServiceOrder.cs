@@ -1,4 +1,5 @@
 using Lifecycle.Consumers;
+using Lifecycle.ControlPlane.Capacity;
 using Lifecycle.ControlPlane.Certificates;
 using Lifecycle.ControlPlane.Dev;
 using Lifecycle.ControlPlane.Drains;
@@ -52,6 +53,8 @@ public static class HostedServiceOrder
         }
         // Touches only expired idempotency keys, which no request reads: any place after the schema would do.
         Add<IdempotencyJanitor>(services);
+        // Folds rows that only readers of totals read, and no fold changes a total: likewise any place after the schema.
+        Add<AllocationLedger>(services);
         return services;
     }
 

@@ -22,7 +22,7 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     /// <remarks>
     /// With <paramref name="ratios"/>, the host's capacity lock (<see cref="HostCapacityLock"/>) is taken by a statement
     /// sent in the same round trip, just before the insert, whose own snapshot then sees every earlier holder's commit;
-    /// the insert counts what the host holds (<c>holds</c>, sql/018) and inserts only if the sandbox fits its allocatable
+    /// the insert reads what the host holds from its ledger (<see cref="HostAllocations"/>) and inserts only if the sandbox fits its allocatable
     /// times the ratios. Without a transaction the two run as one implicit transaction, so the lock is held only while the
     /// insert runs and commits. With <paramref name="connection"/>, it runs there, within <paramref name="transaction"/>
     /// (the request's: its quota and idempotency key).
@@ -31,12 +31,14 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
         Guid hostId, NewSandbox sandbox, OutboxRecord outboxed, DateTimeOffset deadline, CancellationToken ct,
         NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null, OvercommitRatios? ratios = null)
     {
-        // A host that has reported no capacity is not limited. The limit is CapacityRules.Limit, in SQL.
-        const string withinCapacity = """
-                   AND (h.allocatable_vcpus IS NULL OR h.allocatable_memory_mb IS NULL
-                        OR (SELECT h.unaccounted_vcpus + COALESCE(sum(c.vcpus), 0) + @Vcpus <= floor(h.allocatable_vcpus * @VcpuRatio)
-                               AND h.unaccounted_memory_mb + COALESCE(sum(c.memory_mb), 0) + @MemoryMb <= floor(h.allocatable_memory_mb * @MemoryRatio)
-                              FROM sandboxes c WHERE c.host_id = h.id AND c.holds))
+        // A host that has reported no capacity is not limited. The limit is CapacityRules.Limit, in SQL; what the host
+        // holds is its ledger's total (HostAllocations), which the trigger on this insert then raises.
+        const string withinCapacity = $"""
+            WITH chosen AS (SELECT h.id FROM hosts h {HostAllocations.HeldByHost}
+                             WHERE h.id = @HostId AND h.status = ANY(@Placing)
+                               AND (h.allocatable_vcpus IS NULL OR h.allocatable_memory_mb IS NULL
+                                    OR (h.unaccounted_vcpus + held.vcpus + @Vcpus <= floor(h.allocatable_vcpus * @VcpuRatio)
+                                        AND h.unaccounted_memory_mb + held.memory_mb + @MemoryMb <= floor(h.allocatable_memory_mb * @MemoryRatio)))
             """;
         const string insert = $"""
             ), s AS (
@@ -54,9 +56,8 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
             ){OutboxStore.RecordWith}
             SELECT {SandboxRow.Columns} FROM s JOIN hosts h ON h.id = s.host_id
             """;
-        const string chosen = "WITH chosen AS (SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = ANY(@Placing)";
-        const string anywhere = chosen + insert;
-        const string lockedWithinCapacity = HostCapacityLock.Sql + ";\n" + chosen + withinCapacity + insert;
+        const string anywhere = "WITH chosen AS (SELECT h.id FROM hosts h WHERE h.id = @HostId AND h.status = ANY(@Placing)" + insert;
+        const string lockedWithinCapacity = HostCapacityLock.Sql + ";\n" + withinCapacity + insert;
         var created = outboxed.Event;
         var parameters = new DynamicParameters(new
         {
@@ -99,20 +100,19 @@ public sealed class SandboxStore(NpgsqlDataSource dataSource)
     private static readonly string[] PlacingWire = [.. HostStatuses.All.Where(status => status.TakesPlacements()).Select(status => status.ToWire())];
 
     /// <summary>
-    /// Every host that is not decommissioned, with its count of sandboxes that are not <c>stopped</c> and what they
-    /// hold (<see cref="HostLoad"/>): what placement weighs. It reads every such sandbox, so
-    /// <c>Placement.HostPlacement</c> runs it once per refresh interval, never per create.
+    /// Every host that is not decommissioned, with the count of its sandboxes that hold a share and what they hold
+    /// (<see cref="HostLoad"/>), from its ledger (<see cref="HostAllocations"/>): what placement weighs, once per
+    /// refresh interval.
     /// </summary>
     public async Task<IReadOnlyList<HostLoad>> HostLoadsAsync(CancellationToken ct)
     {
         const string sql = $"""
             SELECT h.id, h.name, h.status = ANY(@Placing) AS takes_placements, h.allocatable_vcpus, h.allocatable_memory_mb,
-                   count(s.id) AS active,
-                   h.unaccounted_vcpus + COALESCE(sum(s.vcpus) FILTER (WHERE s.holds), 0) AS allocated_vcpus,
-                   h.unaccounted_memory_mb + COALESCE(sum(s.memory_mb) FILTER (WHERE s.holds), 0) AS allocated_memory_mb
-              FROM hosts h LEFT JOIN sandboxes s ON s.host_id = h.id AND s.status <> '{SandboxStatusNames.Stopped}'
+                   held.sandboxes AS holding,
+                   h.unaccounted_vcpus + held.vcpus AS allocated_vcpus,
+                   h.unaccounted_memory_mb + held.memory_mb AS allocated_memory_mb
+              FROM hosts h {HostAllocations.HeldByHost}
              WHERE h.status <> '{HostStatusNames.Decommissioned}'
-             GROUP BY h.id
             """;
         await using var conn = dataSource.CreateConnection();
         var rows = await conn.QueryAsync<HostLoad.Row>(new CommandDefinition(sql, new { Placing = PlacingWire }, cancellationToken: ct));

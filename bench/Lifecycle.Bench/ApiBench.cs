@@ -142,7 +142,10 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
         return [.. results];
     }
 
-    public sealed record LatencyRun(double P50Ms, double P99Ms, double MaxMs, int Accepted, int NeverRunning);
+    /// <summary>An open-loop run: time from accepted to running, and how many creates were accepted, never ran, or were not answered in time.</summary>
+    public sealed record LatencyRun(double P50Ms, double P99Ms, double MaxMs, int Accepted, int NeverRunning, int Unanswered);
+
+    private enum CreateAnswer { Accepted, Refused, Unanswered }
 
     private async Task<LatencyRun[]> RepeatLatencyAsync(Uri api, double perSecond, TimeSpan duration)
     {
@@ -151,7 +154,7 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
         for (var run = 0; run <= settings.Repeats; run++)
         {
             var result = await CreateToRunningAsync(client, perSecond, duration);
-            Console.WriteLine($"  {perSecond}/s: p50 {result.P50Ms:F1} ms p99 {result.P99Ms:F1} ms max {result.MaxMs:F1} ms ({result.Accepted} accepted, {result.NeverRunning} never running)");
+            Console.WriteLine($"  {perSecond}/s: p50 {result.P50Ms:F1} ms p99 {result.P99Ms:F1} ms max {result.MaxMs:F1} ms ({result.Accepted} accepted, {result.NeverRunning} never running, {result.Unanswered} unanswered)");
             if (run > 0)
             {
                 runs.Add(result);
@@ -202,22 +205,23 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
                 }
             }
         });
-        var accepted = await LoadGenerator.OpenLoopAsync(perSecond, duration, async () =>
+        var answers = await LoadGenerator.OpenLoopAsync(perSecond, duration, async () =>
         {
-            using var response = await CreateAsync(client);
+            using var response = await LoadGenerator.SendOrNullAsync(() => CreateAsync(client));
             var acceptedAt = Stopwatch.GetTimestamp();
-            if (response.StatusCode != HttpStatusCode.Accepted)
+            if (response?.StatusCode != HttpStatusCode.Accepted)
             {
-                return false;
+                return response is null ? CreateAnswer.Unanswered : CreateAnswer.Refused;
             }
             var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
             waiting[id] = acceptedAt;
-            return true;
+            return CreateAnswer.Accepted;
         });
         await done.CancelAsync();
         await watcher;
         var all = latencies.ToList();
-        return new LatencyRun(Stats.Percentile(all, 50), Stats.Percentile(all, 99), all.Max(), accepted.Count(a => a), waiting.Count);
+        return new LatencyRun(Stats.Percentile(all, 50), Stats.Percentile(all, 99), all.DefaultIfEmpty(double.NaN).Max(),
+            answers.Count(a => a == CreateAnswer.Accepted), waiting.Count, answers.Count(a => a == CreateAnswer.Unanswered));
     }
 
     /// <summary>
@@ -407,9 +411,13 @@ public sealed class ApiBench(LocalServers servers, NpgsqlDataSource dataSource, 
                 $"| {name} (req/s; p50 / p99 ms) | {rate.Median:N0} ({Median(runs, r => r.P50Ms):F1} / {Median(runs, r => r.P99Ms):F1}) | {rate.Min:N0} | {rate.Max:N0} |");
         }
 
+        /// <summary>Creates the runs sent that were not answered within the client's timeout, when any were.</summary>
+        private static string Unanswered(LatencyRun[] runs) =>
+            runs.Sum(r => r.Unanswered) is > 0 and var unanswered ? $" ({unanswered:N0} creates unanswered in 30 s)" : "";
+
         private static void Latency(StringBuilder md, string name, LatencyRun[] runs) =>
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name}: p50 / p99 / max (ms) | {Median(runs, r => r.P50Ms):F1} / {Median(runs, r => r.P99Ms):F1} / {Median(runs, r => r.MaxMs):F1} | " +
+                $"| {name}{Unanswered(runs)}: p50 / p99 / max (ms) | {Median(runs, r => r.P50Ms):F1} / {Median(runs, r => r.P99Ms):F1} / {Median(runs, r => r.MaxMs):F1} | " +
                 $"{runs.Min(r => r.P50Ms):F1} / {runs.Min(r => r.P99Ms):F1} / {runs.Min(r => r.MaxMs):F1} | {runs.Max(r => r.P50Ms):F1} / {runs.Max(r => r.P99Ms):F1} / {runs.Max(r => r.MaxMs):F1} |");
     }
 }

@@ -48,7 +48,12 @@ public static class LoadGenerator
             while (watch.Elapsed < duration)
             {
                 var sent = Stopwatch.GetTimestamp();
-                using var response = await send(client);
+                using var response = await SendOrNullAsync(() => send(client));
+                if (response is null)
+                {
+                    Interlocked.Increment(ref failures);
+                    continue;
+                }
                 // Read the body, as a client does, so the connection is free for the next request.
                 await response.Content.LoadIntoBufferAsync();
                 if (response.StatusCode == expected)
@@ -64,6 +69,22 @@ public static class LoadGenerator
         var elapsed = watch.Elapsed.TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
         return new ClosedResult(all.Count / elapsed, Stats.Percentile(all, 50), Stats.Percentile(all, 99), all.Count, failures);
+    }
+
+    /// <summary>
+    /// The answer, or null when none came within the client's timeout or the connection failed: a server that falls
+    /// behind shows as failures counted, not as a bench that stops.
+    /// </summary>
+    public static async Task<T?> SendOrNullAsync<T>(Func<Task<T>> send) where T : class
+    {
+        try
+        {
+            return await send();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

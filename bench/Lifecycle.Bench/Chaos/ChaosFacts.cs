@@ -2,6 +2,7 @@ using Dapper;
 using Lifecycle.HostAgent.V1;
 using Lifecycle.Infrastructure.HostAgents;
 using Lifecycle.Infrastructure.Ownership;
+using Lifecycle.Infrastructure.Store;
 using Lifecycle.Infrastructure.Streams;
 using Npgsql;
 using StackExchange.Redis;
@@ -41,7 +42,8 @@ public sealed record ChaosFacts(
     long? Lag,
     IReadOnlyDictionary<Guid, IReadOnlyList<SandboxInfo>> HostVms,
     IReadOnlyList<string> UnlistableHosts,
-    IReadOnlyList<LeaseStore.Lease> Leases)
+    IReadOnlyList<LeaseStore.Lease> Leases,
+    IReadOnlyList<LedgerFact> Ledgers)
 {
     public static async Task<ChaosFacts> ReadAsync(string postgres, StreamProbe probe)
     {
@@ -57,6 +59,16 @@ public sealed record ChaosFacts(
             """)).ToList();
         var hosts = (await connection.QueryAsync<HostFact>(
             "SELECT id, name, grpc_address, status FROM hosts WHERE status <> 'decommissioned'")).ToList();
+        // Each host's ledger total and its holding sandboxes counted, in one snapshot: they must agree.
+        var ledgers = (await connection.QueryAsync<LedgerFact>(
+            $"""
+            SELECT h.name AS host, held.sandboxes AS ledger_sandboxes, held.vcpus AS ledger_vcpus, held.memory_mb AS ledger_memory_mb,
+                   (SELECT count(*) FROM sandboxes s WHERE s.host_id = h.id AND s.holds) AS sandboxes,
+                   (SELECT COALESCE(sum(s.vcpus), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS vcpus,
+                   (SELECT COALESCE(sum(s.memory_mb), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS memory_mb
+              FROM hosts h
+              {HostAllocations.HeldByHost}
+            """)).ToList();
 
         var entries = new List<EntryFact>();
         var dead = new List<DeadLetterFact>();
@@ -88,7 +100,7 @@ public sealed record ChaosFacts(
         {
             leases = await LeaseStore.ListAsync(dataSource, ChaosStack.LeasePeriod, CancellationToken.None);
         }
-        return new ChaosFacts(sandboxes, history, hosts, entries, dead, backlog.Pending, backlog.Lag, vms, unlistable, leases);
+        return new ChaosFacts(sandboxes, history, hosts, entries, dead, backlog.Pending, backlog.Lag, vms, unlistable, leases, ledgers);
     }
 
     private static async Task<List<StreamEntry>> ReadAllAsync(IDatabase db, string key)
@@ -113,4 +125,10 @@ public sealed record ChaosFacts(
     private static Guid? GuidOf(RedisValue value) => Guid.TryParse(value.ToString(), out var id) ? id : null;
 
     private static long? LongOf(RedisValue value) => long.TryParse(value.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+}
+
+/// <summary>A host's allocation ledger total (<c>host_allocations</c>) beside its holding sandboxes' own count.</summary>
+public sealed record LedgerFact(string Host, long LedgerSandboxes, long LedgerVcpus, long LedgerMemoryMb, long Sandboxes, long Vcpus, long MemoryMb)
+{
+    public bool Agrees => (LedgerSandboxes, LedgerVcpus, LedgerMemoryMb) == (Sandboxes, Vcpus, MemoryMb);
 }

@@ -313,6 +313,7 @@ public static class InvariantChecker
     /// Invariant 10: no reading finds a host running more than its allocatable times the ratio (vCPUs 4.0, memory 1.0, the
     /// control plane's defaults), as the host itself reports it, and no host ever refused a create or resume for want of
     /// room: the control plane's limit holds, not the host's. The simulator enforces its memory itself, not its vCPUs.
+    /// After the faults, each host's allocation ledger (what the limit is checked against) equals its holding sandboxes.
     /// </summary>
     private static InvariantResult HostsWithinCapacity(ChaosFacts facts, LimitFacts limits)
     {
@@ -322,9 +323,11 @@ public static class InvariantChecker
             .Select(s => $"at {s.AtMs / 1000:F1}s host {s.Host} ran {s.RunningVcpus} vCPUs and {s.RunningMemoryMb} MiB, over its {limit.Vcpus} and {limit.MemoryMb}")
             .Concat(facts.History.Where(h => h.Reason == Reasons.NoCapacity)
                 .Select(h => $"the host of sandbox {h.SandboxId} refused it for want of room: {h}"))
+            .Concat(facts.Ledgers.Where(l => !l.Agrees)
+                .Select(l => $"host {l.Host}'s allocation ledger says {l.LedgerSandboxes} sandboxes, {l.LedgerVcpus} vCPUs, {l.LedgerMemoryMb} MiB; its holding sandboxes are {l.Sandboxes}, {l.Vcpus}, {l.MemoryMb}"))
             .ToList();
-        return new InvariantResult(10, $"no host runs more than {limit.Vcpus} vCPUs and {limit.MemoryMb} MiB, and none refuses for want of room",
-            samples.Count, violations);
+        return new InvariantResult(10, $"no host runs more than {limit.Vcpus} vCPUs and {limit.MemoryMb} MiB, none refuses for want of room, and every host's allocation ledger agrees with its sandboxes",
+            samples.Count + facts.Ledgers.Count, violations);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ public static class ScaleDatabase
     public static async Task EmptyAsync(NpgsqlDataSource dataSource)
     {
         await using var conn = await dataSource.OpenConnectionAsync();
-        await conn.ExecuteAsync("TRUNCATE sandbox_transitions, sandboxes, hosts CASCADE");
+        await conn.ExecuteAsync("TRUNCATE sandbox_transitions, sandboxes, hosts, host_allocations CASCADE");
         await conn.ExecuteAsync("VACUUM ANALYZE");
     }
 }

@@ -36,12 +36,12 @@ public sealed class HostAllocatedTests
         Assert.That(host.SandboxCounts(), Is.EqualTo(statuses.Where(s => s != SandboxStatus.Stopped).ToDictionary(s => s.ToWire(), _ => 1L)),
             "the counts by status are as before: every status but stopped, one each");
 
-        // The column the capacity check counts by (sql/018) says the same of every status.
+        // The column the ledger's trigger goes by (sql/018, sql/019) says the same of every status.
         var holds = await conn.QueryAsync<(string Status, bool Holds)>("SELECT status, holds FROM sandboxes WHERE host_id = @HostId", new { HostId = hostId });
         Assert.That(holds.Where(h => h.Holds).Select(h => h.Status), Is.EquivalentTo(CapacityRules.Holding.Select(s => s.ToWire())));
         await using var transaction = await conn.BeginTransactionAsync();
         await CapacityStore.LockAsync(hostId, conn, transaction, CancellationToken.None);
         var (_, counted) = await CapacityStore.ReadAsync(hostId, conn, transaction, CancellationToken.None);
-        Assert.That(counted, Is.EqualTo(host.Allocated()), "the capacity check counts what the host's row shows");
+        Assert.That(counted, Is.EqualTo(host.Allocated()), "the capacity check's ledger says what the host's row shows, sizes changed in place included");
     }
 }
