@@ -10,31 +10,12 @@ namespace Lifecycle.ControlPlane.Capacity;
 /// transaction-scoped turn); no lease is needed, because a fold never changes a total, only how many rows it takes.
 /// A round missed (Postgres away) leaves more rows to read, never a wrong total.
 /// </summary>
-public sealed partial class AllocationLedger(NpgsqlDataSource dataSource, IOptions<CapacityOptions> options, TimeProvider clock, ILogger<AllocationLedger> logger)
-    : BackgroundService
+public sealed class AllocationLedger(NpgsqlDataSource dataSource, IOptions<CapacityOptions> options, TimeProvider clock, ILogger<AllocationLedger> logger)
+    : PeriodicChore(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.FoldInterval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await HostAllocations.FoldAsync(dataSource, stoppingToken);
-                }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-                {
-                    LogFoldFailed(ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override string Name => "Folding the hosts' allocation ledgers";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Folding the hosts' allocation ledgers failed; the next round tries again")]
-    private partial void LogFoldFailed(Exception ex);
+    protected override TimeSpan Period => options.Value.FoldInterval;
+
+    protected override Task RoundAsync(CancellationToken ct) => HostAllocations.FoldAsync(dataSource, ct);
 }

@@ -1,5 +1,5 @@
+using Lifecycle.Infrastructure.Store;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Lifecycle.ControlPlane.Idempotency;
 
@@ -8,38 +8,21 @@ namespace Lifecycle.ControlPlane.Idempotency;
 /// needed). An expired key is already ignored by requests; this only keeps the table small.
 /// </summary>
 public sealed partial class IdempotencyJanitor(IdempotencyStore store, IOptions<IdempotencyOptions> options, TimeProvider clock, ILogger<IdempotencyJanitor> logger)
-    : BackgroundService
+    : PeriodicChore(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Name => "Deleting expired idempotency keys";
+
+    protected override TimeSpan Period => options.Value.PurgeInterval;
+
+    protected override async Task RoundAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.Value.PurgeInterval, clock);
-        try
+        var deleted = await store.PurgeExpiredAsync(ct);
+        if (deleted > 0)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    var deleted = await store.PurgeExpiredAsync(stoppingToken);
-                    if (deleted > 0)
-                    {
-                        LogPurged(deleted);
-                    }
-                }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-                {
-                    // Postgres is away: the keys wait for the next round.
-                    LogPurgeFailed(ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            LogPurged(Logger, deleted);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} expired idempotency keys")]
-    private partial void LogPurged(int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting expired idempotency keys failed; the next round tries again")]
-    private partial void LogPurgeFailed(Exception ex);
+    private static partial void LogPurged(ILogger logger, int count);
 }
