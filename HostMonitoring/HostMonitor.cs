@@ -40,9 +40,9 @@ public sealed partial class HostMonitor : BackgroundService
         // Scheduled passes go round the slices from slice 1: the first pass, when shards are taken,
         // covers every host and runs the passive phase (slice 0's).
         var schedule = new SliceSchedule(settings.Interval, settings.Slices, firstSlice: 1, TimeProvider.System);
-        IAsyncDisposable? listening = null;
+        RequestListening? listening = null;
         // A pass is not awaited before the next is due: one still waiting on a hung host must not
-        // hold the schedule (the pass skips hosts still in progress).
+        // hold the schedule (the pass skips hosts still in progress). Unsubscribes wait here too.
         var passes = new List<Task>();
         var next = PassScope.AllHosts(DateTimeOffset.MaxValue);
         try
@@ -52,13 +52,14 @@ public sealed partial class HostMonitor : BackgroundService
                 passes.RemoveAll(p => p.IsCompleted);
                 if (_shards.HoldingSince is { } since)
                 {
-                    listening ??= await TryListenAsync();
+                    listening ??= new RequestListening(_requests, _requested.Request, ex => LogNoRequests(ex.Message));
                     // No host is called silent until a whole heartbeat timeout after this replica took hosts.
                     passes.Add(RunPassAsync(next with { SilenceCheckFrom = since + settings.HeartbeatTimeout }, stoppingToken));
                 }
                 else if (listening is not null)
                 {
-                    await StopListeningAsync(listening);
+                    // Not awaited here either: unsubscribing waits out the Redis client's timeout while Redis is away.
+                    passes.Add(StopListeningAsync(listening));
                     listening = null;
                 }
                 next = await NextPassAsync(schedule, stoppingToken);
@@ -131,27 +132,13 @@ public sealed partial class HostMonitor : BackgroundService
         }
     }
 
-    private async Task<IAsyncDisposable?> TryListenAsync()
-    {
-        try
-        {
-            return await _requests.SubscribeAsync(_requested.Request);
-        }
-        catch (StackExchange.Redis.RedisException ex)
-        {
-            // Passes still run on their interval; requests are only a shortcut. Tried again at each interval.
-            LogNoRequests(ex.Message);
-            return null;
-        }
-    }
-
-    private async Task StopListeningAsync(IAsyncDisposable listening)
+    private async Task StopListeningAsync(RequestListening listening)
     {
         try
         {
             await listening.DisposeAsync();
         }
-        catch (StackExchange.Redis.RedisException ex)
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
             LogNoRequests(ex.Message);
         }
@@ -163,6 +150,6 @@ public sealed partial class HostMonitor : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor pass failed: {ErrorType}: {Error}")]
     private partial void LogPassFailed(string errorType, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: reconcile requests not (un)subscribed ({Error}); passes run on their interval meanwhile")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HostMonitor: reconcile requests not (un)subscribed ({Error}); passes run on their interval meanwhile, and subscribing is tried again each second")]
     private partial void LogNoRequests(string error);
 }

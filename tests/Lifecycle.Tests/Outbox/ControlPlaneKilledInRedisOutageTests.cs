@@ -42,13 +42,19 @@ public sealed class ControlPlaneKilledInRedisOutageTests
         await Eventually.TrueAsync(async () => (await StatusesAsync(database, toPause)).All(s => s == "running"),
             TimeSpan.FromSeconds(30), "the sandboxes to pause run");
 
+        // Every create settled and its events gone from the outbox before the outage: with a grace of 0.5 s, a loaded
+        // machine can see the HostMonitor settle a create whose own outcome is still on its way (one of the two is
+        // applied, the other is stale, as invariant 2 allows). What follows is about the outcomes around the kill only.
+        await using var conn = database.DataSource.CreateConnection();
+        await Eventually.TrueAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM event_outbox") == 0,
+            TimeSpan.FromSeconds(20), "the creates' events leave the outbox", TimeSpan.FromMilliseconds(50));
+        var crashedAt = DateTime.UtcNow;
         await servers.CrashAsync("redis");
         // Answered by the host at once: each outcome is recorded in the outbox and cannot reach the stream.
         foreach (var id in toPause)
         {
             await AcceptedAsync(client.PostAsync($"/v1/sandboxes/{id}/pause", null));
         }
-        await using var conn = database.DataSource.CreateConnection();
         await Eventually.TrueAsync(async () => await RecordedOutcomesAsync(conn, toPause) == Recorded,
             TimeSpan.FromSeconds(20), "every pause's outcome is recorded", TimeSpan.FromMilliseconds(50));
         // Host calls that never return before the kill: creates whose outcome nobody records.
@@ -65,6 +71,12 @@ public sealed class ControlPlaneKilledInRedisOutageTests
 
         // Started again while Redis is still away, on the port the hosts and the client call.
         await deployment.StartReplicaAsync(Replica, ReplicaKind.Process, waitUntilServing: false);
+        // Passes keep their interval with Redis away (300 ms over 6 slices: 20 a second). Subscribing to reconcile
+        // requests waits out the Redis client's 5 s timeout while Redis is away; done on the pass loop, it let one
+        // pass through every 5 s, and the host's slice could come round only after the wait below had given up.
+        using var metrics = new HttpClient { BaseAddress = deployment.UrlOf(Replica), Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.TrueAsync(async () => await PassesAsync(metrics) >= 30,
+            TimeSpan.FromSeconds(15), "30 HostMonitor passes run with Redis still away", TimeSpan.FromMilliseconds(100));
         await Eventually.TrueAsync(async () => (await StatusesAsync(database, toPause)).All(s => s == "paused"),
             TimeSpan.FromSeconds(30), "the recorded pauses are applied with Redis still away", TimeSpan.FromMilliseconds(50));
         await servers.StartAgainAsync();
@@ -77,7 +89,8 @@ public sealed class ControlPlaneKilledInRedisOutageTests
             "SELECT event_id, count(*) FROM sandbox_transitions WHERE event_id = ANY(@Ids) GROUP BY event_id",
             new { Ids = recordedBeforeKill.ToArray() })).ToList();
         var settledByMonitor = (await conn.QueryAsync<Guid>(
-            "SELECT DISTINCT sandbox_id FROM sandbox_transitions WHERE actor = @Monitor", new { Monitor = Actors.HostMonitor })).ToList();
+            "SELECT DISTINCT sandbox_id FROM sandbox_transitions WHERE actor = @Monitor AND at >= @CrashedAt",
+            new { Monitor = Actors.HostMonitor, CrashedAt = crashedAt })).ToList();
         TestContext.Out.WriteLine($"{recordedBeforeKill.Count} outcomes recorded before the kill, all applied; {settledByMonitor.Count} of {InFlight} cut-short creates settled by the HostMonitor");
         Assert.Multiple(() =>
         {
@@ -87,6 +100,19 @@ public sealed class ControlPlaneKilledInRedisOutageTests
                 "the HostMonitor settled only operations whose host call the kill cut short");
             Assert.That(host.Snapshot().Keys, Is.SupersetOf(cutShort), "the host runs every cut-short create");
         });
+    }
+
+    /// <summary>HostMonitor passes the replica has run, as its <c>/metrics</c> counts them; 0 while it cannot answer yet.</summary>
+    private static async Task<double> PassesAsync(HttpClient metrics)
+    {
+        try
+        {
+            return PrometheusText.Samples(await metrics.GetStringAsync("/metrics"), "lifecycle_reconciler_passes_total").Sum();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
     }
 
     private static async Task<string> CreateAsync(HttpClient client)
