@@ -22,10 +22,7 @@ public sealed class HostCapacity(NpgsqlDataSource dataSource, IOptions<CapacityO
     public async Task<CapacityShortfall?> ShortfallNowAsync(HostDemand demand, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var (allocatable, allocated) = await CapacityStore.ReadAsync(demand.HostId, connection, null, ct);
-        return allocatable is { } lendable && CapacityRules.Shortfall(lendable, allocated, demand.Demand, Ratios) is { } resource
-            ? new CapacityShortfall(demand.HostId, resource, lendable, allocated)
-            : null;
+        return Shortfall(demand, await CapacityStore.ReadAsync(demand.HostId, connection, null, ct));
     }
 
     /// <summary>
@@ -35,9 +32,12 @@ public sealed class HostCapacity(NpgsqlDataSource dataSource, IOptions<CapacityO
     public async Task<CapacityShortfall?> LockAndCheckAsync(HostDemand demand, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         await CapacityStore.LockAsync(demand.HostId, connection, transaction, ct);
-        var (allocatable, allocated) = await CapacityStore.ReadAsync(demand.HostId, connection, transaction, ct);
-        return allocatable is { } lendable && CapacityRules.Shortfall(lendable, allocated, demand.Demand, Ratios) is { } resource
-            ? new CapacityShortfall(demand.HostId, resource, lendable, allocated)
-            : null;
+        return Shortfall(demand, await CapacityStore.ReadAsync(demand.HostId, connection, transaction, ct));
     }
+
+    /// <summary>What <paramref name="demand"/> lacks on its host as read, or null when it fits or the host reported no capacity.</summary>
+    private CapacityShortfall? Shortfall(HostDemand demand, (Resources? Allocatable, Resources Allocated) host) =>
+        host.Allocatable is { } lendable && CapacityRules.Shortfall(lendable, host.Allocated, demand.Demand, Ratios) is { } resource
+            ? new CapacityShortfall(demand.HostId, resource, lendable, host.Allocated)
+            : null;
 }

@@ -21,6 +21,20 @@ public static class HostAllocations
         """;
 
     /// <summary>
+    /// Every host's ledger total beside its holding sandboxes counted one by one, in one snapshot
+    /// (<see cref="LedgerAudit"/>): they must always agree. For tests, the soak and on-call, never for a request.
+    /// </summary>
+    public const string AuditSql = $"""
+        SELECT h.id AS host_id, h.name AS host, held.sandboxes AS ledger_sandboxes, held.vcpus AS ledger_vcpus,
+               held.memory_mb AS ledger_memory_mb,
+               (SELECT count(*) FROM sandboxes s WHERE s.host_id = h.id AND s.holds) AS sandboxes,
+               (SELECT COALESCE(sum(s.vcpus), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS vcpus,
+               (SELECT COALESCE(sum(s.memory_mb), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS memory_mb
+          FROM hosts h
+          {HeldByHost}
+        """;
+
+    /// <summary>
     /// Replaces each host's rows by their sum (none when it is zero), in one transaction, so every reader sees the same
     /// total before and after. Rows recorded after the statement began are left for the next fold.
     /// </summary>
@@ -54,4 +68,10 @@ public static class HostAllocations
         await transaction.CommitAsync(ct);
         return folded;
     }
+}
+
+/// <summary>A row of <see cref="HostAllocations.AuditSql"/>: a host's ledger total beside its holding sandboxes' own count.</summary>
+public sealed record LedgerAudit(Guid HostId, string Host, long LedgerSandboxes, long LedgerVcpus, long LedgerMemoryMb, long Sandboxes, long Vcpus, long MemoryMb)
+{
+    public bool Agrees => (LedgerSandboxes, LedgerVcpus, LedgerMemoryMb) == (Sandboxes, Vcpus, MemoryMb);
 }

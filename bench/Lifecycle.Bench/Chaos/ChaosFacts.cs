@@ -43,7 +43,7 @@ public sealed record ChaosFacts(
     IReadOnlyDictionary<Guid, IReadOnlyList<SandboxInfo>> HostVms,
     IReadOnlyList<string> UnlistableHosts,
     IReadOnlyList<LeaseStore.Lease> Leases,
-    IReadOnlyList<LedgerFact> Ledgers)
+    IReadOnlyList<LedgerAudit> Ledgers)
 {
     public static async Task<ChaosFacts> ReadAsync(string postgres, StreamProbe probe)
     {
@@ -60,15 +60,7 @@ public sealed record ChaosFacts(
         var hosts = (await connection.QueryAsync<HostFact>(
             "SELECT id, name, grpc_address, status FROM hosts WHERE status <> 'decommissioned'")).ToList();
         // Each host's ledger total and its holding sandboxes counted, in one snapshot: they must agree.
-        var ledgers = (await connection.QueryAsync<LedgerFact>(
-            $"""
-            SELECT h.name AS host, held.sandboxes AS ledger_sandboxes, held.vcpus AS ledger_vcpus, held.memory_mb AS ledger_memory_mb,
-                   (SELECT count(*) FROM sandboxes s WHERE s.host_id = h.id AND s.holds) AS sandboxes,
-                   (SELECT COALESCE(sum(s.vcpus), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS vcpus,
-                   (SELECT COALESCE(sum(s.memory_mb), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS memory_mb
-              FROM hosts h
-              {HostAllocations.HeldByHost}
-            """)).ToList();
+        var ledgers = (await connection.QueryAsync<LedgerAudit>(HostAllocations.AuditSql)).ToList();
 
         var entries = new List<EntryFact>();
         var dead = new List<DeadLetterFact>();
@@ -125,10 +117,4 @@ public sealed record ChaosFacts(
     private static Guid? GuidOf(RedisValue value) => Guid.TryParse(value.ToString(), out var id) ? id : null;
 
     private static long? LongOf(RedisValue value) => long.TryParse(value.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
-}
-
-/// <summary>A host's allocation ledger total (<c>host_allocations</c>) beside its holding sandboxes' own count.</summary>
-public sealed record LedgerFact(string Host, long LedgerSandboxes, long LedgerVcpus, long LedgerMemoryMb, long Sandboxes, long Vcpus, long MemoryMb)
-{
-    public bool Agrees => (LedgerSandboxes, LedgerVcpus, LedgerMemoryMb) == (Sandboxes, Vcpus, MemoryMb);
 }

@@ -10,20 +10,6 @@ namespace Lifecycle.Tests.Capacity;
 /// </summary>
 public sealed class AllocationLedgerTests
 {
-    /// <summary>Per host, the ledger's total beside the holding sandboxes' own count, read in one snapshot.</summary>
-    private const string CompareSql = """
-        SELECT h.id AS host_id, held.sandboxes AS ledger_sandboxes, held.vcpus AS ledger_vcpus, held.memory_mb AS ledger_memory_mb,
-               (SELECT count(*) FROM sandboxes s WHERE s.host_id = h.id AND s.holds) AS sandboxes,
-               (SELECT COALESCE(sum(s.vcpus), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS vcpus,
-               (SELECT COALESCE(sum(s.memory_mb), 0) FROM sandboxes s WHERE s.host_id = h.id AND s.holds)::bigint AS memory_mb
-          FROM hosts h
-        """ + "\n" + HostAllocations.HeldByHost;
-
-    private sealed record Comparison(Guid HostId, long LedgerSandboxes, long LedgerVcpus, long LedgerMemoryMb, long Sandboxes, long Vcpus, long MemoryMb)
-    {
-        public bool Agrees => (LedgerSandboxes, LedgerVcpus, LedgerMemoryMb) == (Sandboxes, Vcpus, MemoryMb);
-    }
-
     [Test]
     public async Task Concurrent_batches_deletes_and_folds_never_let_a_hosts_total_differ_from_its_holding_sandboxes()
     {
@@ -97,14 +83,14 @@ public sealed class AllocationLedgerTests
                 }
             }
         })).ToArray();
-        var disagreements = new List<Comparison>();
+        var disagreements = new List<LedgerAudit>();
         var readings = 0;
         var reader = Task.Run(async () =>
         {
             await using var conn = await database.DataSource.OpenConnectionAsync();
             while (!stop.IsCancellationRequested)
             {
-                disagreements.AddRange((await conn.QueryAsync<Comparison>(CompareSql)).Where(c => !c.Agrees));
+                disagreements.AddRange((await conn.QueryAsync<LedgerAudit>(HostAllocations.AuditSql)).Where(c => !c.Agrees));
                 readings++;
             }
         });
@@ -118,7 +104,7 @@ public sealed class AllocationLedgerTests
         Assert.That(folds, Is.GreaterThan(0), "the ledger was folded while the writers ran");
         await HostAllocations.FoldAsync(database.DataSource, CancellationToken.None);
         await using var after = await database.DataSource.OpenConnectionAsync();
-        var comparisons = (await after.QueryAsync<Comparison>(CompareSql)).ToList();
+        var comparisons = (await after.QueryAsync<LedgerAudit>(HostAllocations.AuditSql)).ToList();
         Assert.That(comparisons.Where(c => !c.Agrees), Is.Empty);
         Assert.That(comparisons.Sum(c => c.Sandboxes), Is.GreaterThan(0), "some sandboxes hold a share at the end");
         var rowsPerHost = await after.QueryAsync<long>("SELECT count(*) FROM host_allocations GROUP BY host_id");
@@ -148,7 +134,7 @@ public sealed class AllocationLedgerTests
                 await conn.ExecuteAsync(migration.Sql, transaction: tx);
                 await tx.CommitAsync();
             }
-            var comparison = (await conn.QueryAsync<Comparison>(CompareSql)).Single();
+            var comparison = (await conn.QueryAsync<LedgerAudit>(HostAllocations.AuditSql)).Single();
             Assert.That(comparison, Is.EqualTo(comparison with { LedgerSandboxes = 7, LedgerVcpus = 7, LedgerMemoryMb = 7 * 512 }),
                 $"{run} run: the 7 starting sandboxes, not the 5 paused");
             Assert.That(comparison.Agrees);
